@@ -1,0 +1,187 @@
+"""The ``kiezbot`` command line.
+
+    kiezbot run [--webhook]     serve residents and staff on Telegram
+    kiezbot chat [--lang de]    talk to kiezbot in this terminal (no Telegram needed)
+    kiezbot db upgrade|downgrade|current
+    kiezbot seed [--areas FILE] load the areas file and Berlin's address list (idempotent)
+    kiezbot areas export FILE   write the current areas (offices, hours, mapping) for editing
+    kiezbot i18n update|status  keep the translation catalogs in step with the code
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import ConfigError, Settings, load_settings
+
+EXIT_CONFIG = 2
+
+NO_TOKEN = """kiezbot needs a Telegram bot token to run on Telegram.
+
+  1. In Telegram, talk to @BotFather, send /newbot and follow the steps.
+  2. Put the token it gives you into the environment or a .env file:
+         KIEZBOT_BOT_TOKEN=123456789:AA...
+  3. Run `kiezbot run` again.
+
+To try kiezbot without Telegram, run `kiezbot chat`."""
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    from bot.runtime import open_runtime
+    from bot.terminal import TerminalChat
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    runtime = await open_runtime(settings)
+    try:
+        if args.lang and args.lang not in runtime.dialogs.catalogs.by_code:
+            raise ConfigError(f"--lang: {args.lang!r} is not one of {', '.join(runtime.dialogs.catalogs.by_code)}")
+        chat = TerminalChat(runtime.dialogs, chat_id=args.chat_id, language_code=args.lang)
+        await chat.run(language=args.lang)
+    finally:
+        await runtime.close()
+    return 0
+
+
+async def _run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.bot_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return EXIT_CONFIG
+    _logging(settings)
+    from bot.server import serve
+    return await serve(settings, webhook=args.webhook)
+
+
+async def _db(args: argparse.Namespace) -> int:
+    from storage import migrate
+    from storage.db import create_engine
+
+    settings = _settings()
+    engine = create_engine(settings.database_url)
+    try:
+        if args.action == "upgrade":
+            await migrate.upgrade(engine, args.revision or "head")
+        elif args.action == "downgrade":
+            await migrate.downgrade(engine, args.revision or "base")
+        print(f"database at revision {await migrate.current_revision(engine) or '(empty)'}"
+              f" (latest: {migrate.head_revision()})")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _seed(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from storage import migrate
+    from storage.db import create_engine, session_factory
+    from storage.seed import ADDRESSES_FILE, AREAS_FILE, SeedError, count_address_rows, seed_all
+
+    settings = _settings()
+    areas = Path(args.areas) if args.areas else AREAS_FILE
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        bar = tqdm(total=count_address_rows(ADDRESSES_FILE), unit=" addresses", desc="Address list",
+                   file=sys.stderr, leave=False)
+        try:
+            report = await seed_all(session_factory(engine), areas_file=areas, progress=bar.update)
+        except SeedError as exc:
+            print(f"kiezbot seed: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        finally:
+            bar.close()
+        print(f"{report.areas} areas, {report.overrides} overrides, {report.streets} streets.")
+        print("Changed: " + ("; ".join(report.changed) if report.changed else "nothing (already up to date)"))
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _areas_export(args: argparse.Namespace) -> int:
+    from storage.areas_file import export_areas
+    from storage.db import create_engine, session_factory
+    from storage import migrate
+
+    settings = _settings()
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        text = await export_areas(session_factory(engine))
+    finally:
+        await engine.dispose()
+    if args.file == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"written to {args.file}; edit it and load it with: kiezbot seed --areas {args.file}")
+    return 0
+
+
+async def _i18n(args: argparse.Namespace) -> int:
+    from locales import catalog_tool
+
+    if args.action == "update":
+        for code, count in catalog_tool.update().items():
+            print(f"{code}: {count} new string(s)")
+    problems = 0
+    for code, (total, missing, fuzzy) in catalog_tool.status().items():
+        problems += missing + fuzzy
+        print(f"{code}: {total} strings, {missing} untranslated, {fuzzy} fuzzy")
+    return 1 if problems and args.action == "status" else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiezbot", description="kiezbot — your neighbourhood office in the messenger")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="serve on Telegram (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true", help="receive updates by webhook (KIEZBOT_WEBHOOK_URL)")
+    run.set_defaults(func=_run)
+    chat = sub.add_parser("chat", help="talk to kiezbot in this terminal")
+    chat.add_argument("--lang", help="language to use (skips the language question)")
+    chat.add_argument("--chat-id", type=int, default=1, help="which resident you are (default 1)")
+    chat.set_defaults(func=_chat)
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    db.add_argument("revision", nargs="?", help="target revision (default: head / base)")
+    db.set_defaults(func=_db)
+    seed = sub.add_parser("seed", help="load areas and Berlin's address list (safe to repeat)")
+    seed.add_argument("--areas", help="areas file (YAML); default: the one shipped with kiezbot")
+    seed.set_defaults(func=_seed)
+    areas = sub.add_parser("areas", help="areas, offices and the address-to-area mapping")
+    areas_sub = areas.add_subparsers(dest="areas_command", required=True, metavar="ACTION")
+    export = areas_sub.add_parser("export", help="write the current areas to a YAML file for editing")
+    export.add_argument("file", help="target file, or - for standard output")
+    export.set_defaults(func=_areas_export)
+    i18n = sub.add_parser("i18n", help="translations: update the catalogs from the code, show status")
+    i18n.add_argument("action", choices=["update", "status"])
+    i18n.set_defaults(func=_i18n)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return asyncio.run(args.func(args))
+    except ConfigError as exc:
+        print(f"kiezbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Telegram transport (aiogram 3): updates in, dialog replies out; long polling or webhook."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ChatType, ParseMode
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import (BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardButton,
+                           InlineKeyboardMarkup, Message)
+
+from dialogs.engine import Dialogs, chunk_replies
+from dialogs.messages import Inbound, Reply, Sender
+from dialogs.text import clip, plain
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+
+
+def make_bot(token: str, api_base_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base_url))
+    return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML,
+                                                                           link_preview_is_disabled=True))
+
+
+def sender_of(user: Any, chat: Any) -> Sender:
+    kind = "private" if chat.type == ChatType.PRIVATE else "group"
+    name = " ".join(p for p in (user.first_name, user.last_name) if p) if user else ""
+    return Sender(chat_id=chat.id, user_id=user.id if user else chat.id,
+                  language_code=user.language_code if user else None, display_name=name, chat_kind=kind)
+
+
+def inbound_from_message(message: Message) -> Inbound:
+    sender = sender_of(message.from_user, message.chat)
+    mid = message.message_id
+    if message.text is not None:
+        return Inbound.parse_text(sender, message.text, message_id=mid)
+    if message.voice is not None:
+        v = message.voice
+        return Inbound("voice", sender, file_id=v.file_id, file_size=v.file_size or 0, duration=v.duration,
+                       text=message.caption or "", message_id=mid)
+    if message.photo:
+        p = message.photo[-1]
+        return Inbound("photo", sender, file_id=p.file_id, file_size=p.file_size or 0,
+                       text=message.caption or "", message_id=mid)
+    if message.location is not None:
+        return Inbound("location", sender, latitude=message.location.latitude,
+                       longitude=message.location.longitude, message_id=mid)
+    if message.document is not None:
+        d = message.document
+        return Inbound("document", sender, file_id=d.file_id, file_size=d.file_size or 0,
+                       file_name=d.file_name or "", text=message.caption or "", message_id=mid)
+    if message.sticker is not None:
+        return Inbound("sticker", sender, message_id=mid)
+    return Inbound("other", sender, text=message.caption or "", message_id=mid)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=clip(b.label, 64), url=b.url) if b.url
+         else InlineKeyboardButton(text=clip(b.label, 64), callback_data=b.data) for b in row]
+        for row in reply.buttons])
+
+
+async def call_with_retry(make_call, what: str):
+    """Run a Bot API call; on 429 wait as long as Telegram asks and try again."""
+    for attempt in range(MAX_RETRIES):
+        try:
+            return await make_call()
+        except TelegramRetryAfter as exc:
+            log.warning("%s: Telegram asks to wait %ss (attempt %s)", what, exc.retry_after, attempt + 1)
+            await asyncio.sleep(exc.retry_after)
+    return await make_call()
+
+
+class TelegramTransport:
+    def __init__(self, bot: Bot, dialogs: Dialogs) -> None:
+        self.bot = bot
+        self.dialogs = dialogs
+        self.router = Router(name=__name__)
+        self.router.message.register(self.on_message)
+        self.router.callback_query.register(self.on_callback, F.data)
+
+    async def on_message(self, message: Message) -> None:
+        if message.chat.type == ChatType.CHANNEL:
+            return
+        replies, _ = await self.dialogs.handle(inbound_from_message(message))
+        await self.deliver(message.chat.id, replies, None)
+
+    async def on_callback(self, query: CallbackQuery) -> None:
+        message = query.message
+        chat = message.chat if message is not None else None
+        if chat is None:
+            await query.answer()
+            return
+        inbound = Inbound("press", sender_of(query.from_user, chat), data=query.data or "",
+                          message_id=message.message_id)
+        replies, toast = await self.dialogs.handle(inbound)
+        try:
+            await query.answer(text=plain(toast)[:200] if toast else None)
+        except TelegramBadRequest:   # too old to answer: harmless
+            pass
+        await self.deliver(chat.id, replies, message.message_id)
+
+    async def deliver(self, chat_id: int, replies: list[Reply], edit_message_id: int | None) -> None:
+        for reply in chunk_replies(replies):
+            target = reply.chat_id or chat_id
+            try:
+                await self.send(target, reply, edit_message_id if target == chat_id else None)
+            except TelegramForbiddenError:
+                log.info("chat %s blocked the bot; not sending", target)
+                return
+            except TelegramBadRequest as exc:
+                log.error("Telegram refused a reply to chat %s: %s", target, exc.message)
+
+    async def send(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:
+        markup = keyboard(reply)
+        if reply.text and reply.edit and edit_message_id is not None:
+            try:
+                await call_with_retry(lambda: self.bot.edit_message_text(
+                    text=reply.text, chat_id=chat_id, message_id=edit_message_id, reply_markup=markup), "edit")
+                return
+            except TelegramBadRequest as exc:
+                if "not modified" in exc.message:
+                    return
+                # too old or deleted: fall through and send a new message
+        if reply.text:
+            await call_with_retry(lambda: self.bot.send_message(chat_id, reply.text, reply_markup=markup), "send")
+        if reply.venue:
+            v = reply.venue
+            await call_with_retry(lambda: self.bot.send_venue(chat_id, v.latitude, v.longitude, v.title[:256],
+                                                              v.address[:256]), "venue")
+        if reply.document:
+            d = reply.document
+            await call_with_retry(lambda: self.bot.send_document(
+                chat_id, BufferedInputFile(d.content, d.filename), caption=d.caption or None), "document")
+
+    async def set_commands(self) -> None:
+        """Publish the command list in every language, so Telegram's menu shows it translated."""
+        for lang in self.dialogs.catalogs.languages:
+            t = self.dialogs.translator(lang.code)
+            commands = [BotCommand(command=name, description=clip(t._(msgid), 256))
+                        for name, msgid in self.dialogs.command_help]
+            code = None if lang.code == self.dialogs.default_language else lang.code.split("_")[0]
+            if lang.code.split("_")[0] != lang.code and code is not None:
+                continue   # variants (Einfache Sprache) share their base language's menu
+            try:
+                await self.bot.set_my_commands(commands, language_code=code)
+            except TelegramBadRequest as exc:
+                log.warning("setMyCommands(%s) refused: %s", code, exc.message)
+
+
+def build_dispatcher(transport: TelegramTransport) -> Dispatcher:
+    dp = Dispatcher()
+    dp.include_router(transport.router)
+    return dp

@@ -1,0 +1,122 @@
+"""``kiezbot chat``: talk to kiezbot in a terminal, with the same flows and database as Telegram.
+
+Buttons are shown numbered; press one by typing its number or its label. Works with piped input
+(one message per line), so a script can drive it. ``/quit`` or end of input leaves.
+"""
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from dialogs.engine import Dialogs, chunk_replies
+from dialogs.messages import Button, Inbound, Reply, Sender
+from dialogs.text import plain
+
+BOLD, RESET = "\033[1m", "\033[0m"
+
+
+class TerminalChat:
+    def __init__(self, dialogs: Dialogs, *, chat_id: int = 1, language_code: str | None = None,
+                 name: str = "Terminal", out: TextIO = sys.stdout, files_dir: Path | None = None) -> None:
+        self.dialogs = dialogs
+        self.sender = Sender(chat_id=chat_id, user_id=chat_id, language_code=language_code, display_name=name)
+        self.out = out
+        self.files_dir = files_dir or Path.cwd() / "kiezbot-files"
+        self.buttons: list[Button] = []
+        self.last_message_id = 0
+        self.color = out.isatty()
+
+    def _print(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def render(self, reply: Reply) -> None:
+        self.last_message_id += 1
+        if reply.text:
+            text = reply.text
+            if self.color:
+                text = text.replace("<b>", BOLD).replace("</b>", RESET)
+            self._print("kiezbot> " + plain(text).replace("\n", "\n         "))
+        if reply.venue:
+            v = reply.venue
+            self._print(f"         📍 {v.title}: {v.address} ({v.latitude:.5f}, {v.longitude:.5f})")
+        if reply.document:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            target = self.files_dir / Path(reply.document.filename).name
+            target.write_bytes(reply.document.content)
+            self._print(f"         📎 {reply.document.filename} -> {target}")
+            if reply.document.caption:
+                self._print("         " + plain(reply.document.caption))
+        if reply.buttons:
+            self.buttons = [b for row in reply.buttons for b in row]
+            for i, button in enumerate(self.buttons, 1):
+                target = f"  ({button.url})" if button.url else ""
+                self._print(f"   [{i}] {button.label}{target}")
+
+    def to_inbound(self, line: str) -> Inbound | None:
+        text = line.strip()
+        if not text:
+            return None
+        choice: Button | None = None
+        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
+            choice = self.buttons[int(text) - 1]
+        else:
+            for button in self.buttons:
+                if button.label.strip().casefold() == text.casefold() or \
+                        button.label.lstrip("✓ ").casefold() == text.casefold():
+                    choice = button
+                    break
+        if choice is not None:
+            if choice.url:
+                self._print(f"         🔗 {choice.url}")
+                return None
+            return Inbound("press", self.sender, data=choice.data, message_id=self.last_message_id)
+        return Inbound.parse_text(self.sender, text)
+
+    async def send(self, line: str) -> list[Reply]:
+        inbound = self.to_inbound(line)
+        if inbound is None:
+            return []
+        replies, toast = await self.dialogs.handle(inbound)
+        if toast:
+            self._print(f"         ({plain(toast)})")
+        replies = chunk_replies(replies)
+        for reply in replies:
+            self.render(reply)
+        return replies
+
+    async def quick_start(self, language: str) -> None:
+        """Walk the first-contact flow for the terminal user: /start, pick ``language``, acknowledge."""
+        await self.send("/start")
+        for data in (f"lang:{language}", "consent:yes"):
+            if any(b.data == data for b in self.buttons):
+                replies, _ = await self.dialogs.handle(Inbound("press", self.sender, data=data))
+                self._print(f"you> [{data}]")
+                for reply in chunk_replies(replies):
+                    self.render(reply)
+
+    async def run(self, stdin: TextIO = sys.stdin, language: str | None = None) -> None:
+        interactive = stdin.isatty()
+        if interactive:
+            self._print("kiezbot terminal chat — type a message, a button number, or /quit to leave.")
+        if language or not interactive:
+            # A script drives the chat: choose the language and acknowledge the notice up front so
+            # every piped line reaches the flows (the transcript shows both steps).
+            await self.quick_start(language or self.dialogs.default_language)
+        else:
+            await self.send("/start")
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                self.out.write("you> ")
+                self.out.flush()
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                break
+            if line.strip().lower() in ("/quit", "/exit"):
+                break
+            if not interactive:
+                self._print(f"you> {line.rstrip()}")
+            await self.send(line)

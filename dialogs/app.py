@@ -1,0 +1,19 @@
+"""Assembles all flows into one :class:`~dialogs.engine.Dialogs` — the only place that lists them."""
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs import office, start
+from dialogs.engine import Dialogs, Operator, utc_now
+from dialogs.ports import Clock, UnitOfWork
+
+FLOWS = [start, office]
+
+
+def build_dialogs(uow: UnitOfWork, catalogs: Any, *, clock: Clock = utc_now, timezone: str = "Europe/Berlin",
+                  default_language: str = "de", operator: Operator | None = None) -> Dialogs:
+    app = Dialogs(uow=uow, catalogs=catalogs, clock=clock, timezone=timezone,
+                  default_language=default_language, operator=operator or Operator())
+    for flow in FLOWS:
+        flow.register(app)
+    return app

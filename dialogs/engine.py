@@ -1,0 +1,300 @@
+"""The dialog engine: routes one inbound update to the flow it belongs to.
+
+Order of routing for a resident's update:
+
+1. a command (``/start``, ``/cancel`` …) — always wins, from any step;
+2. a pressed button — by the prefix of its callback data (``office:area:pankstrasse`` -> ``office``);
+3. the step the chat is in (``office.address`` -> the office flow's step handler);
+4. anything else — the free-text handler (intents), else the main menu with a hint.
+
+A resident who has not yet seen the privacy notice is shown it first; what they had typed is kept
+and handled right after they acknowledge it.
+
+Flows register themselves with :meth:`Dialogs.command`, :meth:`Dialogs.button`,
+:meth:`Dialogs.step` and :meth:`Dialogs.menu_entry`. Handlers are ``async def handler(ctx)``.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from dialogs.i18n import RLM, Language, Translator
+from dialogs.messages import Button, Document, Inbound, Reply, Venue
+from dialogs.model import Resident
+from dialogs.ports import ChatState, Clock, Store, UnitOfWork
+from dialogs.text import split_for_telegram
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Context"], Awaitable[None]]
+
+# Commands a resident may use before acknowledging the privacy notice.
+PRE_CONSENT_COMMANDS = {"start", "language", "privacy", "about", "help", "cancel"}
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class MenuEntry:
+    order: int
+    label: str          # msgid, translated when shown
+    data: str
+
+
+class Context:
+    """Everything a flow handler needs for one update, and what it answers."""
+
+    def __init__(self, engine: "Dialogs", inbound: Inbound, resident: Resident, state: ChatState,
+                 store: Store, t: Translator) -> None:
+        self.engine = engine
+        self.inbound = inbound
+        self.resident = resident
+        self.state = state
+        self.store = store
+        self.t = t
+        self.replies: list[Reply] = []
+        self.toast: str | None = None
+        self._resident_dirty = False
+
+    # --- conveniences -----------------------------------------------------------------------
+    @property
+    def _(self) -> Callable[..., str]:
+        return self.t._
+
+    @property
+    def now(self) -> datetime:
+        return self.engine.clock()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.state.data
+
+    @property
+    def step(self) -> str:
+        return self.state.step
+
+    def say(self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False,
+            venue: Venue | None = None, document: Document | None = None) -> Reply:
+        reply = Reply(text=text, buttons=buttons or [], edit=edit, venue=venue, document=document)
+        self.replies.append(reply)
+        return reply
+
+    def goto(self, step: str, **data: Any) -> None:
+        """Enter ``step`` with a fresh draft (``data``)."""
+        self.state = ChatState(step, dict(data))
+
+    def reset(self) -> None:
+        self.state = ChatState()
+
+    def resident_changed(self) -> None:
+        self._resident_dirty = True
+
+    async def show_menu(self, text: str | None = None, *, edit: bool = False) -> None:
+        self.reset()
+        entries = sorted(self.engine.menu_entries, key=lambda e: e.order)
+        rows: list[list[Button]] = []
+        row: list[Button] = []
+        for entry in entries:
+            row.append(Button(self.t._(entry.label), entry.data))
+            if len(row) == 2:
+                rows.append(row)
+                row = []
+        if row:
+            rows.append(row)
+        self.say(text or self.t._("What would you like to do? Tap a button or just write to me."),
+                 rows, edit=edit)
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who runs this kiezbot: named in the privacy notice and /about."""
+
+    name: str = "L.I.S.T. Stadtentwicklungsgesellschaft mbH"
+    email: str = ""            # data-protection contact; configure KIEZBOT_PRIVACY_CONTACT
+    privacy_url: str = ""
+
+
+@dataclass
+class Dialogs:
+    """The registry of flows plus the loop that handles one update."""
+
+    uow: UnitOfWork
+    catalogs: Any                      # locales.Catalogs (kept untyped: locales imports dialogs)
+    clock: Clock = utc_now
+    timezone: str = "Europe/Berlin"
+    default_language: str = "de"
+    operator: Operator = field(default_factory=Operator)
+    commands: dict[str, Handler] = field(default_factory=dict)
+    buttons: dict[str, Handler] = field(default_factory=dict)
+    steps: dict[str, Handler] = field(default_factory=dict)
+    menu_entries: list[MenuEntry] = field(default_factory=list)
+    free_text: list[Callable[[Context], Awaitable[bool]]] = field(default_factory=list)
+    consent_flow: Handler | None = None          # shows language choice / privacy notice
+    fallback: Handler | None = None
+    staff_handler: Handler | None = None         # updates from group chats (the staff chat)
+    command_help: list[tuple[str, str]] = field(default_factory=list)   # (command, msgid) for /help and the menu
+    _locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
+
+    # --- registration -----------------------------------------------------------------------
+    def command(self, name: str, handler: Handler, help_msgid: str | None = None) -> None:
+        self.commands[name] = handler
+        if help_msgid:
+            self.command_help.append((name, help_msgid))
+
+    def button(self, prefix: str, handler: Handler) -> None:
+        self.buttons[prefix] = handler
+
+    def step(self, prefix: str, handler: Handler) -> None:
+        self.steps[prefix] = handler
+
+    def menu_entry(self, order: int, label_msgid: str, data: str) -> None:
+        self.menu_entries.append(MenuEntry(order, label_msgid, data))
+
+    def on_free_text(self, handler: Callable[[Context], Awaitable[bool]]) -> None:
+        """``handler`` returns True when it took the text."""
+        self.free_text.append(handler)
+
+    # --- translation ------------------------------------------------------------------------
+    def language(self, code: str | None) -> Language:
+        return self.catalogs.language(code or self.default_language)
+
+    def translator(self, code: str | None) -> Translator:
+        lang = self.language(code)
+        return Translator(lang, self.catalogs.translations(lang.code), self.timezone)
+
+    def guess_language(self, language_code: str | None) -> str:
+        """Telegram's language_code ("tr", "pt-br", "uk") -> one of our languages, else the default."""
+        if language_code:
+            base = language_code.replace("-", "_").split("_")[0].lower()
+            for lang in self.catalogs.languages:
+                if lang.code == base:
+                    return lang.code
+        return self.default_language
+
+    # --- handling ---------------------------------------------------------------------------
+    def _lock(self, chat_id: int) -> asyncio.Lock:
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[chat_id] = lock
+        return lock
+
+    async def handle(self, inbound: Inbound) -> tuple[list[Reply], str | None]:
+        """Handle one update; returns the replies (to send after the commit) and a toast text."""
+        chat_id = inbound.sender.chat_id
+        async with self._lock(chat_id):
+            async with self.uow(chat_id) as store:
+                ctx = await self._context(store, inbound)
+                try:
+                    await self._route(ctx)
+                except Exception:
+                    # A bug must not leave the resident stuck in a broken step: log it, reset
+                    # the conversation (committed, so the next message starts clean), apologise.
+                    log.exception("flow failed for chat %s on %s", chat_id, inbound.kind)
+                    ctx.replies.clear()
+                    ctx.reset()
+                    ctx.say(ctx.t._("Sorry, something went wrong on my side. Please try again."))
+                    await ctx.show_menu()
+                await self._finish(ctx, store)
+            return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast
+
+    async def _context(self, store: Store, inbound: Inbound) -> Context:
+        chat_id = inbound.sender.chat_id
+        resident = await store.residents.get(chat_id)
+        if resident is None:
+            resident = Resident(chat_id=chat_id)
+        state = await store.conversations.load(chat_id)
+        ctx = Context(self, inbound, resident, state, store, self.translator(resident.language))
+        if resident.language is None:
+            # Not stored until they pick one: propose from Telegram's language_code meanwhile.
+            ctx.t = self.translator(self.guess_language(inbound.sender.language_code))
+        return ctx
+
+    async def _route(self, ctx: Context) -> None:
+        inbound = ctx.inbound
+        if inbound.sender.chat_kind == "group":
+            # Groups: only the staff chat is served, by the staff flows (if any are registered).
+            if self.staff_handler is not None:
+                await self.staff_handler(ctx)
+            return
+        if inbound.kind == "command":
+            if ctx.resident.consent_at is None and inbound.command not in PRE_CONSENT_COMMANDS:
+                return await self._need_consent(ctx)
+            handler = self.commands.get(inbound.command)
+            if handler is None:
+                ctx.say(ctx.t._("I don't know the command /{command}. Here is what I can do:",
+                                command=inbound.command[:32]))
+                return await ctx.show_menu(ctx.t._("What would you like to do?"))
+            return await handler(ctx)
+        if inbound.kind == "press":
+            prefix = inbound.data.split(":", 1)[0]
+            handler = self.buttons.get(prefix)
+            if ctx.resident.consent_at is None and prefix not in ("lang", "consent"):
+                return await self._need_consent(ctx)
+            if handler is None:
+                ctx.toast = ctx.t._("This button is no longer valid.")
+                return await ctx.show_menu()
+            return await handler(ctx)
+        if ctx.resident.consent_at is None:
+            return await self._need_consent(ctx)
+        if ctx.step:
+            handler = self.steps.get(ctx.step.split(".", 1)[0])
+            if handler is not None:
+                return await handler(ctx)
+            ctx.reset()
+        if inbound.kind == "text":
+            for taker in self.free_text:
+                if await taker(ctx):
+                    return
+        if self.fallback is not None:
+            return await self.fallback(ctx)
+        await ctx.show_menu()
+
+    async def _need_consent(self, ctx: Context) -> None:
+        if ctx.inbound.kind == "text" and ctx.inbound.text.strip():
+            ctx.data["pending_text"] = ctx.inbound.text[:1000]
+        assert self.consent_flow is not None, "the start flow registers the consent flow"
+        await self.consent_flow(ctx)
+
+    async def continue_pending(self, ctx: Context) -> bool:
+        """After consent: handle what the resident had typed before it, as if typed now."""
+        pending = ctx.data.pop("pending_text", None)
+        if not pending:
+            return False
+        ctx.reset()
+        ctx.inbound = Inbound.parse_text(ctx.inbound.sender, pending)
+        await self._route(ctx)
+        return True
+
+    async def _finish(self, ctx: Context, store: Store) -> None:
+        if ctx.inbound.sender.chat_kind == "group":
+            await store.conversations.save(ctx.resident.chat_id, ctx.state)
+            return
+        if ctx.resident.language is not None:
+            await store.residents.save(ctx.resident)
+        await store.conversations.save(ctx.resident.chat_id, ctx.state)
+
+    def _finalise(self, reply: Reply, t: Translator) -> Reply:
+        if t.rtl and reply.text and not reply.text.startswith(RLM):
+            reply.text = RLM + reply.text
+        return reply
+
+
+def chunk_replies(replies: list[Reply]) -> list[Reply]:
+    """Split over-long texts so that no message exceeds Telegram's limit (buttons stay on the last part)."""
+    out: list[Reply] = []
+    for reply in replies:
+        parts = split_for_telegram(reply.text) if reply.text else [reply.text]
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            out.append(Reply(text=part, buttons=reply.buttons if last else [], venue=reply.venue if last else None,
+                             document=reply.document if last else None, edit=reply.edit and i == 0,
+                             chat_id=reply.chat_id))
+    return out

@@ -1,0 +1,56 @@
+"""Opening hours: "open now?" in Europe/Berlin time, and the weekly table in the resident's language."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dialogs.i18n import Translator
+from dialogs.model import OpeningHours
+
+
+@dataclass(frozen=True)
+class OpenStatus:
+    open: bool
+    until: datetime | None = None       # when open: closing time today
+    next_open: datetime | None = None   # when closed: the next opening within a week
+
+
+def status(hours: OpeningHours, now: datetime, tz) -> OpenStatus | None:
+    """None when the hours are not known."""
+    if not hours.known:
+        return None
+    local = now.astimezone(tz)
+    for offset in range(8):
+        day = (local + timedelta(days=offset)).date()
+        for span in hours.days[day.weekday()]:
+            start = datetime.combine(day, span.start, tz)
+            end = datetime.combine(day, span.end, tz)
+            if offset == 0 and start <= local < end:
+                return OpenStatus(True, until=end)
+            if start > local:
+                return OpenStatus(False, next_open=start)
+    return OpenStatus(False)
+
+
+def describe_status(st: OpenStatus, t: Translator, now: datetime) -> str:
+    if st.open and st.until is not None:
+        return t._("🟢 Open now, until {time}", time=t.time(st.until))
+    if st.next_open is not None:
+        today = now.astimezone(t.tz).date()
+        day = st.next_open.date()
+        if day == today:
+            return t._("🔴 Closed now, opens today at {time}", time=t.time(st.next_open))
+        if day == today + timedelta(days=1):
+            return t._("🔴 Closed now, opens tomorrow at {time}", time=t.time(st.next_open))
+        return t._("🔴 Closed now, opens {weekday} at {time}",
+                   weekday=t.weekday(day.weekday()), time=t.time(st.next_open))
+    return t._("🔴 Closed now")
+
+
+def weekly_lines(hours: OpeningHours, t: Translator) -> list[str]:
+    lines = []
+    for index, spans in enumerate(hours.days):
+        if spans:
+            times = ", ".join(t._("{start}–{end}", start=t.time(s.start), end=t.time(s.end)) for s in spans)
+            lines.append(f"{t.weekday(index)}: {times}")
+    return lines

@@ -1,0 +1,58 @@
+"""What the flows need from the outside world. ``storage/`` implements these; tests may fake them."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from dialogs.addresses import AddressBook, AreaMap
+from dialogs.model import Area, Resident
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...   # timezone-aware, UTC
+
+
+@dataclass
+class ChatState:
+    """Where a chat is in a conversation: the step and the draft typed so far (JSON-able)."""
+
+    step: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Residents(Protocol):
+    async def get(self, chat_id: int) -> Resident | None: ...
+    async def save(self, resident: Resident) -> None: ...
+
+
+class Areas(Protocol):
+    async def all(self) -> Sequence[Area]: ...
+    async def get(self, key: str) -> Area | None: ...
+    async def area_map(self) -> AreaMap: ...
+
+
+class Conversations(Protocol):
+    async def load(self, chat_id: int) -> ChatState: ...
+    async def save(self, chat_id: int, state: ChatState) -> None: ...
+
+
+class Store(Protocol):
+    """Everything one update may read or write, inside one transaction."""
+
+    residents: Residents
+    areas: Areas
+    addresses: AddressBook
+    conversations: Conversations
+
+
+class UnitOfWork(Protocol):
+    """Opens a transaction for one chat's update; commits on clean exit, rolls back on error.
+
+    Implementations serialise updates of the same chat (also across processes where the
+    database allows it), so one resident's messages are never handled interleaved.
+    """
+
+    def __call__(self, chat_id: int) -> AbstractAsyncContextManager[Store]: ...

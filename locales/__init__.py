@@ -1,0 +1,70 @@
+"""Gettext catalogs of kiezbot, one folder per language and one ``.po`` file per dialog module.
+
+The ``.po`` files are the only source: they are compiled in memory when kiezbot starts (no ``.mo``
+files to forget to rebuild). One catalog file per dialog module (``dialogs/office.py`` ->
+``office.po``) lets several people translate different flows at the same time.
+"""
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from dialogs.i18n import Language
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_LANGUAGE = "de"
+
+
+@lru_cache(maxsize=1)
+def languages() -> tuple[Language, ...]:
+    entries = yaml.safe_load((ROOT / "languages.yaml").read_text(encoding="utf-8"))
+    return tuple(Language(code=e["code"], name=e["name"], locale=e["locale"], rtl=bool(e.get("rtl")))
+                 for e in entries)
+
+
+def po_files(code: str) -> list[Path]:
+    return sorted((ROOT / code / "LC_MESSAGES").glob("*.po"))
+
+
+def _compile(code: str, locale: str) -> gettext.NullTranslations:
+    merged: Translations | None = None
+    for path in po_files(code):
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        buf = io.BytesIO()
+        write_mo(buf, catalog, use_fuzzy=False)
+        buf.seek(0)
+        part = Translations(buf, domain=path.stem)
+        if merged is None:
+            merged = part
+        else:
+            merged.merge(part)
+    return merged if merged is not None else gettext.NullTranslations()
+
+
+@dataclass(frozen=True)
+class Catalogs:
+    by_code: dict[str, tuple[Language, gettext.NullTranslations]]
+
+    def language(self, code: str | None) -> Language:
+        return self.by_code.get(code or "", self.by_code[DEFAULT_LANGUAGE])[0]
+
+    def translations(self, code: str) -> gettext.NullTranslations:
+        return self.by_code.get(code, self.by_code[DEFAULT_LANGUAGE])[1]
+
+    @property
+    def languages(self) -> list[Language]:
+        return [lang for lang, _ in self.by_code.values()]
+
+
+@lru_cache(maxsize=1)
+def load_catalogs() -> Catalogs:
+    return Catalogs({lang.code: (lang, _compile(lang.code, lang.locale)) for lang in languages()})

@@ -1,0 +1,2 @@
+"""Imports every model module so that ``Base.metadata`` knows all tables (migrations, tests)."""
+from storage import models  # noqa: F401

@@ -1,0 +1,126 @@
+"""Tables of kiezbot (foundation). Each later feature adds its own module of models next to this one."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class ResidentRow(Base):
+    """A resident who picked a language. Nothing beyond id and language before consent_at is set."""
+
+    __tablename__ = "residents"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(16))
+    consent_at: Mapped[datetime | None]
+    area_key: Mapped[str | None] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    unreachable_at: Mapped[datetime | None]   # Telegram answered 403 (blocked / deleted)
+
+
+class ConversationRow(Base):
+    """The step a chat is in and its draft: survives restarts."""
+
+    __tablename__ = "conversations"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    step: Mapped[str] = mapped_column(String(64), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AreaRow(Base):
+    __tablename__ = "areas"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    official_name: Mapped[str] = mapped_column(String(128), default="")
+    ortsteil: Mapped[str] = mapped_column(String(64), default="")
+    website: Mapped[str | None] = mapped_column(String(256))
+    description: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[dict[str, Any]] = mapped_column(default=dict)     # staff note per language
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OfficeRow(Base):
+    """The Vor-Ort-Büro of an area. Unknown facts stay NULL and are shown as unknown."""
+
+    __tablename__ = "offices"
+    area_key: Mapped[str] = mapped_column(ForeignKey("areas.key", ondelete="CASCADE"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(256))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(128))
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+
+class PlanningAreaRow(Base):
+    """A planning area (PLR) of Berlin's LOR system and the QM area it is mapped to, if any."""
+
+    __tablename__ = "planning_areas"
+    id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    area_key: Mapped[str | None] = mapped_column(ForeignKey("areas.key", ondelete="SET NULL"))
+
+
+class AreaOverrideRow(Base):
+    """Staff correction of the approximate PLR mapping: these numbers of a street belong to an area."""
+
+    __tablename__ = "area_overrides"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_key: Mapped[str] = mapped_column(ForeignKey("areas.key", ondelete="CASCADE"))
+    street: Mapped[str] = mapped_column(String(128))
+    postcode: Mapped[str | None] = mapped_column(String(5))
+    numbers: Mapped[str] = mapped_column(String(256))    # as staff write it: "17-34, 119-143"
+
+
+class StreetRow(Base):
+    __tablename__ = "streets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+
+
+class AddressRecord(Base):
+    """One official address of Berlin (Geoportal Berlin / Adressen Berlin, dl-de/by-2-0)."""
+
+    __tablename__ = "addresses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    suffix: Mapped[str] = mapped_column(String(8), default="")
+    postcode: Mapped[str] = mapped_column(String(5))
+    ortsteil: Mapped[str] = mapped_column(String(64))
+    plr_id: Mapped[str] = mapped_column(ForeignKey("planning_areas.id"))
+
+    __table_args__ = (Index("ix_addresses_street_number", "street_id", "number"),)
+
+
+class DatasetRow(Base):
+    """Which version of a reference data file is loaded, so seeding twice changes nothing."""
+
+    __tablename__ = "datasets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    checksum: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)

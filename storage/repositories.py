@@ -1,0 +1,121 @@
+"""SQL implementations of the dialog ports, bound to one session (one transaction) per update."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
+from dialogs.model import Area, OpeningHours, Office, Resident
+from dialogs.ports import ChatState
+from storage.models import AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, PlanningAreaRow, ResidentRow, utcnow
+
+
+class SqlResidents:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, chat_id: int) -> Resident | None:
+        row = await self.session.get(ResidentRow, chat_id)
+        if row is None:
+            return None
+        return Resident(chat_id=row.chat_id, language=row.language, consent_at=row.consent_at,
+                        area_key=row.area_key, display_name=row.display_name)
+
+    async def save(self, resident: Resident) -> None:
+        if resident.language is None:
+            return
+        row = await self.session.get(ResidentRow, resident.chat_id)
+        if row is None:
+            row = ResidentRow(chat_id=resident.chat_id, language=resident.language)
+            self.session.add(row)
+        row.language = resident.language
+        if resident.consent_at is not None:   # nothing beyond id and language before consent
+            row.consent_at = resident.consent_at
+            row.area_key = resident.area_key
+            row.display_name = resident.display_name
+        row.last_seen_at = utcnow()
+
+
+class SqlConversations:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self, chat_id: int) -> ChatState:
+        row = await self.session.get(ConversationRow, chat_id)
+        return ChatState(row.step, dict(row.data or {})) if row else ChatState()
+
+    async def save(self, chat_id: int, state: ChatState) -> None:
+        row = await self.session.get(ConversationRow, chat_id)
+        if row is None:
+            if not state.step and not state.data:
+                return
+            row = ConversationRow(chat_id=chat_id)
+            self.session.add(row)
+        row.step = state.step
+        row.data = dict(state.data)
+
+
+def area_from_rows(area: AreaRow, office: OfficeRow | None) -> Area:
+    if office is None:
+        office_model = Office(address="")
+    else:
+        office_model = Office(address=office.address, phone=office.phone, email=office.email,
+                              hours=OpeningHours.from_mapping(office.opening_hours),
+                              latitude=office.latitude, longitude=office.longitude)
+    return Area(key=area.key, name=area.name, office=office_model, website=area.website,
+                ortsteil=area.ortsteil, description=area.description, notes=dict(area.notes or {}))
+
+
+class SqlAreas:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all(self) -> Sequence[Area]:
+        rows = await self.session.execute(
+            select(AreaRow, OfficeRow).outerjoin(OfficeRow, OfficeRow.area_key == AreaRow.key)
+            .where(AreaRow.active.is_(True)).order_by(AreaRow.position, AreaRow.key))
+        return [area_from_rows(a, o) for a, o in rows.all()]
+
+    async def get(self, key: str) -> Area | None:
+        row = (await self.session.execute(
+            select(AreaRow, OfficeRow).outerjoin(OfficeRow, OfficeRow.area_key == AreaRow.key)
+            .where(AreaRow.key == key, AreaRow.active.is_(True)))).first()
+        return area_from_rows(*row) if row else None
+
+    async def area_map(self) -> AreaMap:
+        plrs = await self.session.execute(
+            select(PlanningAreaRow.id, PlanningAreaRow.area_key).where(PlanningAreaRow.area_key.is_not(None)))
+        overrides = (await self.session.execute(select(AreaOverrideRow).order_by(AreaOverrideRow.id))).scalars()
+        return AreaMap(plr_to_area={plr: key for plr, key in plrs.all()},
+                       overrides=[AreaOverride(o.area_key, o.street, o.postcode, parse_ranges(o.numbers))
+                                  for o in overrides])
+
+
+class SqlStore:
+    def __init__(self, session: AsyncSession, addresses: AddressBook) -> None:
+        self.session = session
+        self.residents = SqlResidents(session)
+        self.conversations = SqlConversations(session)
+        self.areas = SqlAreas(session)
+        self.addresses = addresses
+
+
+class SqlUnitOfWork:
+    """One transaction per update. On PostgreSQL a transaction-scoped advisory lock on the chat id
+    serialises one chat's updates across processes; SQLite serialises writers by itself."""
+
+    def __init__(self, sessions: async_sessionmaker, addresses: AddressBook) -> None:
+        self.sessions = sessions
+        self.addresses = addresses
+
+    @asynccontextmanager
+    async def __call__(self, chat_id: int) -> AsyncIterator[SqlStore]:
+        async with self.sessions() as session:
+            async with session.begin():
+                if session.bind.dialect.name == "postgresql":
+                    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": chat_id})
+                yield SqlStore(session, self.addresses)

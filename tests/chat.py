@@ -1,0 +1,81 @@
+"""A test client that talks to the dialogs like a resident: ``await alice.says("/start")``, ``await alice.taps("English")``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dialogs.engine import Dialogs, chunk_replies
+from dialogs.messages import Inbound, Reply, Sender
+from dialogs.text import plain
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@dataclass
+class Answer:
+    replies: list[Reply]
+    toast: str | None
+
+    @property
+    def text(self) -> str:
+        """Everything the resident reads, as plain text."""
+        return "\n".join(plain(r.text) for r in self.replies if r.text)
+
+    @property
+    def html(self) -> str:
+        return "\n".join(r.text for r in self.replies)
+
+    @property
+    def buttons(self) -> list[str]:
+        return [b.label for r in self.replies for row in r.buttons for b in row]
+
+    def button_data(self) -> dict[str, str]:
+        return {b.label: (b.data or b.url) for r in self.replies for row in r.buttons for b in row}
+
+
+class ChatClient:
+    def __init__(self, dialogs: Dialogs, chat_id: int, language_code: str | None = "de", name: str = "Alex",
+                 chat_kind: str = "private") -> None:
+        self.dialogs = dialogs
+        self.sender = Sender(chat_id=chat_id, user_id=chat_id, language_code=language_code, display_name=name,
+                             chat_kind=chat_kind)  # type: ignore[arg-type]
+        self.last: Answer | None = None
+        self.message_id = 0
+
+    async def _handle(self, inbound: Inbound) -> Answer:
+        replies, toast = await self.dialogs.handle(inbound)
+        self.last = Answer(chunk_replies(replies), toast)
+        self.message_id += 1
+        return self.last
+
+    async def says(self, text: str) -> Answer:
+        return await self._handle(Inbound.parse_text(self.sender, text))
+
+    async def sends(self, kind: str, **fields) -> Answer:
+        return await self._handle(Inbound(kind, self.sender, **fields))  # type: ignore[arg-type]
+
+    async def presses(self, data: str) -> Answer:
+        """Press a button by its raw callback data (also for forged data)."""
+        return await self._handle(Inbound("press", self.sender, data=data, message_id=self.message_id))
+
+    async def taps(self, label: str) -> Answer:
+        """Tap a button of the last answer whose label contains ``label``."""
+        assert self.last is not None, "nothing to tap yet"
+        for button_label, data in self.last.button_data().items():
+            if label.casefold() in button_label.casefold():
+                return await self.presses(data)
+        raise AssertionError(f"no button {label!r} in {self.last.buttons}")
+
+    async def onboard(self, language: str) -> Answer:
+        await self.says("/start")
+        await self.presses(f"lang:{language}")
+        return await self.presses("consent:yes")

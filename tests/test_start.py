@@ -1,0 +1,113 @@
+"""First contact, menu and the commands that work everywhere — as a resident experiences them."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import ConversationRow, ResidentRow
+
+
+async def test_start_proposes_the_telegram_language_and_asks(resident):
+    answer = await resident.says("/start")
+    assert "Welche Sprache" in answer.text
+    assert answer.buttons[0] == "✓ Deutsch"          # proposed from Telegram's language_code
+    assert "English" in answer.buttons
+
+
+async def test_english_speaker_gets_english_proposed(dialogs):
+    from tests.chat import ChatClient
+    client = ChatClient(dialogs, chat_id=77, language_code="en-GB")
+    answer = await client.says("/start")
+    assert answer.buttons[0] == "✓ English"
+    assert "Which language" in answer.text
+
+
+async def test_first_contact_language_notice_menu(resident, db):
+    await resident.says("/start")
+    notice = await resident.taps("English")
+    assert "Privacy in short" in notice.text and "/privacy" in notice.text
+    menu = await resident.taps("OK")
+    assert "What would you like to do?" in menu.text
+    assert "📍 Find my office" in menu.buttons
+    async with db.sessions() as session:
+        row = await session.get(ResidentRow, resident.sender.chat_id)
+    assert row.language == "en" and row.consent_at is not None
+
+
+async def test_nothing_but_language_is_stored_before_consent(resident, db):
+    await resident.says("/start")
+    await resident.taps("Deutsch")
+    async with db.sessions() as session:
+        row = await session.get(ResidentRow, resident.sender.chat_id)
+    assert row.language == "de"
+    assert row.consent_at is None and row.display_name == "" and row.area_key is None
+
+
+async def test_text_before_consent_is_kept_and_answered_after(resident):
+    first = await resident.says("Badstraße 10")
+    assert "Welche Sprache" in first.text          # no language yet: asked first
+    await resident.taps("English")
+    answer = await resident.taps("OK")
+    assert "QM Badstraße" in answer.text           # the address typed before is answered now
+
+
+async def test_cancel_returns_to_menu_from_any_step(english):
+    await english.taps("Find my office")
+    answer = await english.says("/cancel")
+    assert "Cancelled" in answer.text
+    assert "📍 Find my office" in answer.buttons
+    again = await english.says("/cancel")           # nothing to cancel: just the menu
+    assert "Cancelled" not in again.text and "📍 Find my office" in again.buttons
+
+
+async def test_language_can_be_changed_any_time(english):
+    answer = await english.says("/language")
+    assert "Deutsch" in " ".join(answer.buttons)
+    changed = await english.taps("Deutsch")
+    assert "Deutsch" in changed.text and "Was möchten Sie tun?" in changed.text
+
+
+async def test_help_lists_commands_in_the_residents_language(german):
+    answer = await german.says("/help")
+    assert "/cancel" in answer.text and "/language" in answer.text
+    assert "Sprache wählen" in answer.text
+
+
+async def test_about_names_the_address_data_source(english):
+    answer = await english.says("/about")
+    assert "Geoportal Berlin / Adressen Berlin" in answer.text
+    assert "dl-de/by-2-0" in answer.text
+
+
+async def test_privacy_shows_the_full_text(english):
+    answer = await english.says("/privacy")
+    assert "Privacy notice" in answer.text and "How long" in answer.text
+
+
+async def test_unknown_command_gets_a_friendly_answer(english):
+    answer = await english.says("/frobnicate")
+    assert "/frobnicate" in answer.text and "📍 Find my office" in answer.buttons
+
+
+async def test_forged_button_changes_nothing(english, db):
+    answer = await english.presses("lang:xx")
+    assert answer.toast and "no longer valid" in answer.toast
+    async with db.sessions() as session:
+        row = await session.get(ResidentRow, english.sender.chat_id)
+    assert row.language == "en"
+
+
+async def test_step_survives_a_restart(english, db, clock):
+    """A new Dialogs (as after a restart) continues where the resident was."""
+    from dialogs.app import build_dialogs
+    from locales import load_catalogs
+    from storage.repositories import SqlUnitOfWork
+    from tests.chat import ChatClient
+
+    await english.taps("Find my office")
+    async with db.sessions() as session:
+        step = await session.scalar(select(ConversationRow.step).where(ConversationRow.chat_id == 1002))
+    assert step == "office.address"
+    restarted = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock)
+    again = ChatClient(restarted, chat_id=1002, language_code="en")
+    answer = await again.says("Prinzenallee 10")
+    assert "QM Badstraße" in answer.text

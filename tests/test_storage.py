@@ -1,0 +1,86 @@
+"""Migrations, seeding and the settings — what an operator relies on."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+import storage.all_models  # noqa: F401
+from storage import migrate
+from storage.models import AddressRecord, AreaOverrideRow, AreaRow, Base, PlanningAreaRow, StreetRow
+from storage.seed import SeedError, seed_all, seed_areas
+from tests.conftest import backends
+
+
+@pytest.fixture(params=backends())
+def backend(request):
+    return request.param
+
+
+async def table_names(engine) -> set[str]:
+    async with engine.connect() as conn:
+        return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+@pytest.mark.parametrize("fresh_db", backends(), indirect=True)
+async def test_migrations_upgrade_downgrade_upgrade(fresh_db):
+    engine = fresh_db.engine
+    expected = {t.name for t in Base.metadata.sorted_tables}
+    assert expected <= await table_names(engine)
+    assert await migrate.current_revision(engine) == migrate.head_revision()
+    await migrate.downgrade(engine, "base")
+    assert await table_names(engine) <= {"alembic_version"}
+    await migrate.upgrade(engine)
+    assert expected <= await table_names(engine)
+
+
+@pytest.mark.parametrize("fresh_db", backends(), indirect=True)
+async def test_models_and_migrations_agree(fresh_db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    async with fresh_db.engine.connect() as conn:
+        diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
+    assert diff == []
+
+
+async def test_seed_is_idempotent_and_complete(seeded_db):
+    async with seeded_db.sessions() as session:
+        streets = await session.scalar(select(func.count()).select_from(StreetRow))
+        addresses = await session.scalar(select(func.count()).select_from(AddressRecord))
+        areas = await session.scalar(select(func.count()).select_from(AreaRow).where(AreaRow.active.is_(True)))
+        soldiner = set((await session.execute(
+            select(PlanningAreaRow.id).where(PlanningAreaRow.area_key == "soldiner"))).scalars())
+    assert streets == 9766
+    assert addresses == 401032
+    assert areas == 4
+    assert soldiner == {"01300732", "01300731"}
+    report = await seed_all(seeded_db.sessions)          # second run: nothing changes
+    assert report.changed == []
+    assert report.addresses_loaded == 0
+
+
+async def test_staff_can_edit_the_mapping_in_the_areas_file(seeded_db, tmp_path):
+    from storage.areas_file import export_areas
+    from storage.seed import AREAS_FILE
+
+    exported = await export_areas(seeded_db.sessions)
+    edited = tmp_path / "areas.yaml"
+    edited.write_text(exported.replace('numbers: 17-34, 119-143', 'numbers: 17-34, 119-150'), encoding="utf-8")
+    try:
+        async with seeded_db.sessions() as session, session.begin():
+            report = await seed_areas(session, edited)
+        assert report.changed == ["overrides replaced"]
+        async with seeded_db.sessions() as session:
+            numbers = await session.scalar(select(AreaOverrideRow.numbers))
+        assert numbers == "17-34, 119-150"
+    finally:
+        async with seeded_db.sessions() as session, session.begin():
+            await seed_areas(session, AREAS_FILE)
+
+
+async def test_a_broken_areas_file_is_refused_with_its_place(seeded_db, tmp_path):
+    bad = tmp_path / "areas.yaml"
+    bad.write_text("areas:\n  - key: x\n    name: X\n    office: {address: A, opening_hours: {mon: ['13:00-10:00']}}\n")
+    with pytest.raises(SeedError, match=r"areas\[0\].*ends before it starts"):
+        async with seeded_db.sessions() as session, session.begin():
+            await seed_areas(session, bad)
