@@ -99,3 +99,31 @@ class Reply:
     document: Document | None = None
     edit: bool = False
     chat_id: int | None = None   # None: the chat the update came from
+
+
+def reply_to_dict(reply: Reply) -> dict:
+    """JSON-able form of a reply, for the durable outbox."""
+    import base64
+    out: dict = {"text": reply.text}
+    if reply.buttons:
+        out["buttons"] = [[{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in reply.buttons]
+    if reply.venue:
+        v = reply.venue
+        out["venue"] = {"latitude": v.latitude, "longitude": v.longitude, "title": v.title, "address": v.address}
+    if reply.document:
+        d = reply.document
+        out["document"] = {"filename": d.filename, "caption": d.caption,
+                           "content": base64.b64encode(d.content).decode("ascii")}
+    return out
+
+
+def reply_from_dict(data: dict) -> Reply:
+    import base64
+    buttons = [[Button(b["label"], b.get("data") or "", b.get("url") or "") for b in row]
+               for row in data.get("buttons") or []]
+    venue = Venue(**data["venue"]) if data.get("venue") else None
+    document = None
+    if data.get("document"):
+        d = data["document"]
+        document = Document(d["filename"], base64.b64decode(d["content"]), d.get("caption") or "")
+    return Reply(text=data.get("text") or "", buttons=buttons, venue=venue, document=document)

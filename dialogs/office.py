@@ -195,8 +195,7 @@ async def answer(ctx: Context, result) -> None:
         return
     if isinstance(result, ChooseStreet):
         options = [(o.street, o.ortsteil) for o in result.options][:8]
-        number = getattr(result, "number", None)
-        ctx.goto("office.choose", options=options, number=number, suffix=getattr(result, "suffix", ""))
+        ctx.goto("office.choose", options=options, number=result.number, suffix=result.suffix)
         buttons = [[Button(f"{o.street} ({o.ortsteil}, {', '.join(o.postcodes[:2])})"[:60], f"office:pick:{i}")]
                    for i, o in enumerate(result.options[:8])]
         ctx.say(t._("There is more than one street with this name in Berlin. Which one do you mean?"), buttons)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from dialogs.addresses import AddressBook, AreaMap
+from dialogs.messages import Reply
 from dialogs.model import Area, Resident
 
 
@@ -39,6 +40,19 @@ class Conversations(Protocol):
     async def save(self, chat_id: int, state: ChatState) -> None: ...
 
 
+class Outbox(Protocol):
+    """Messages to send later or to another chat (staff chat, other residents, reminders).
+
+    Rows are committed with the update's transaction and delivered by the delivery engine, so a
+    crash between "decided" and "told" loses nothing. ``key`` makes an enqueue idempotent (the same
+    key is stored once) and lets pending messages be cancelled (``cancel("event:12:")``).
+    """
+
+    async def enqueue(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
+                      key: str | None = None, purpose: str = "") -> None: ...
+    async def cancel(self, key_prefix: str) -> int: ...
+
+
 class Store(Protocol):
     """Everything one update may read or write, inside one transaction."""
 
@@ -46,6 +60,7 @@ class Store(Protocol):
     areas: Areas
     addresses: AddressBook
     conversations: Conversations
+    outbox: Outbox
 
 
 class UnitOfWork(Protocol):

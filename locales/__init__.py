@@ -30,6 +30,12 @@ def languages() -> tuple[Language, ...]:
                  for e in entries)
 
 
+@lru_cache(maxsize=1)
+def offered_codes() -> frozenset[str]:
+    entries = yaml.safe_load((ROOT / "languages.yaml").read_text(encoding="utf-8"))
+    return frozenset(e["code"] for e in entries if e.get("offered", True))
+
+
 def po_files(code: str) -> list[Path]:
     return sorted((ROOT / code / "LC_MESSAGES").glob("*.po"))
 
@@ -66,5 +72,8 @@ class Catalogs:
 
 
 @lru_cache(maxsize=1)
-def load_catalogs() -> Catalogs:
-    return Catalogs({lang.code: (lang, _compile(lang.code, lang.locale)) for lang in languages()})
+def load_catalogs(all_languages: bool = False) -> Catalogs:
+    """The catalogs of the languages offered to residents (``all_languages``: also unfinished ones)."""
+    offered = offered_codes()
+    return Catalogs({lang.code: (lang, _compile(lang.code, lang.locale)) for lang in languages()
+                     if all_languages or lang.code in offered})

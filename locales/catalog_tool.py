@@ -51,12 +51,18 @@ def update(unreviewed_flag: bool = True) -> dict[str, int]:
                 with path.open("rb") as fh:
                     catalog = read_po(fh, locale=lang.locale)
             else:
-                catalog = Catalog(locale=lang.locale, domain=domain, project="kiezbot", charset="utf-8")
+                catalog = Catalog(locale=lang.locale, domain=domain, project="kiezbot", version="1",
+                                  copyright_holder="kiezbot contributors", charset="utf-8",
+                                  language_team=lang.name,
+                                  last_translator="kiezbot contributors", fuzzy=False)
             before = {m.id for m in catalog if m.id}
             catalog.update(template, no_fuzzy_matching=True)
             count += len({m.id for m in catalog if m.id} - before)
             with path.open("wb") as fh:
-                write_po(fh, catalog, width=100, omit_header=False, ignore_obsolete=True, sort_output=False)
+                # No line numbers: they would change with every edit of the code and make merges noisy.
+                write_po(fh, catalog, width=100, ignore_obsolete=True, include_lineno=False)
+        if lang.code == "en":       # msgids are English: the English catalog confirms them
+            _confirm_english(folder)
         for stale in set(p.stem for p in folder.glob("*.po")) - set(templates()):
             (folder / f"{stale}.po").unlink()
         added[lang.code] = count
@@ -82,3 +88,14 @@ def status() -> dict[str, tuple[int, int, int]]:
                     fuzzy += 1
         out[lang.code] = (total, missing, fuzzy)
     return out
+
+
+def _confirm_english(folder: Path) -> None:
+    for path in folder.glob("*.po"):
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale="en")
+        for message in catalog:
+            if message.id and not message.string:
+                message.string = message.id
+        with path.open("wb") as fh:
+            write_po(fh, catalog, width=100, ignore_obsolete=True, include_lineno=False)

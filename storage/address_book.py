@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from dialogs.addresses import AddressRow
+from dialogs.addresses import AddressRow, StreetIndex
 from storage.models import AddressRecord, PlanningAreaRow, StreetRow
 
 
@@ -29,8 +29,8 @@ class SqlAddressBook:
         self._ids = {name: sid for sid, name in rows}
         self._names = [name for _, name in rows]
         self._cache.clear()
-        # Any index the matcher built over the previous names is stale now.
-        self.__dict__.pop("_street_index", None)
+        StreetIndex.invalidate(self)   # the matcher's index over the previous names is stale
+        StreetIndex.for_book(self)     # build it now, not on the first resident's message
         return self
 
     def street_names(self) -> Sequence[str]:

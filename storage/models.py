@@ -124,3 +124,27 @@ class DatasetRow(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     rows: Mapped[int] = mapped_column(Integer, default=0)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxRow(Base):
+    """A message waiting to be delivered (or delivered): reminders, broadcasts, notices, staff cards.
+
+    The delivery engine claims due rows, sends them and records the final state; ``dedupe_key``
+    makes enqueueing idempotent.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    purpose: Mapped[str] = mapped_column(String(32), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="pending")   # pending, sent, failed, blocked, cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),)

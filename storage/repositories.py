@@ -5,13 +5,17 @@ from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from sqlalchemy import select, text
+from datetime import datetime
+
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
+from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState
-from storage.models import AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, PlanningAreaRow, ResidentRow, utcnow
+from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
+                            ResidentRow, utcnow)
 
 
 class SqlResidents:
@@ -95,12 +99,34 @@ class SqlAreas:
                                   for o in overrides])
 
 
+class SqlOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def enqueue(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
+                      key: str | None = None, purpose: str = "") -> None:
+        if key is not None:
+            existing = await self.session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == key))
+            if existing is not None:
+                return
+        self.session.add(OutboxRow(chat_id=chat_id, payload=reply_to_dict(reply), due_at=due_at or utcnow(),
+                                   dedupe_key=key, purpose=purpose))
+        await self.session.flush()
+
+    async def cancel(self, key_prefix: str) -> int:
+        result = await self.session.execute(
+            update(OutboxRow).where(OutboxRow.state == "pending", OutboxRow.dedupe_key.startswith(key_prefix))
+            .values(state="cancelled"))
+        return result.rowcount or 0
+
+
 class SqlStore:
     def __init__(self, session: AsyncSession, addresses: AddressBook) -> None:
         self.session = session
         self.residents = SqlResidents(session)
         self.conversations = SqlConversations(session)
         self.areas = SqlAreas(session)
+        self.outbox = SqlOutbox(session)
         self.addresses = addresses
 
 

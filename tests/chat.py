@@ -28,7 +28,8 @@ class Answer:
     @property
     def text(self) -> str:
         """Everything the resident reads, as plain text."""
-        return "\n".join(plain(r.text) for r in self.replies if r.text)
+        text = "\n".join(plain(r.text) for r in self.replies if r.text)
+        return text.replace("\u202f", " ").replace("\xa0", " ")   # CLDR's narrow spaces read as spaces
 
     @property
     def html(self) -> str:

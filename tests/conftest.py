@@ -24,7 +24,7 @@ from storage.address_book import SqlAddressBook
 from storage.db import create_engine, normalise_url, session_factory
 from storage.models import Base
 from storage.repositories import SqlUnitOfWork
-from storage.seed import seed_all
+from storage.seed import seed_all, seed_areas
 from tests.chat import ChatClient, Clock
 
 REFERENCE_TABLES = {"areas", "offices", "planning_areas", "area_overrides", "streets", "addresses", "datasets",
@@ -85,10 +85,12 @@ class Database:
             await drop_pg_database(os.environ[POSTGRES_ENV], self._pg_name)
 
     async def clear_mutable(self) -> None:
+        """Empty what tests write, and put the areas back as shipped (a test may have edited them)."""
         async with self.sessions() as session, session.begin():
             for table in reversed(Base.metadata.sorted_tables):
                 if table.name not in REFERENCE_TABLES:
                     await session.execute(delete(table))
+            await seed_areas(session)
 
 
 @pytest_asyncio.fixture(scope="session", params=backends())

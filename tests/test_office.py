@@ -55,7 +55,7 @@ async def test_open_now_is_computed_in_berlin_time(english, db, clock):
     assert "Open now, until 1:00 PM" in card.text
     assert any(r.venue is not None and r.venue.latitude == 52.5531 for r in card.replies)
     clock.now = datetime(2026, 11, 24, 12, 30, tzinfo=timezone.utc)    # Tuesday 13:30: closed
-    await english.taps("Find my office")
+    await english.taps("Other area")
     card = await english.taps("QM Badstraße")
     assert "Closed now, opens Thursday at 2:00 PM" in card.text
 

@@ -63,7 +63,7 @@ async def test_language_can_be_changed_any_time(english):
     answer = await english.says("/language")
     assert "Deutsch" in " ".join(answer.buttons)
     changed = await english.taps("Deutsch")
-    assert "Deutsch" in changed.text and "Was möchten Sie tun?" in changed.text
+    assert "auf Deutsch" in changed.text and "📍 Büro finden" in changed.buttons
 
 
 async def test_help_lists_commands_in_the_residents_language(german):

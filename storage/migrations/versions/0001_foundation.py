@@ -1,8 +1,8 @@
-"""foundation: residents, conversations, areas, offices, addresses
+"""foundation: residents, conversations, areas, offices, address list, outbox
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:22:36.004674
+Create Date: 2026-11-25 13:26:40.763926
 """
 from alembic import op
 import sqlalchemy as sa
@@ -41,6 +41,26 @@ def upgrade() -> None:
     sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_datasets'))
     )
+    op.create_table('outbox',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('purpose', sa.String(length=32), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=160), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('message_id', sa.BigInteger(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_dedupe_key'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_chat_id'), ['chat_id'], unique=False)
+        batch_op.create_index('ix_outbox_state_due', ['state', 'due_at'], unique=False)
+
     op.create_table('residents',
     sa.Column('chat_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
@@ -112,6 +132,11 @@ def downgrade() -> None:
     op.drop_table('area_overrides')
     op.drop_table('streets')
     op.drop_table('residents')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_state_due')
+        batch_op.drop_index(batch_op.f('ix_outbox_chat_id'))
+
+    op.drop_table('outbox')
     op.drop_table('datasets')
     op.drop_table('conversations')
     op.drop_table('areas')
