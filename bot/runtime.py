@@ -71,5 +71,6 @@ async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: boo
     addresses = await SqlAddressBook(sessions).load()
     operator = Operator(name=settings.operator_name, email=settings.privacy_contact, privacy_url=settings.privacy_url)
     dialogs = build_dialogs(SqlUnitOfWork(sessions, addresses), catalogs, clock=clock, timezone=settings.timezone,
-                            default_language=settings.default_locale, operator=operator)
+                            default_language=settings.default_locale, operator=operator,
+                            staff_chat_id=settings.staff_chat_id)
     return Runtime(settings, engine, sessions, addresses, dialogs)

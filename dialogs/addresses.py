@@ -83,16 +83,21 @@ class AddressRow:
     plr_name: str
 
 
-def address_row_from_record(rec: Mapping[str, str]) -> AddressRow | None:
+def address_row_from_record(rec: Mapping[str, str], keep_unnumbered: bool = False) -> AddressRow | None:
     """A row of ``adressen.csv.gz`` (columns hnr, hnr_zusatz, str_name, plz, ort_name, PLR_NAME, PLR_ID).
 
-    Returns None for the 296 records without a house number (squares, islands …): the project's
-    address book holds numbered addresses only, like ``storage.seed``.
+    The 296 records without a house number (squares such as Nettelbeckplatz or Leopoldplatz, islands …)
+    give None, as in ``storage.seed`` — or, with ``keep_unnumbered``, a row with ``number=0``, which
+    :func:`resolve` understands as "the street itself" (never matched by a typed number).
     """
     hnr = (rec.get("hnr") or "").strip()
-    if not hnr.isdigit() or int(hnr) <= 0:
+    if hnr.isdigit() and int(hnr) > 0:
+        number = int(hnr)
+    elif not hnr and keep_unnumbered:
+        number = 0
+    else:
         return None
-    return AddressRow(street=rec["str_name"].strip(), number=int(hnr),
+    return AddressRow(street=rec["str_name"].strip(), number=number,
                       suffix=(rec.get("hnr_zusatz") or "").strip().upper(), postcode=rec["plz"].strip(),
                       ortsteil=rec["ort_name"].strip(), plr_id=rec["PLR_ID"].strip().zfill(8),
                       plr_name=rec["PLR_NAME"].strip())
@@ -337,9 +342,10 @@ class _Place:
         return StreetOption(self.street, self.label, self.postcodes, self.ortsteile)
 
     def nearest(self, number: int) -> int | None:
+        """The closest existing number on the same side (same parity), lower one first on a tie."""
         for distance in range(2, NEAR_DISTANCE + 1, 2):
             for candidate in (number - distance, number + distance):
-                if candidate in self.by_number:
+                if candidate > 0 and candidate in self.by_number:
                     return candidate
         return None
 
@@ -402,18 +408,20 @@ class StreetIndex:
         for name in self.names:
             exact[street_key(name)].append(name)
         alt: dict[str, list[str]] = defaultdict(list)
+        stems: dict[str, list[str]] = defaultdict(list)
         for name in self.names:
             key = street_key(name)
             dropped = street_key(name, _DROP)
-            if dropped != key and dropped not in exact:
+            if dropped != key and dropped not in exact:          # "Mullerstr" → Müllerstraße
                 alt[dropped].append(name)
             if key.endswith("str") and len(key) >= 8 and key[:-3] not in exact:   # "osloer" → Osloer Straße
-                alt[key[:-3]].append(name)
+                stems[key[:-3]].append(name)
         for alias, name in _ALIASES.items():
             if name in exact.get(street_key(name), ()) and alias not in exact:
                 alt[alias].append(name)
         self._exact = {k: tuple(v) for k, v in exact.items()}
         self._alt = {k: tuple(dict.fromkeys(v)) for k, v in alt.items()}
+        self._stems = {k: tuple(dict.fromkeys(v)) for k, v in stems.items() if k not in self._alt}
         self._keys: list[str] = list(self._exact)
         buckets: dict[str, list[str]] = defaultdict(list)
         for key in self._keys:
@@ -461,7 +469,12 @@ class StreetIndex:
         return self._exact.get(key, ())
 
     def alternative(self, key: str) -> tuple[str, ...]:
+        """Other spellings: umlaut without e ("Mullerstr"), "Kudamm"."""
         return self._alt.get(key, ())
+
+    def stem(self, key: str) -> tuple[str, ...]:
+        """A "…straße" name without its "straße" ("Osloer" → Osloer Straße); used only before a number."""
+        return self._stems.get(key, ())
 
     def fuzzy(self, key: str, cutoff: float, *, whole: bool = False, limit: int = 3
               ) -> list[tuple[str, float]]:
@@ -602,7 +615,7 @@ def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tu
     items = parsed.items
     limit = min(index.max_tokens, 9)
     # a. exact, right before a house number (longest window first, never splitting "Prinz-Eugen-…")
-    for lookup in (index.exact, index.alternative):
+    for lookup in (index.exact, index.alternative, index.stem):
         for c in parsed.candidates:
             for start in parsed.starts(c - limit, c):
                 names = lookup(_key(items[start:c]))
@@ -700,7 +713,7 @@ def _hints(parsed: _Parsed, match: _Match) -> frozenset[str]:
 # Deciding
 
 def _representative(rows: Sequence[AddressRow]) -> AddressRow:
-    return min(rows, key=lambda r: (r.suffix != "", r.number, r.suffix, r.postcode))
+    return min(rows, key=lambda r: (r.number <= 0, r.suffix != "", r.number, r.suffix, r.postcode))
 
 
 def _pick_row(rows: Sequence[AddressRow], suffix: str, postcode: str | None) -> AddressRow:
@@ -738,6 +751,7 @@ def _decide(places: Sequence[_Place], number: int | None, suffix: str, postcode:
             hints: frozenset[str], areas: AreaMap, street_exact: bool) -> Resolution | None:
     if not places:
         return None
+    everywhere = places
     if postcode:
         with_postcode = [p for p in places if postcode in p.postcodes]
         if with_postcode:
@@ -763,6 +777,10 @@ def _decide(places: Sequence[_Place], number: int | None, suffix: str, postcode:
             return Found(row, areas.area_for(row), False, street_exact, number)
         if near:
             return ChooseStreet(_options([p for p, _ in near], areas), number, suffix)
+        # "Koloniestraße 129, 12209": not in the named place, but elsewhere — postcode or number wrong?
+        elsewhere = [p for p in everywhere if number in p.by_number and all(p is not q for q in places)]
+        if elsewhere:
+            return ChooseStreet(_options([*places, *elsewhere], areas), number, suffix)
         if len(places) == 1:
             return _without_number(places[0], areas, postcode, street_exact, number)
         return ChooseStreet(_options(places, areas), number, suffix)

@@ -11,9 +11,10 @@ FLOWS = [start, office]
 
 
 def build_dialogs(uow: UnitOfWork, catalogs: Any, *, clock: Clock = utc_now, timezone: str = "Europe/Berlin",
-                  default_language: str = "de", operator: Operator | None = None) -> Dialogs:
+                  default_language: str = "de", operator: Operator | None = None,
+                  staff_chat_id: int | None = None) -> Dialogs:
     app = Dialogs(uow=uow, catalogs=catalogs, clock=clock, timezone=timezone,
-                  default_language=default_language, operator=operator or Operator())
+                  default_language=default_language, operator=operator or Operator(), staff_chat_id=staff_chat_id)
     for flow in FLOWS:
         flow.register(app)
     return app

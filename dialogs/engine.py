@@ -61,6 +61,7 @@ class Context:
         self.t = t
         self.replies: list[Reply] = []
         self.toast: str | None = None
+        self.is_staff = False
         self._resident_dirty = False
 
     # --- conveniences -----------------------------------------------------------------------
@@ -143,9 +144,13 @@ class Dialogs:
     free_text: list[Callable[[Context], Awaitable[bool]]] = field(default_factory=list)
     consent_flow: Handler | None = None          # shows language choice / privacy notice
     fallback: Handler | None = None
-    staff_handler: Handler | None = None         # updates from group chats (the staff chat)
+    staff_chat_id: int | None = None             # the staff group; other groups are ignored
+    staff_commands: dict[str, Handler] = field(default_factory=dict)
+    staff_buttons: dict[str, Handler] = field(default_factory=dict)
+    staff_steps: dict[str, Handler] = field(default_factory=dict)
+    staff_help: list[tuple[str, str]] = field(default_factory=list)
     command_help: list[tuple[str, str]] = field(default_factory=list)   # (command, msgid) for /help and the menu
-    _locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
+    _locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
 
     # --- registration -----------------------------------------------------------------------
     def command(self, name: str, handler: Handler, help_msgid: str | None = None) -> None:
@@ -161,6 +166,19 @@ class Dialogs:
 
     def menu_entry(self, order: int, label_msgid: str, data: str) -> None:
         self.menu_entries.append(MenuEntry(order, label_msgid, data))
+
+    def staff_command(self, name: str, handler: Handler, help_msgid: str | None = None) -> None:
+        """A command for the team: works in the staff chat and in a staff member's private chat."""
+        self.staff_commands[name] = handler
+        if help_msgid:
+            self.staff_help.append((name, help_msgid))
+
+    def staff_button(self, prefix: str, handler: Handler) -> None:
+        """Buttons only staff may press (checked on every press, whatever the callback data says)."""
+        self.staff_buttons[prefix] = handler
+
+    def staff_step(self, prefix: str, handler: Handler) -> None:
+        self.staff_steps[prefix] = handler
 
     def on_free_text(self, handler: Callable[[Context], Awaitable[bool]]) -> None:
         """``handler`` returns True when it took the text."""
@@ -184,17 +202,17 @@ class Dialogs:
         return self.default_language
 
     # --- handling ---------------------------------------------------------------------------
-    def _lock(self, chat_id: int) -> asyncio.Lock:
-        lock = self._locks.get(chat_id)
+    def _lock(self, key: tuple[int, int]) -> asyncio.Lock:
+        lock = self._locks.get(key)
         if lock is None:
             lock = asyncio.Lock()
-            self._locks[chat_id] = lock
+            self._locks[key] = lock
         return lock
 
     async def handle(self, inbound: Inbound) -> tuple[list[Reply], str | None]:
         """Handle one update; returns the replies (to send after the commit) and a toast text."""
         chat_id = inbound.sender.chat_id
-        async with self._lock(chat_id):
+        async with self._lock((chat_id, inbound.sender.user_id)):
             async with self.uow(chat_id) as store:
                 ctx = await self._context(store, inbound)
                 try:
@@ -215,20 +233,67 @@ class Dialogs:
         resident = await store.residents.get(chat_id)
         if resident is None:
             resident = Resident(chat_id=chat_id)
-        state = await store.conversations.load(chat_id)
+        state = await store.conversations.load(chat_id, inbound.sender.user_id)
         ctx = Context(self, inbound, resident, state, store, self.translator(resident.language))
+        ctx.is_staff = await store.staff.is_staff(inbound.sender.user_id)
         if resident.language is None:
             # Not stored until they pick one: propose from Telegram's language_code meanwhile.
             ctx.t = self.translator(self.guess_language(inbound.sender.language_code))
         return ctx
 
+    def _staff_handler(self, ctx: Context) -> Handler | None:
+        inbound = ctx.inbound
+        if inbound.kind == "command":
+            return self.staff_commands.get(inbound.command)
+        if inbound.kind == "press":
+            return self.staff_buttons.get(inbound.data.split(":", 1)[0])
+        if ctx.step:
+            return self.staff_steps.get(ctx.step.split(".", 1)[0])
+        return None
+
+    async def _route_staff_chat(self, ctx: Context) -> None:
+        inbound = ctx.inbound
+        if self.staff_chat_id is None or inbound.sender.chat_id != self.staff_chat_id:
+            return                                   # a group kiezbot was added to by someone: stay silent
+        if not ctx.is_staff:
+            if inbound.kind in ("command", "press"):
+                log.warning("non-staff user %s tried %s %r in the staff chat", inbound.sender.user_id,
+                            inbound.kind, inbound.command or inbound.data)
+                await self.refuse_staff_only(ctx)
+            return
+        if inbound.kind == "command" and inbound.command in ("cancel", "help"):
+            ctx.reset()
+            if inbound.command == "help":
+                return self.show_staff_help(ctx)
+            ctx.say(ctx.t._("Cancelled."))
+            return
+        handler = self._staff_handler(ctx)
+        if handler is not None:
+            await handler(ctx)
+
+    async def refuse_staff_only(self, ctx: Context) -> None:
+        if ctx.inbound.kind == "press":
+            ctx.toast = ctx.t._("Only the neighbourhood team can do this.")
+        else:
+            ctx.say(ctx.t._("Only the neighbourhood team can do this."))
+
+    def show_staff_help(self, ctx: Context) -> None:
+        lines = [ctx.t._("<b>Commands for the team</b>")]
+        lines += [f"/{name} — {ctx.t._(msgid)}" for name, msgid in self.staff_help]
+        ctx.say("\n".join(lines))
+
     async def _route(self, ctx: Context) -> None:
         inbound = ctx.inbound
         if inbound.sender.chat_kind == "group":
-            # Groups: only the staff chat is served, by the staff flows (if any are registered).
-            if self.staff_handler is not None:
-                await self.staff_handler(ctx)
-            return
+            return await self._route_staff_chat(ctx)
+        staff_handler = self._staff_handler(ctx)
+        if staff_handler is not None:
+            if ctx.is_staff:
+                return await staff_handler(ctx)
+            if inbound.kind == "press" or (inbound.kind == "command" and inbound.command not in self.commands):
+                log.warning("non-staff user %s tried %s %r", inbound.sender.user_id, inbound.kind,
+                            inbound.command or inbound.data)
+                return await self.refuse_staff_only(ctx)
         if inbound.kind == "command":
             if ctx.resident.consent_at is None and inbound.command not in PRE_CONSENT_COMMANDS:
                 return await self._need_consent(ctx)
@@ -279,12 +344,10 @@ class Dialogs:
         return True
 
     async def _finish(self, ctx: Context, store: Store) -> None:
-        if ctx.inbound.sender.chat_kind == "group":
-            await store.conversations.save(ctx.resident.chat_id, ctx.state)
-            return
-        if ctx.resident.language is not None:
+        sender = ctx.inbound.sender
+        if sender.chat_kind != "group" and ctx.resident.language is not None:
             await store.residents.save(ctx.resident)
-        await store.conversations.save(ctx.resident.chat_id, ctx.state)
+        await store.conversations.save(sender.chat_id, sender.user_id, ctx.state)
 
     def _finalise(self, reply: Reply, t: Translator) -> Reply:
         if t.rtl and reply.text and not reply.text.startswith(RLM):

@@ -36,8 +36,22 @@ class Areas(Protocol):
 
 
 class Conversations(Protocol):
-    async def load(self, chat_id: int) -> ChatState: ...
-    async def save(self, chat_id: int, state: ChatState) -> None: ...
+    """State per chat and person (in the staff group every team member has their own)."""
+
+    async def load(self, chat_id: int, user_id: int) -> ChatState: ...
+    async def save(self, chat_id: int, user_id: int, state: ChatState) -> None: ...
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    user_id: int
+    name: str
+
+
+class Staff(Protocol):
+    async def is_staff(self, user_id: int) -> bool: ...
+    async def get(self, user_id: int) -> StaffMember | None: ...
+    async def all(self) -> Sequence[StaffMember]: ...
 
 
 class Outbox(Protocol):
@@ -61,6 +75,7 @@ class Store(Protocol):
     addresses: AddressBook
     conversations: Conversations
     outbox: Outbox
+    staff: Staff
 
 
 class UnitOfWork(Protocol):

@@ -40,13 +40,26 @@ class ResidentRow(Base):
 
 
 class ConversationRow(Base):
-    """The step a chat is in and its draft: survives restarts."""
+    """The step a person is in, in one chat, and their draft: survives restarts.
+
+    In a private chat user_id equals chat_id; in the staff group each team member has a row.
+    """
 
     __tablename__ = "conversations"
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     step: Mapped[str] = mapped_column(String(64), default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class StaffRow(Base):
+    """A member of the neighbourhood team: may moderate, run events, meetings and broadcasts."""
+
+    __tablename__ = "staff"
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AreaRow(Base):

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
 from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
-from dialogs.ports import ChatState
+from dialogs.ports import ChatState, StaffMember
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
-                            ResidentRow, utcnow)
+                            ResidentRow, StaffRow, utcnow)
 
 
 class SqlResidents:
@@ -48,16 +48,16 @@ class SqlConversations:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def load(self, chat_id: int) -> ChatState:
-        row = await self.session.get(ConversationRow, chat_id)
+    async def load(self, chat_id: int, user_id: int) -> ChatState:
+        row = await self.session.get(ConversationRow, (chat_id, user_id))
         return ChatState(row.step, dict(row.data or {})) if row else ChatState()
 
-    async def save(self, chat_id: int, state: ChatState) -> None:
-        row = await self.session.get(ConversationRow, chat_id)
+    async def save(self, chat_id: int, user_id: int, state: ChatState) -> None:
+        row = await self.session.get(ConversationRow, (chat_id, user_id))
         if row is None:
             if not state.step and not state.data:
                 return
-            row = ConversationRow(chat_id=chat_id)
+            row = ConversationRow(chat_id=chat_id, user_id=user_id)
             self.session.add(row)
         row.step = state.step
         row.data = dict(state.data)
@@ -99,6 +99,22 @@ class SqlAreas:
                                   for o in overrides])
 
 
+class SqlStaff:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def is_staff(self, user_id: int) -> bool:
+        return await self.session.get(StaffRow, user_id) is not None
+
+    async def get(self, user_id: int) -> StaffMember | None:
+        row = await self.session.get(StaffRow, user_id)
+        return StaffMember(row.user_id, row.name) if row else None
+
+    async def all(self) -> Sequence[StaffMember]:
+        rows = (await self.session.execute(select(StaffRow).order_by(StaffRow.name, StaffRow.user_id))).scalars()
+        return [StaffMember(r.user_id, r.name) for r in rows]
+
+
 class SqlOutbox:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -127,6 +143,7 @@ class SqlStore:
         self.conversations = SqlConversations(session)
         self.areas = SqlAreas(session)
         self.outbox = SqlOutbox(session)
+        self.staff = SqlStaff(session)
         self.addresses = addresses
 
 

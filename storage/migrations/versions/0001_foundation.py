@@ -1,8 +1,8 @@
-"""foundation: residents, conversations, areas, offices, address list, outbox
+"""foundation: residents, conversations, staff, areas, offices, address list, outbox
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:26:40.763926
+Create Date: 2026-11-25 13:36:49.973665
 """
 from alembic import op
 import sqlalchemy as sa
@@ -29,10 +29,11 @@ def upgrade() -> None:
     )
     op.create_table('conversations',
     sa.Column('chat_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('user_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('step', sa.String(length=64), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('chat_id', name=op.f('pk_conversations'))
+    sa.PrimaryKeyConstraint('chat_id', 'user_id', name=op.f('pk_conversations'))
     )
     op.create_table('datasets',
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -71,6 +72,12 @@ def upgrade() -> None:
     sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('unreachable_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('chat_id', name=op.f('pk_residents'))
+    )
+    op.create_table('staff',
+    sa.Column('user_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_staff'))
     )
     op.create_table('streets',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -131,6 +138,7 @@ def downgrade() -> None:
     op.drop_table('offices')
     op.drop_table('area_overrides')
     op.drop_table('streets')
+    op.drop_table('staff')
     op.drop_table('residents')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_state_due')
