@@ -138,6 +138,12 @@ class TelegramTransport:
             v = reply.venue
             await call_with_retry(lambda: self.bot.send_venue(chat_id, v.latitude, v.longitude, v.title[:256],
                                                               v.address[:256]), "venue")
+        for m in reply.media:
+            caption = m.caption or None
+            if m.kind == "photo":
+                await call_with_retry(lambda: self.bot.send_photo(chat_id, m.file_id, caption=caption), "photo")
+            else:
+                await call_with_retry(lambda: self.bot.send_voice(chat_id, m.file_id, caption=caption), "voice")
         if reply.document:
             d = reply.document
             await call_with_retry(lambda: self.bot.send_document(

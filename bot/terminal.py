@@ -42,6 +42,9 @@ class TerminalChat:
         if reply.venue:
             v = reply.venue
             self._print(f"         📍 {v.title}: {v.address} ({v.latitude:.5f}, {v.longitude:.5f})")
+        for m in reply.media:
+            label = "🖼 photo" if m.kind == "photo" else "🎤 voice note"
+            self._print(f"         {label} ({m.file_id})" + (f": {plain(m.caption)}" if m.caption else ""))
         if reply.document:
             self.files_dir.mkdir(parents=True, exist_ok=True)
             target = self.files_dir / Path(reply.document.filename).name

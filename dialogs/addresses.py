@@ -1,44 +1,50 @@
 """From what a resident types to an official Berlin address and the QM area it lies in.
 
 Pure: standard library and rapidfuzz only (no Telegram, SQL or scheduler). The address data come in
-through the :class:`AddressBook` port; the area mapping through :class:`AreaMap`.
+through the :class:`AddressBook` port, the area mapping as an :class:`AreaMap`.
 
 How :func:`resolve` reads a message
 -----------------------------------
 1. **Normalise** (:func:`fold`, :func:`street_key`): casefold, ``ß``→``ss``, ``ä/ö/ü``→``ae/oe/ue``, other
-   accents dropped; every token ending in ``strasse`` (also "strase") becomes ``str`` so that
-   "Straße", "Strasse", "Str." and "str" and the attached forms ("Badstr") agree; "pl." / "pl" → ``platz``;
-   spaces, hyphens, dots and apostrophes vanish ("Prinz Eugen Str" = "Prinz-Eugen-Straße").
-   The normalised key of every official name is computed once per :class:`StreetIndex`.
-2. **Tokenise**: letters and digits split ("badstr10a" → ``badstr`` ``10`` ``a``). A 5-digit number
-   starting with 1 is a postcode. A number of 1-4 digits is a house-number candidate; a single letter
-   right after it is its suffix ("10a", "10 A"). A number followed by a dot and a word ("17. Juni")
-   is an ordinal and is tried as a house number only after the other numbers.
+   accents dropped; a word ending in ``strasse`` (or one slip away from it: "strase", "staße", "straße" typed
+   as "strasse", "Plancktraße") ends in ``str`` instead, so "Straße", "Str.", "str" and the attached forms
+   ("Badstr") agree; "pl." / "pl" → ``platz``; spaces, hyphens, dots and apostrophes vanish
+   ("Prinz Eugen Str" = "Prinz-Eugen-Straße" = ``prinzeugenstr``). The keys of all official names are
+   computed once per :class:`StreetIndex`, which is cached on the book.
+2. **Tokenise**: letters and digits split ("badstr10a" → ``badstr`` ``10`` ``a``). A 5-digit number starting
+   with 1 is the postcode. A number of 1-4 digits is a house-number candidate; a single letter right after it
+   is its suffix ("10a", "10 A"). A number followed by a dot and a word ("17. Juni") is an ordinal and is
+   tried as house number only after the others. "Nr", "Hausnummer" are dropped. Words glued by "-", "." or
+   "'" form a group that a street window never splits ("Kaiserin-Augusta-…" is not "Augustastraße").
 3. **Find the street**, first pass that hits wins:
-   a. exact key of the 1…9 tokens right before a house-number candidate (longest hit wins), official
-      names first, then alternative keys (umlaut written without ``e``: "Mullerstr"; a ``…straße`` name
-      without its ``straße``: "Osloer 12"; "Kudamm");
-   b. exact key anywhere in the text ("129 Koloniestraße", "Badstraße bitte"); a single-word hit without
-      a street word (str/platz/allee/weg/damm/…) counts only if it is all the text says;
-   c. fuzzy (rapidfuzz ``fuzz.ratio`` on the precomputed keys, ``processor=None``) for the 1-3 tokens before
-      each number, or at the end of the text when there is no number. Cut-off 82 when a house number or
-      a street word is present, 90 otherwise, so "asdf" and "hallo" find nothing, and an exact key always
-      beats a near name (a street elsewhere in Berlin is never bent onto a look-alike in Wedding). Keys are
-      bucketed by first letter; only when no bucket result comes near is the whole list scanned once.
-4. **Places**: the rows of a street name are grouped by Ortsteil and the groups merged into one *place* when
-   their addresses (number+suffix) do not overlap and they share a postcode or the Bezirk: Brunnenstraße
-   (Mitte 10115/10119 + Gesundbrunnen 13355) is one place, Koloniestraße Gesundbrunnen and Koloniestraße
-   Lichterfelde (both have no. 1…) are two. Known limit: a street crossing a Bezirk border without a shared
-   postcode (Karl-Marx-Allee Mitte/Friedrichshain, Friedrichstraße Mitte/Kreuzberg) stays two places; with a
-   house number that never matters (the number exists in only one of them).
-5. **Decide** (:func:`_decide`): postcode, then Ortsteil words ("Wedding" also means Gesundbrunnen) narrow
-   the places when they match one. With a number: the places where the number exists — one → :class:`Found`,
-   several → :class:`ChooseStreet`; none → the nearest number on the same side (same parity) at most
-   ``NEAR_DISTANCE`` away → :class:`Found` with ``number_exact=False``; still none → treated as if no number
-   had been given (``tried_number`` says which number failed). Without a number: several places →
-   :class:`ChooseStreet`; one place → :class:`Found` (representative: lowest number, ``number_exact=False``)
-   when all its addresses give the same area-or-outside, else :class:`NeedNumber`.
-   A street name without any numbered address (284 squares, bridges, islands in the 2023 list) → NoStreet.
+   a. exact key of the words right before a house-number candidate, longest first; official names, then
+      other spellings (umlaut without e: "Mullerstr"; "Kudamm"), then a "…straße" name without its
+      "straße" ("Osloer 12"). An exact hit with more words before it is checked once against a longer,
+      mistyped name ending in it ("Stakener Feldstraße" → Staakener Feldstraße);
+   b. exact key anywhere ("129 Koloniestraße", "Badstraße bitte"); a one-word hit without a street word
+      (str/platz/allee/weg/damm/…) counts only if it is all the text says ("Markt" in a sentence does not);
+   c. fuzzy: rapidfuzz ``fuzz.ratio`` on the precomputed keys (``processor=None``), for windows of up to 4
+      word groups before each number (or at the end of a text without number), keys bucketed by first
+      letter; only if no bucket comes near is the whole list scanned once (first letter mistyped). Cut-off
+      82 when there is a number, postcode or street word, else 90, so "asdf" and "hallo" find nothing. An
+      exact key always wins over a near one, so a street elsewhere in Berlin is never bent onto a look-alike
+      in Wedding. Found.street_exact tells the bot to show the official name it understood.
+4. **Places**: the rows of a name are grouped by Ortsteil, and groups are merged into one *place* (one
+   physical street) when their addresses (number+suffix) do not overlap and they share a postcode or the
+   Bezirk: Brunnenstraße (Mitte 10115/10119 + Gesundbrunnen 13355) is one place; Koloniestraße in
+   Gesundbrunnen and in Lichterfelde (both have no. 1…) are two. Known limits: a street crossing a Bezirk
+   border without a shared postcode (Karl-Marx-Allee Mitte/Friedrichshain, Friedrichstraße Mitte/Kreuzberg)
+   stays two places, and two same-named streets of one Bezirk with disjoint numbers merge (Potsdamer Straße
+   Lichtenrade + Schöneberg). With a house number neither matters: the number exists in one place only.
+5. **Decide** (:func:`_decide`): a postcode, then Ortsteil words ("Wedding" also means Gesundbrunnen), narrow
+   the places when they match one. With a number: the places where it exists — one → :class:`Found`,
+   several → :class:`ChooseStreet`; none → the nearest existing number on the same side (same parity), at
+   most ``NEAR_DISTANCE`` away → Found with ``number_exact=False``; none near either → if the number exists
+   in a place the postcode/Ortsteil excluded, ChooseStreet between them; else as without a number
+   (``tried_number``/``typed_number`` say which number failed). Without a number: several places →
+   ChooseStreet; one place → Found (representative: lowest number, ``number_exact=False``) when all its
+   addresses give the same area-or-outside, else :class:`NeedNumber`.
+   A name without numbered addresses (284 squares, islands … in the 2023 list) → NoStreet.
 """
 from __future__ import annotations
 

@@ -363,6 +363,6 @@ def chunk_replies(replies: list[Reply]) -> list[Reply]:
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             out.append(Reply(text=part, buttons=reply.buttons if last else [], venue=reply.venue if last else None,
-                             document=reply.document if last else None, edit=reply.edit and i == 0,
-                             chat_id=reply.chat_id))
+                             document=reply.document if last else None, media=reply.media if last else [],
+                             edit=reply.edit and i == 0, chat_id=reply.chat_id))
     return out

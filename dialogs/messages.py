@@ -85,6 +85,15 @@ class Document:
     caption: str = ""        # HTML, <= 1024 characters
 
 
+@dataclass(frozen=True)
+class Media:
+    """A photo or voice note a person sent, passed on by its messenger file id (e.g. to the staff chat)."""
+
+    kind: Literal["photo", "voice"]
+    file_id: str
+    caption: str = ""        # HTML, <= 1024 characters
+
+
 @dataclass
 class Reply:
     """One message from kiezbot.
@@ -97,6 +106,7 @@ class Reply:
     buttons: list[list[Button]] = field(default_factory=list)
     venue: Venue | None = None
     document: Document | None = None
+    media: list[Media] = field(default_factory=list)
     edit: bool = False
     chat_id: int | None = None   # None: the chat the update came from
 
@@ -114,6 +124,8 @@ def reply_to_dict(reply: Reply) -> dict:
         d = reply.document
         out["document"] = {"filename": d.filename, "caption": d.caption,
                            "content": base64.b64encode(d.content).decode("ascii")}
+    if reply.media:
+        out["media"] = [{"kind": m.kind, "file_id": m.file_id, "caption": m.caption} for m in reply.media]
     return out
 
 
@@ -126,4 +138,5 @@ def reply_from_dict(data: dict) -> Reply:
     if data.get("document"):
         d = data["document"]
         document = Document(d["filename"], base64.b64decode(d["content"]), d.get("caption") or "")
-    return Reply(text=data.get("text") or "", buttons=buttons, venue=venue, document=document)
+    media = [Media(m["kind"], m["file_id"], m.get("caption") or "") for m in data.get("media") or []]
+    return Reply(text=data.get("text") or "", buttons=buttons, venue=venue, document=document, media=media)
