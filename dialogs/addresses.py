@@ -278,10 +278,13 @@ _DROP = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
 _PL_DOT = re.compile(r"pl\.(?![a-z])")
 _STR_ENDINGS = ("strasse", "strase", "strsse")
-# words a street name ends in; a lone word with one of these endings "looks like" a street
+# a word ending in one of these looks like a street ("Badstr", "Leopoldplatz") …
 _STREET_WORDS = ("str", "platz", "allee", "weg", "damm", "ufer", "chaussee", "gasse", "pfad", "steig",
-                 "steg", "promenade", "ring", "zeile", "bruecke", "markt", "stieg", "graben", "anger",
-                 "kehre", "winkel")
+                 "promenade", "zeile", "bruecke")
+# … these alone are no name ("Markt" in "wann ist der nächste Markt")
+_GENERIC = frozenset(_STREET_WORDS + ("markt", "ring", "steg", "stieg", "graben", "anger", "winkel", "kehre"))
+# … and these count as a street word on their own after another word ("Osloer Straße")
+_STANDALONE = frozenset({"str", "platz", "allee", "damm", "chaussee"})
 _NOISE = frozenset({"nr", "hausnr", "hausnummer", "no"})
 _STOP_AT_END = frozenset({"berlin", "germany", "deutschland", "bitte", "please"})
 _ALIASES = {"kudamm": "Kurfürstendamm"}
@@ -322,7 +325,12 @@ def street_key(text: str, table: dict[int, str] = _FOLD) -> str:
 
 
 def _has_street_word(key: str) -> bool:
-    return key.endswith(_STREET_WORDS)
+    return key not in _GENERIC and key.endswith(_STREET_WORDS)
+
+
+def _street_word_present(items: Sequence[_Item]) -> bool:
+    return any(it.number is None and (_has_street_word(it.text) or (
+        it.text in _STANDALONE and k > 0 and items[k - 1].number is None)) for k, it in enumerate(items))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -642,7 +650,7 @@ def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tu
                 if not inside:
                     continue
                 if len(inside) < 2 and not all(start <= k < end for k in words) and not (
-                        _has_street_word(inside[0]) and inside[0] not in _STREET_WORDS):
+                        _has_street_word(inside[0])):
                     continue                      # "Markt", "Straße 1" inside a longer text
                 if best is None or len(key) > best[0]:
                     best, best_names = (len(key), start, end), names
@@ -664,13 +672,12 @@ def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tu
     queries: list[tuple[str, tuple[int, int, int | None]]] = []
     for w in windows:
         key = _key(items[w[0]:w[1]])
-        if len(key) < 5 or key in _STREET_WORDS or not parsed.has_word(w[0], w[1]):
+        if len(key) < 5 or key in _GENERIC or not parsed.has_word(w[0], w[1]):
             continue
         queries.append((key, w))
         for hit, score in index.fuzzy(key, SUGGEST_CUTOFF):
             scored.append((score, w[1] - w[0], hit, w))
-    looks_like = bool(parsed.candidates) or parsed.postcode is not None or any(
-        _has_street_word(it.text) for it in items if it.number is None)
+    looks_like = bool(parsed.candidates) or parsed.postcode is not None or _street_word_present(items)
     cutoff = MATCH_CUTOFF if looks_like else MATCH_CUTOFF_BARE
     if (not scored or max(s[0] for s in scored) < cutoff) and queries and looks_like:
         # first letter mistyped? one scan of the whole list with the most likely window
@@ -698,11 +705,14 @@ def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tu
 
 
 def _looks_like_address(parsed: _Parsed) -> bool:
+    """For a text in which no street was found: NoStreet (True) or NotAnAddress (False)?"""
     words = [it for it in parsed.items if it.number is None and len(it.text) >= 2]
     if not words:
         return False
-    return (bool(parsed.candidates) or parsed.postcode is not None
-            or any(_has_street_word(w.text) for w in words))
+    if _street_word_present(parsed.items):
+        return True
+    # a number (or postcode) and one or two words ("Foobar 12"); a sentence with a number is not an address
+    return (bool(parsed.candidates) or parsed.postcode is not None) and len(words) <= 2
 
 
 def _hints(parsed: _Parsed, match: _Match) -> frozenset[str]:

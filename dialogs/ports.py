@@ -67,6 +67,19 @@ class Outbox(Protocol):
     async def cancel(self, key_prefix: str) -> int: ...
 
 
+@dataclass(frozen=True)
+class JurySession:
+    """The next session of an area's Aktionsfonds jury and its submission deadline."""
+
+    area_key: str
+    starts_at: datetime
+    deadline: datetime | None
+
+
+class Meetings(Protocol):
+    async def next_jury_session(self, area_key: str, now: datetime) -> JurySession | None: ...
+
+
 class Store(Protocol):
     """Everything one update may read or write, inside one transaction."""
 
@@ -76,6 +89,7 @@ class Store(Protocol):
     conversations: Conversations
     outbox: Outbox
     staff: Staff
+    meetings: Meetings
 
 
 class UnitOfWork(Protocol):
