@@ -24,10 +24,11 @@ and article, apostrophes, punctuation) and split into words; a phrase matches wh
 words is found in the text, in any order. A word of 4+ letters may be found as the beginning of a
 longer word ("idee" in "ideen", "офис" in "офиса" — so phrase files hold stems) or with typos
 (rapidfuzz edit distance: one missing or extra letter for 4 letters, one edit up to 6 letters, two from
-7 on); words of up to 3 letters ("wo", "ask", "لغة") must be exact. The phrases of all ten languages are matched at once (a resident who chose
-German may still write Turkish). Among the matching phrases the most specific wins (most letters,
-weighted by similarity: "quartiersrat" beats a misread "quartiersbüro"), then the better similarity,
-then the order of the routing table.
+7 on; a mistyped stem must start with the right two letters); words of up to 3 letters ("wo", "ask",
+"لغة") must be exact. The phrases of all ten languages are matched at once (a resident who chose
+German may still write Turkish). Among the matching phrases the most specific wins (most letters, less
+two per typo: "quartiersrat" beats a misread "quartiersbüro"), then the better similarity, then the
+order of the routing table.
 """
 from __future__ import annotations
 
@@ -47,6 +48,9 @@ from dialogs.messages import Inbound
 MAX_WORDS = 25            # a longer message is a letter to the team, not a wish for a flow
 HEAVY = 4                 # words of at least this many letters may be stems and may have typos
 MAX_EXAMPLES = 2
+# Intents that are no wish for another flow: they never take a resident out of a step or away from an
+# address they typed ("Hallo, Badstraße 10").
+NOT_A_WISH = frozenset({"office", "greeting", "menu", "help"})
 
 # Arabic: letter variants written interchangeably, and the article/conjunction glued to a word.
 _ARABIC_LETTERS = str.maketrans({"ة": "ه", "ى": "ي", "ـ": "", "ٱ": "ا"})
@@ -95,7 +99,9 @@ def word_similarity(phrase_word: str, text_word: str) -> float:
     if limit == 0:
         return 0.0
     best = _distance(phrase_word, text_word, limit)
-    if len(text_word) > len(phrase_word):                  # a mistyped stem: "öfnungszeiten"
+    if len(text_word) > len(phrase_word) and text_word[:2] == phrase_word[:2]:
+        # A mistyped stem ("öfnungszeiten"); the first two letters must agree, else many long words have
+        # a beginning one letter away from some stem ("знаходиться" is not "заходи…").
         for size in (len(phrase_word) - 1, len(phrase_word), len(phrase_word) + 1):
             if size <= len(text_word):
                 best = min(best, _distance(phrase_word, text_word[:size], limit))
@@ -119,7 +125,7 @@ class Phrase:
 class Match:
     intent: str
     phrase: Phrase
-    letters: float            # matched letters (weighted by similarity): the more, the more specific
+    letters: float            # matched letters, less two per typo: the more, the more specific
     score: float              # mean similarity of those words
 
 
@@ -173,7 +179,8 @@ class IntentMatcher:
                     break
                 scores.append(score)
             else:
-                letters = sum(len(pw) * score / 100 for pw, score in zip(required, scores))
+                # Each typo costs twice its letter: a mistyped long word does not outweigh an exact short one.
+                letters = round(sum(len(pw) * (2 * score / 100 - 1) for pw, score in zip(required, scores)), 6)
                 candidate = Match(phrase.intent, phrase, letters, sum(scores) / len(scores))
                 if best is None or (candidate.letters, candidate.score, -self._order(candidate.intent)) > \
                         (best.letters, best.score, -self._order(best.intent)):
@@ -199,11 +206,14 @@ def matcher_of(app: Dialogs) -> IntentMatcher:
     return matcher
 
 
-def routed_command(ctx: Context, text: str) -> str | None:
-    """The command a free text leads to, or None (not understood, or its flow does not exist)."""
+def routed_command(ctx: Context, text: str) -> tuple[str, str] | None:
+    """(intent, command) a free text leads to; None when not understood or its flow does not exist."""
     app = ctx.engine
     found = matcher_of(app).match(text)
-    return matcher_of(app).command_for(found.intent, app.commands) if found else None
+    if found is None:
+        return None
+    command = matcher_of(app).command_for(found.intent, app.commands)
+    return (found.intent, command) if command else None
 
 
 def names_another_flow(ctx: Context, text: str) -> bool:
@@ -211,9 +221,22 @@ def names_another_flow(ctx: Context, text: str) -> bool:
 
     The office finder's address detection runs first at the menu; it asks this before it takes a text
     that only names a street (no exact address), so a wish that mentions a street is not mistaken for it.
+    Greetings, "menu" and "help" do not count: "Hallo, Badstraße" is about the office.
     """
-    command = routed_command(ctx, text)
-    return command is not None and command not in matcher_of(ctx.engine).routes.get("office", ())
+    routed = routed_command(ctx, text)
+    return routed is not None and routed[0] not in NOT_A_WISH
+
+
+async def leave_step_for_wish(ctx: Context, text: str) -> bool:
+    """In a step that expects one kind of answer (an address), a text that clearly asks for another flow
+    ("I have a question", "Datenschutz", "language") leaves the step and opens that flow. Greetings and
+    "menu"/"help" do not: the step answers them with its own hint. True when it took the text."""
+    routed = routed_command(ctx, text)
+    if routed is None or routed[0] in NOT_A_WISH:
+        return False
+    ctx.reset()
+    await run_command(ctx, routed[1])
+    return True
 
 
 async def take_free_text(ctx: Context) -> bool:

@@ -11,6 +11,8 @@ Steps::
               ├─ ChooseStreet ─> buttons "Koloniestraße (Gesundbrunnen)" / "(Lichterfelde)" ─> resolve
               ├─ NoStreet ─> "did you mean" buttons, or type again
               └─ NotAnAddress ─> short hint with an example, stay in the step
+        (not an address, but clearly another wish — "Datenschutz", "ich habe eine Frage" — leaves the step
+         for that flow, see dialogs/intents.py; greetings get the hint)
 
 Street choices and suggestions are kept in the conversation draft; buttons carry only their index,
 so a forged button cannot point anywhere the resident was not offered.
@@ -24,7 +26,7 @@ from dialogs.addresses import (AddressRow, ChooseStreet, Found, NeedNumber, NoSt
 from dialogs.engine import Context, Dialogs
 from dialogs.hours import describe_status, status, weekly_lines
 from dialogs.i18n import N_
-from dialogs.intents import names_another_flow
+from dialogs.intents import leave_step_for_wish, names_another_flow
 from dialogs.messages import Button, Venue
 from dialogs.model import Area
 from dialogs.text import clip, esc
@@ -137,6 +139,8 @@ async def on_text(ctx: Context) -> None:
                                           ctx.store.addresses, await ctx.store.areas.area_map())
             return await answer(ctx, result)
     result = await resolve(text, ctx.store.addresses, await ctx.store.areas.area_map())
+    if isinstance(result, (NotAnAddress, NoStreet)) and await leave_step_for_wish(ctx, text):
+        return                  # "I have a question" typed while asked for an address: that flow instead
     await answer(ctx, result)
 
 

@@ -58,7 +58,7 @@ def templates() -> dict[str, Catalog]:
         domain = domain_of(path)
         for lineno, message, comments, _context in extract_from_file(
                 "python", str(path), keywords=KEYWORDS, comment_tags=("Translators:",)):
-            catalogs[domain].add(message, locations=[(str(path.relative_to(ROOT.parent)), lineno)],
+            catalogs[domain].add(message, locations=[(str(path.relative_to(SOURCE.parent)), lineno)],
                                  auto_comments=comments)
     return dict(catalogs)
 
