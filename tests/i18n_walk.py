@@ -24,7 +24,7 @@ from sqlalchemy import update
 from dialogs.app import build_dialogs
 from dialogs.engine import Dialogs
 from dialogs.messages import Reply
-from locales import languages, load_catalogs
+from locales import load_catalogs
 from storage.models import AreaRow, OfficeRow
 from storage.repositories import SqlUnitOfWork
 from tests.chat import Answer, ChatClient, Clock
@@ -136,8 +136,8 @@ async def flow_walks(seeded_db) -> dict[str, LanguageWalk]:
     clock = Clock(datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc))      # Tuesday 10:30 in Berlin
     dialogs = build_dialogs(SqlUnitOfWork(seeded_db.sessions, seeded_db.addresses), load_catalogs(), clock=clock)
     walks = {}
-    for index, lang in enumerate(languages()):
-        walks[lang.code] = await walk_language(dialogs, lang.code, chat_id=880_000 + index)
+    for index, code in enumerate(dialogs.catalogs.by_code):          # the offered languages
+        walks[code] = await walk_language(dialogs, code, chat_id=880_000 + index)
     await seeded_db.clear_mutable()
     return walks
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.intents import IntentMatcher, normalise
-from locales import intent_data, languages
+from dialogs.intents import IntentMatcher, normalise, word_similarity
+from locales import intent_data, offered_codes
 from tests.chat import ChatClient
 
 # At least ten phrasings per intent, across the ten languages, typos included. They are sentences a
@@ -70,7 +70,7 @@ def test_unrelated_text_is_no_wish(matcher, text):
     assert matcher.match(text) is None
 
 
-@pytest.mark.parametrize("code", [lang.code for lang in languages()])
+@pytest.mark.parametrize("code", sorted(offered_codes()))
 def test_every_language_has_phrases_and_examples_that_route_to_their_intent(matcher, code):
     entry = intent_data()["languages"][code]
     if code != "de_simple":            # Einfache Sprache adds to the German phrases
@@ -100,6 +100,17 @@ def test_phrases_are_data_extendable_without_code():
     assert matcher.command_for("events", {}) is None
     with pytest.raises(ValueError, match="unknown intent 'ideas'"):
         IntentMatcher.from_data({"routes": {"office": ["office"]}, "languages": {"de": {"phrases": {"ideas": ["x"]}}}})
+
+
+def test_fast_word_scores_agree_with_the_plain_word_by_word_comparison(matcher):
+    texts = [t for texts in PHRASINGS.values() for t in texts] + UNRELATED + ["veranstalltungen quartiersrad öfnungszeiten"]
+    vocabulary = {w for phrase in matcher.phrases for w in phrase.words}
+    for text in texts:
+        words = normalise(text)
+        fast = matcher.word_scores(words)
+        for pw in vocabulary:
+            slow = max((word_similarity(pw, w) for w in words), default=0.0)
+            assert fast.get(pw, 0.0) == pytest.approx(slow), (text, pw)
 
 
 def test_normalising_folds_case_accents_and_arabic_spellings():
