@@ -161,10 +161,10 @@ async def seed_addresses(sessions: async_sessionmaker, path: Path = ADDRESSES_FI
         sid = streets.setdefault(name, len(streets) + 1)
         plr = rec["PLR_ID"].strip().zfill(8)
         plrs.setdefault(plr, rec["PLR_NAME"].strip())
-        try:
-            number = int(rec["hnr"])
-        except ValueError:
-            continue
+        # 296 records have no house number (squares such as Nettelbeckplatz): kept as number 0 so
+        # the square itself can still be found.
+        hnr = (rec["hnr"] or "").strip()
+        number = int(hnr) if hnr.isdigit() else 0
         rows.append(dict(street_id=sid, number=number, suffix=(rec["hnr_zusatz"] or "").strip().upper(),
                          postcode=rec["plz"].strip(), ortsteil=rec["ort_name"].strip(), plr_id=plr))
     async with sessions() as session:
