@@ -17,6 +17,7 @@ so a forged button cannot point anywhere the resident was not offered.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import quote_plus
 
 from dialogs.addresses import (AddressRow, ChooseStreet, Found, NeedNumber, NoStreet, NotAnAddress,
@@ -82,7 +83,9 @@ async def office_card(ctx: Context, area: Area) -> None:
         note = area.notes["de"] + " " + t._("(in German)")
     if note:
         lines.extend(["", esc(note)])
-    map_url = "https://www.openstreetmap.org/search?query=" + quote_plus(office.address)
+    # "(Stadtteilladen)" and the like confuse map search: search for the street address only.
+    search = re.sub(r"\s*\(.*?\)", "", office.address)
+    map_url = "https://www.openstreetmap.org/search?query=" + quote_plus(search)
     buttons = [[Button(t._("🗺 Show on the map"), url=map_url)],
                [Button(t._("Other area"), "office:start"), Button(t._("Main menu"), "menu:")]]
     venue = None
