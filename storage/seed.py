@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.addresses import parse_ranges
 from dialogs.model import OpeningHours
+from storage.address_book import pack_streets
 from storage.models import (AddressRecord, AreaOverrideRow, AreaRow, DatasetRow, OfficeRow, PlanningAreaRow,
                             StreetRow)
 
@@ -180,7 +181,9 @@ async def seed_addresses(sessions: async_sessionmaker, path: Path = ADDRESSES_FI
             new_plrs = [dict(id=p, name=n, area_key=None) for p, n in plrs.items() if p not in mapped]
             if new_plrs:
                 await session.execute(insert(PlanningAreaRow), new_plrs)
-            await session.execute(insert(StreetRow), [dict(id=i, name=n) for n, i in streets.items()])
+            packed = pack_streets(rows)
+            await session.execute(insert(StreetRow), [dict(id=i, name=n, packed=packed.get(i, ""))
+                                                      for n, i in streets.items()])
             for start in range(0, len(rows), BATCH):
                 batch = rows[start:start + BATCH]
                 await session.execute(insert(AddressRecord), batch)
