@@ -5,7 +5,6 @@ import asyncio
 import os
 import signal
 import socket
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -22,19 +21,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest_asyncio.fixture
-async def seeded_file(seeded_db, tmp_path):
-    if seeded_db.backend != "sqlite":
-        pytest.skip("the process is started on a copy of the seeded SQLite database")
-    target = tmp_path / "kiezbot.db"
-    source = sqlite3.connect(seeded_db.url.removeprefix("sqlite:///"))
-    try:
-        source.execute("VACUUM INTO ?", (str(target),))
-    finally:
-        source.close()
-    return target
 
 
 @pytest_asyncio.fixture
