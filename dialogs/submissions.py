@@ -122,9 +122,10 @@ def next_day(now: datetime, tz: str = "Europe/Berlin") -> datetime:
 
 # --- amounts -------------------------------------------------------------------------------------
 _CURRENCY = re.compile(r"€|\beuros?\b|\beur\b|евро|євро|\blei\b|\bлв\b", re.IGNORECASE)
-_TOKEN = re.compile(r"\d+(?:[.,' \u00a0\u202f]\d+)*")
-_AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?P<th>[.,' \u00a0\u202f])\d{3}(?:(?P=th)\d{3})*|\d+)"
-                     r"(?:(?P<dec>[.,])(?P<cents>\d{1,2}))?")
+_TOKEN = re.compile(r"\d+(?:[.,' \u00a0\u202f\u066b\u066c]\d+)*")
+# thousands: . , ' space (and the Arabic ٬); decimal mark: . , (and the Arabic ٫); Arabic-Indic digits too
+_AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?P<th>[.,' \u00a0\u202f\u066c])\d{3}(?:(?P=th)\d{3})*|\d+)"
+                     r"(?:(?P<dec>[.,\u066b])(?P<cents>\d{1,2}))?")
 
 
 def parse_amount(text: str) -> Decimal | None:
