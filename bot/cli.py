@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -206,17 +207,17 @@ async def _export_ideas(args: argparse.Namespace) -> int:
             if args.area not in known:
                 raise ConfigError(f"--area: {args.area!r} is not one of {', '.join(known)}")
         total = await count_for_export(sessions, args.area, statuses)
-        out = open(args.output, "w", encoding="utf-8-sig", newline="") if args.output != "-" else sys.stdout
-        bar = tqdm(total=total, unit=" submissions", desc="Export", file=sys.stderr, leave=False)
-        try:
-            t = Translator(catalogs.language(args.lang), catalogs.translations(args.lang), settings.timezone)
+        t = Translator(catalogs.language(args.lang), catalogs.translations(args.lang), settings.timezone)
+        with contextlib.ExitStack() as stack:
+            out = sys.stdout
+            if args.output != "-":
+                # utf-8-sig: spreadsheet programs recognise the file as UTF-8 (umlauts, Arabic, Cyrillic)
+                out = stack.enter_context(open(args.output, "w", encoding="utf-8-sig", newline=""))  # noqa: ASYNC230
+            bar = stack.enter_context(tqdm(total=total, unit=" submissions", desc="Export", file=sys.stderr,
+                                           leave=False))
             written = await write_csv(export_rows(sessions, args.area, statuses), out, t,
                                       language_name=lambda code: catalogs.language(code).name,
                                       progress=bar.update, delimiter=args.delimiter)
-        finally:
-            bar.close()
-            if out is not sys.stdout:
-                out.close()
         if args.output != "-":
             print(f"{written} submission(s) written to {args.output}", file=sys.stderr)
     finally:

@@ -33,7 +33,7 @@ from dialogs.messages import Button
 from dialogs.moderation import post_answer, post_card, title_of
 from dialogs.ports import ChatState
 from dialogs.submissions import (AKTIONSFONDS_CAP, DEFAULT_MAX_PER_DAY, KIND_ICONS, KINDS, MAX_PHOTOS,
-                                 MAX_TEXT, MAX_TITLE, MAX_VOICE_SECONDS, MAX_VOICES, OPEN, RESIDENT_STATUS,
+                                 MAX_TEXT, MAX_TITLE, MAX_VOICE_SECONDS, MAX_VOICES, RESIDENT_STATUS,
                                  STATUS_ICONS, Attachment, Content, Event, Note, Submission, cents, euros,
                                  parse_amount, start_of_day)
 from dialogs.text import clip, esc
@@ -54,7 +54,7 @@ def settings(app: Dialogs) -> IdeasSettings:
     found = getattr(app, "ideas_settings", None)
     if found is None:
         found = IdeasSettings()
-        setattr(app, "ideas_settings", found)
+        setattr(app, "ideas_settings", found)   # noqa: B010 - the engine has no slot for a flow's settings
     return found
 
 

@@ -265,6 +265,7 @@ async def test_daily_limit_keeps_the_draft_until_tomorrow(db, clock):
     offer = await alex.says("/start")
     assert "unfinished draft: “Three”" in offer.text
     summary = await alex.taps("Continue the draft")
+    assert "Three" in summary.text
     sent = await alex.taps("Send")
     assert ref_in(sent.text) == "BAD-2026-003"
 

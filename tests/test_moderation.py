@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -363,3 +364,33 @@ async def test_staff_commands_in_the_group_use_the_team_language(staffed, englis
 async def preview_send(staff: ChatClient, preview):
     assert "📨 Send" in preview.buttons, preview.text
     return await staff.taps("📨 Send")
+
+
+async def test_audit_log_only_grows_and_records_who_when_and_why(staffed, english, dana, db, clock):
+    ref = await send_project_idea(english)
+    row = await submission(db, ref)
+
+    async def log():
+        async with db.sessions() as session:
+            rows = (await session.execute(select(SubmissionEventRow).where(SubmissionEventRow.submission_id == row.id)
+                                          .order_by(SubmissionEventRow.id))).scalars().all()
+            return [(r.id, r.at.replace(tzinfo=None), r.actor_name, r.action, r.from_status, r.to_status, r.reason,
+                     r.note) for r in rows]
+
+    await dana.presses(f"mod:take:{row.id}")
+    clock.advance(minutes=5)
+    await dana.presses(f"mod:ask:{row.id}")
+    await preview_send(dana, await dana.says("Where exactly?"))
+    before = await log()
+    clock.advance(hours=2)
+    await english.says("At the corner of Badstraße.")
+    await dana.presses(f"mod:why:{row.id}:area")
+    await preview_send(dana, await dana.says("That corner belongs to another QM."))
+    after = await log()
+    assert after[:len(before)] == before                      # earlier entries untouched
+    assert [e[3:6] for e in after] == [("created", None, "new"), ("assigned", "new", "new"),
+                                       ("asked", "new", "waiting"), ("answered", "waiting", "answered"),
+                                       ("rejected", "answered", "rejected")]
+    rejected = after[-1]
+    assert rejected[2] == "Dana" and rejected[6] == "area" and rejected[7] == "That corner belongs to another QM."
+    assert rejected[1] - before[-1][1] == timedelta(hours=2)   # the injected clock, not wall time
