@@ -359,9 +359,9 @@ async def on_button(ctx: Context) -> None:
         if arg == "voices" and not d.get("text"):
             d["body_done"] = False
         return await PROMPTS[step_of(ctx)](ctx)
-    if action == "review" and next_step(d) == "review":
-        enter(ctx, "review")
-        return await review(ctx)
+    if action == "review":
+        d.pop("editing", None)
+        return await advance(ctx)           # the summary, or first the part that went missing
     if action == "edit" and not arg and step_of(ctx) == "review":
         return edit_menu(ctx)
     if action == "edit" and arg in EDITABLE and step_of(ctx) == "review":

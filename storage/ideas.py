@@ -59,6 +59,8 @@ class SubmissionRow(Base):
         Index("ix_submissions_chat_created", "chat_id", "created_at"),
         Index("ix_submissions_status_created", "status", "created_at"),
         Index("ix_submissions_area_created", "area_key", "created_at"),
+        # Buttons on old cards and notices carry the id: an id must never be given out twice.
+        {"sqlite_autoincrement": True},
     )
 
 

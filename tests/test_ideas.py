@@ -405,3 +405,22 @@ def test_amounts_in_any_of_our_locales_read_back(amount, locale):
 @pytest.mark.parametrize("typed", ["100-200", "viel", "1.20.0", "-50", "150 und 20", "12,345,6"])
 def test_what_is_not_one_amount_is_refused(typed):
     assert parse_amount(typed) is None
+
+
+async def test_removing_the_only_voice_note_asks_for_the_description_again(staffed, english):
+    await english.taps("Submit an idea")
+    await english.taps("Project idea")
+    await english.taps("QM Badstraße")
+    await english.says("Voice only")
+    await english.sends("voice", file_id="V1", duration=12)
+    await english.taps("Next")
+    await english.taps("Done")
+    await english.taps("Change something")
+    edit = await english.taps("Text or voice note")
+    assert "Remove the voice notes" in " ".join(edit.buttons)
+    emptied = await english.taps("Remove the voice notes")
+    assert "Send the new text" in emptied.text
+    back = await english.taps("Back to the summary")
+    assert "Now describe it in your own words" in back.text        # nothing to send without a description
+    summary = await english.says("Now with words.")
+    assert "Now with words." in summary.text and "voice note" not in summary.text

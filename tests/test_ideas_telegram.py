@@ -19,7 +19,7 @@ from locales import load_catalogs
 from storage.models import OutboxRow
 from storage.repositories import SqlUnitOfWork
 from tests.fake_telegram import FakeTelegram
-from tests.ideas_helpers import add_staff
+from tests.ideas_helpers import add_staff, submission
 
 STAFF_GROUP = -100123
 
@@ -83,15 +83,16 @@ async def test_idea_with_voice_and_photo_through_telegram(telegram, db):
     assert await deliver_outbox(db, transport) == 1
     card, photo, voice = await staff.wait_messages(3, timeout=10)
     assert "BAD-2026-001" in card.text and "Bänke <für> alle & mehr" in card.text
-    assert ("✅ Annehmen", "mod:ok:1") in card.buttons[0]
+    approve = f"mod:ok:{(await submission(db, 'BAD-2026-001')).id}"
+    assert ("✅ Annehmen", approve) in card.buttons[0]
     assert photo.photo is not None and voice.voice is not None and "BAD-2026-001" in photo.caption
 
-    refused = await staff.press(card, "mod:ok:1", user=stranger)
+    refused = await staff.press(card, approve, user=stranger)
     answer = await refused.callback.wait_answered(10)
     assert answer["text"] == "Nur das Team des Quartiersmanagements kann das tun."
     assert card.edits == []                                    # nothing changed
 
-    pressed = await staff.press(card, "mod:ok:1", user=dana)
+    pressed = await staff.press(card, approve, user=dana)
     await staff.wait_edit(card, timeout=10)
     assert "Angenommen von Dana" in card.text and card.buttons == []
     assert (await pressed.callback.wait_answered(10))["text"] == "Angenommen. Die Person wird benachrichtigt."
