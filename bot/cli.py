@@ -6,6 +6,8 @@
     kiezbot seed [--areas FILE] load the areas file and Berlin's address list (idempotent)
     kiezbot areas export FILE   write the current areas (offices, hours, mapping) for editing
     kiezbot i18n update|status  keep the translation catalogs in step with the code
+    kiezbot events import|list  neighbourhood events from the team's calendar (bot/events_cli.py)
+    kiezbot export signups ID   an event's sign-ups as CSV
 """
 from __future__ import annotations
 
@@ -169,6 +171,8 @@ def parser() -> argparse.ArgumentParser:
     i18n = sub.add_parser("i18n", help="translations: update the catalogs from the code, show status")
     i18n.add_argument("action", choices=["update", "status"])
     i18n.set_defaults(func=_i18n)
+    from bot import events_cli
+    events_cli.add_parsers(sub)
     return p
 
 

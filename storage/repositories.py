@@ -14,6 +14,7 @@ from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
 from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, JurySession, StaffMember
+from storage.events import SqlEvents
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -152,6 +153,7 @@ class SqlStore:
         self.outbox = SqlOutbox(session)
         self.staff = SqlStaff(session)
         self.meetings = NoMeetings()
+        self.events = SqlEvents(session)
         self.addresses = addresses
 
 
