@@ -23,7 +23,8 @@ sign-ups and that the sign-up belongs to the presser.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dialogs.engine import Context, Dialogs
@@ -83,7 +84,12 @@ def status_of(t: Translator, signup: Signup) -> str:
 
 
 def ics_name(event: Event) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", event.text("de").title.lower()).strip("-")[:40]
+    """A file name phones show sensibly: "kiezfruehstueck-12.ics" (ASCII, short)."""
+    title = event.text("de").title.lower()
+    for umlaut, plain_ in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        title = title.replace(umlaut, plain_)
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")[:40].rstrip("-")
     return f"{slug or 'event'}-{event.id}.ics"
 
 
@@ -146,6 +152,7 @@ class Booking:
     event: Event | None
     signup: Signup | None = None
     reason: str = ""             # for refused: gone, cancelled, past, deadline, closed, party
+    reminders: int = 0           # reminders queued for this sign-up
 
 
 def refusal_reason(event: Event | None, now: datetime) -> str:
@@ -230,11 +237,11 @@ async def book(store: Store, engine: Dialogs, now: datetime, event_id: int, chat
     seated = await store.events.take_seats(event_id, party_size)
     signup = await store.events.add_signup(event_id, chat_id, display_name, party_size,
                                            "confirmed" if seated else "waitlisted", now)
-    event = await store.events.get(event_id)
-    assert event is not None
-    if seated:
-        await schedule_reminders(store, engine, now, event, signup)
-    return Booking("confirmed" if seated else "waitlisted", event, signup)
+    # The event as it is now, without reading it again while it is held.
+    event = replace(event, seats_taken=event.seats_taken + party_size) if seated \
+        else replace(event, waitlisted=event.waitlisted + 1)
+    reminders = await schedule_reminders(store, engine, now, event, signup) if seated else 0
+    return Booking("confirmed" if seated else "waitlisted", event, signup, reminders=reminders)
 
 
 @dataclass(frozen=True)
@@ -433,7 +440,7 @@ async def answer_booking(ctx: Context, booking: Booking) -> None:
     text += "\n🕒 " + when_of(t, event)
     if event.place:
         text += "\n📍 " + t.ltr(esc(clip(event.place, 200)))
-    if event.reminder_leads and await ctx.store.events.reminders_enabled(ctx.resident.chat_id):
+    if booking.reminders:
         text += "\n" + t._("I will remind you before the event. You can turn reminders off in /mysignups.")
     text += "\n" + t._("If you cannot come, please cancel in /mysignups so that someone else can go.")
     reply = ctx.say(text, menu)

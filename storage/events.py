@@ -297,11 +297,11 @@ class SqlEvents:
                                    .execution_options(synchronize_session=False))
 
     async def next_reminder_round(self, signup_id: int) -> int:
-        await self.session.execute(update(SignupRow).where(SignupRow.id == signup_id)
-                                   .values(reminder_round=SignupRow.reminder_round + 1)
-                                   .execution_options(synchronize_session=False))
-        return int(await self.session.scalar(select(SignupRow.reminder_round).where(SignupRow.id == signup_id))
-                   or 0)
+        result = await self.session.execute(update(SignupRow).where(SignupRow.id == signup_id)
+                                            .values(reminder_round=SignupRow.reminder_round + 1)
+                                            .returning(SignupRow.reminder_round)
+                                            .execution_options(synchronize_session=False))
+        return int(result.scalar_one_or_none() or 0)
 
     # --- preferences --------------------------------------------------------------------------
     async def reminders_enabled(self, chat_id: int) -> bool:

@@ -62,7 +62,7 @@ async def test_sign_up_gives_a_calendar_file_that_parses_back(english, db):
     done = await english.taps("2")
     assert "You are signed up for “Street party”, for 2 people." in done.text
     [document] = [r.document for r in done.replies if r.document]
-    assert document.filename.endswith(".ics")
+    assert document.filename == f"kiezfest-{event.id}.ics"
     vevent = parse_ics(document.content)
     assert str(vevent["UID"]) == event.uid
     assert str(vevent["SUMMARY"]) == "Street party"
@@ -290,3 +290,22 @@ async def test_the_menu_offers_events(english):
     menu = await english.says("/menu")
     assert "📅 Events" in menu.buttons
 
+
+
+async def test_the_party_size_question_survives_a_restart(english, db, clock):
+    from dialogs.app import build_dialogs
+    from locales import load_catalogs
+    from storage.repositories import SqlUnitOfWork
+
+    event = await add_event(db, max_party=4)
+    await english.presses(f"ev:join:{event.id}")
+    english.dialogs = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock)
+    done = await english.says("2")
+    assert "for 2 people" in done.text
+
+
+async def test_no_reminder_is_promised_when_both_times_have_passed(english, db, clock):
+    event = await add_event(db, starts_at=clock.now + timedelta(hours=1), max_party=1)
+    done = await english.presses(f"ev:join:{event.id}")
+    assert "You are signed up" in done.text and "I will remind you" not in done.text
+    assert await outbox(db, purpose="event-reminder") == []
