@@ -4,9 +4,10 @@ residents' reminder preference.
 Never over capacity, by three locks of increasing strength:
 
 * :meth:`SqlEvents.lock` at the start of every change of an event's seats — on PostgreSQL
-  ``SELECT … FOR UPDATE`` on the event row; on SQLite a no-op ``UPDATE`` of the row, which takes the
-  database's single write lock (writes are serialised, but without it two updates could both *read*
-  "one seat left" across their awaits before either writes);
+  ``SELECT … FOR UPDATE`` on the event row; on SQLite the update's transaction already holds the
+  database's single write lock (the unit of work begins IMMEDIATE), and a no-op ``UPDATE`` of the row
+  makes sure of it in any other transaction (without the lock two updates could both *read* "one seat
+  left" across their awaits before either writes);
 * :meth:`SqlEvents.take_seats`, a conditional ``UPDATE … SET seats_taken = seats_taken + n WHERE
   seats_taken + n <= capacity`` whose row count says whether the seats were free;
 * a CHECK constraint ``seats_taken <= capacity`` in the table itself.
