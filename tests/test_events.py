@@ -1,7 +1,7 @@
 """Events as residents use them: browse, sign up, calendar file, waitlist, cancel, reminders."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dialogs.text import plain
