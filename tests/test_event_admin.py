@@ -307,3 +307,18 @@ async def test_staff_commands_work_in_a_team_members_private_chat(dialogs, db):
     answer = await private.says(f"/signups {event.id}")
     assert "nobody yet" in answer.text
 
+
+
+async def test_cancelling_withdraws_a_promotion_notice_not_yet_sent(dialogs, db):
+    event = await add_event(db, capacity=1, max_party=1)
+    first = await sign_up(dialogs, db, 3701, "en", event.id)
+    await sign_up(dialogs, db, 3702, "en", event.id)
+    [mine] = [s for s in await signups(db, event.id) if s.chat_id == 3701]
+    await first.presses(f"ev:dropok:{mine.id}")
+    assert len(await outbox(db, purpose="event-promoted", chat_id=3702)) == 1
+    await add_staff(db, 42)
+    dana = staff_in_group(dialogs, 42, "en")
+    await dana.says(f"/cancelevent {event.id}")
+    await dana.taps("Yes, cancel the event")
+    assert await outbox(db, purpose="event-promoted") == []               # "you got a place" will not go out
+    assert len(await outbox(db, purpose="event-cancelled", chat_id=3702)) == 1
