@@ -9,6 +9,8 @@
     kiezbot i18n unreviewed LANG / reviewed LANG [CATALOG …]   machine translations waiting for a reviewer
     kiezbot staff add USER_ID --name NAME | remove USER_ID | list
     kiezbot export ideas [--area KEY] [--status S] [--format csv] [--output FILE]
+    kiezbot events import|list  neighbourhood events from the team's calendar (bot/events_cli.py)
+    kiezbot export signups ID   an event's sign-ups as CSV
 """
 from __future__ import annotations
 
@@ -294,6 +296,8 @@ def parser() -> argparse.ArgumentParser:
     ideas.add_argument("--lang", default="de", help="language of kinds and states (default de)")
     ideas.add_argument("--delimiter", default=",", help="field separator, e.g. ';' for German Excel")
     ideas.set_defaults(func=_export_ideas)
+    from bot import events_cli
+    events_cli.add_parsers(sub, export_sub)
     return p
 
 
