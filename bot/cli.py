@@ -6,6 +6,7 @@
     kiezbot seed [--areas FILE] load the areas file and Berlin's address list (idempotent)
     kiezbot areas export FILE   write the current areas (offices, hours, mapping) for editing
     kiezbot i18n update|status  keep the translation catalogs in step with the code
+    kiezbot meetings add|list|cancel   council and jury sessions (see bot/meetings_cli.py)
 """
 from __future__ import annotations
 
@@ -169,6 +170,8 @@ def parser() -> argparse.ArgumentParser:
     i18n = sub.add_parser("i18n", help="translations: update the catalogs from the code, show status")
     i18n.add_argument("action", choices=["update", "status"])
     i18n.set_defaults(func=_i18n)
+    from bot import meetings_cli
+    meetings_cli.add_parser(sub)
     return p
 
 

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs import office, start
+from dialogs import meetings, meetings_staff, office, start
 from dialogs.engine import Dialogs, Operator, utc_now
 from dialogs.ports import Clock, UnitOfWork
 
-FLOWS = [start, office]
+FLOWS = [start, office, meetings, meetings_staff]
 
 
 def build_dialogs(uow: UnitOfWork, catalogs: Any, *, clock: Clock = utc_now, timezone: str = "Europe/Berlin",
                   default_language: str = "de", operator: Operator | None = None,
-                  staff_chat_id: int | None = None) -> Dialogs:
+                  staff_chat_id: int | None = None, meeting_reminders: str = "1d,2h",
+                  deadline_reminders: str = "3d") -> Dialogs:
     app = Dialogs(uow=uow, catalogs=catalogs, clock=clock, timezone=timezone,
                   default_language=default_language, operator=operator or Operator(), staff_chat_id=staff_chat_id)
     for flow in FLOWS:
         flow.register(app)
+    meetings.configure(app, meeting_reminders, deadline_reminders)
     return app

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
 from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
-from dialogs.ports import ChatState, JurySession, StaffMember
+from dialogs.ports import ChatState, StaffMember
+from storage.meetings import SqlMeetings
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -136,13 +137,6 @@ class SqlOutbox:
         return result.rowcount or 0
 
 
-class NoMeetings:
-    """Until council and jury sessions are kept (meetings feature), no session is known."""
-
-    async def next_jury_session(self, area_key: str, now: datetime) -> JurySession | None:
-        return None
-
-
 class SqlStore:
     def __init__(self, session: AsyncSession, addresses: AddressBook) -> None:
         self.session = session
@@ -151,7 +145,7 @@ class SqlStore:
         self.areas = SqlAreas(session)
         self.outbox = SqlOutbox(session)
         self.staff = SqlStaff(session)
-        self.meetings = NoMeetings()
+        self.meetings = SqlMeetings(session)
         self.addresses = addresses
 
 
