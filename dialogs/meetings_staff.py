@@ -504,14 +504,13 @@ async def confirm_move(ctx: Context) -> None:
 
 
 async def do_move(ctx: Context) -> None:
-    meeting_id = int(ctx.data["id"])
+    meeting_id, revision = int(ctx.data["id"]), int(ctx.data["revision"])
     start, end, deadline = _dt(ctx.data["start"]), _dt(ctx.data.get("end")), _dt(ctx.data.get("deadline"))
     assert start is not None
     ctx.reset()
     if start <= ctx.now:
         ctx.say(ctx._("The new date has passed meanwhile. Nothing was moved: /movemeeting {id}", id=meeting_id))
         return
-    revision = int(ctx.data.get("revision", -1))
     planned = await move_session(ctx.engine, ctx.store, meeting_id, revision, start, end, deadline, ctx.now)
     if planned is None:
         ctx.say(ctx._("Session #{id} was changed or cancelled meanwhile, so nothing was moved. Please look again: "
