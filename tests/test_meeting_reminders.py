@@ -1,6 +1,7 @@
 """Lead times, due times in Berlin time, strict date reading, and the next-jury-session port."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -120,3 +121,30 @@ async def test_configured_lead_times_are_used(db, clock):
     rows = await outbox(db, state="pending")
     assert [(r.key.split(":")[2], r.due_at) for r in rows] == [("3h", berlin(2027, 3, 14, 15))]
 
+
+
+def test_every_language_renders_reminders_and_notices():
+    """All ten catalogs (offered or not yet) fill every placeholder; Arabic starts right-to-left."""
+    from dialogs.engine import Dialogs
+    from dialogs.meetings import cancelled_notice, deadline_reminder, moved_notice, session_reminder
+    from dialogs.text import plain
+
+    catalogs = load_catalogs(all_languages=True)
+    app = Dialogs(uow=None, catalogs=catalogs)  # type: ignore[arg-type]
+    jury = Meeting(id=7, area_key="pankstrasse", body="jury", starts_at=berlin(2027, 3, 14, 18),
+                   ends_at=berlin(2027, 3, 14, 20), place="Vor-Ort-Büro", agenda={"de": "Anträge"},
+                   agenda_url="https://example.org/a?b=1&c=2", deadline=berlin(2027, 3, 7, 23, 59))
+    moved = replace(jury, starts_at=berlin(2027, 3, 21, 18), ends_at=None, revision=1)
+    texts = {}
+    for lang in catalogs.languages:
+        t = app.translator(lang.code)
+        replies = [session_reminder(t, jury, "QM Pankstraße"), deadline_reminder(t, jury, "QM Pankstraße"),
+                   moved_notice(t, jury, moved, "QM Pankstraße"), cancelled_notice(t, jury, "QM Pankstraße")]
+        for reply in replies:
+            assert "{" not in reply.text and "QM Pankstraße" in reply.text, (lang.code, reply.text)
+            assert reply.text.startswith("\u200f") == lang.rtl, lang.code
+            assert [b.data for row in reply.buttons for b in row] == ["meet:unsub:jury:pankstrasse",
+                                                                      "meet:view:pankstrasse"]
+        assert "b=1&amp;c=2" in replies[0].text                     # the link is HTML-safe
+        texts[lang.code] = plain(replies[0].text)
+    assert len(set(texts.values())) == len(texts)                  # really ten different texts
