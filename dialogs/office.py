@@ -17,6 +17,7 @@ so a forged button cannot point anywhere the resident was not offered.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import quote_plus
 
 from dialogs.addresses import (AddressRow, ChooseStreet, Found, NeedNumber, NoStreet, NotAnAddress,
@@ -40,8 +41,10 @@ DISTRICTS = {
 QM_BERLIN_URL = "https://www.quartiersmanagement-berlin.de"
 
 
-def address_text(row: AddressRow) -> str:
-    return f"{row.street} {row.number}{row.suffix}, {row.postcode} Berlin-{row.ortsteil}"
+def address_text(row: AddressRow, with_number: bool = True) -> str:
+    if with_number and row.number:
+        return f"{row.street} {row.number}{row.suffix}, {row.postcode} Berlin-{row.ortsteil}"
+    return f"{row.street}, Berlin-{row.ortsteil}"
 
 
 async def area_buttons(ctx: Context) -> list[list[Button]]:
@@ -80,7 +83,9 @@ async def office_card(ctx: Context, area: Area) -> None:
         note = area.notes["de"] + " " + t._("(in German)")
     if note:
         lines.extend(["", esc(note)])
-    map_url = "https://www.openstreetmap.org/search?query=" + quote_plus(office.address)
+    # "(Stadtteilladen)" and the like confuse map search: search for the street address only.
+    search = re.sub(r"\s*\(.*?\)", "", office.address)
+    map_url = "https://www.openstreetmap.org/search?query=" + quote_plus(search)
     buttons = [[Button(t._("🗺 Show on the map"), url=map_url)],
                [Button(t._("Other area"), "office:start"), Button(t._("Main menu"), "menu:")]]
     venue = None
@@ -166,16 +171,20 @@ async def answer(ctx: Context, result) -> None:
     t = ctx.t
     if isinstance(result, Found):
         row = result.row
-        where = t.ltr(esc(address_text(row)))
+        number_missing = not result.number_exact and result.typed_number is not None
+        # A typed number that does not exist: name the street only, then say the number was not found.
+        where = t.ltr(esc(address_text(row, with_number=result.number_exact)))
         if result.area_key is not None:
             area = await ctx.store.areas.get(result.area_key)
             if area is not None:
-                if result.number_exact:
+                if number_missing:
+                    ctx.say(t._("I could not find house number {number} on {street}; the houses near it lie in "
+                                "or near the area of <b>{area}</b>. Here is its office:",
+                                number=t.ltr(result.typed_number), street=t.ltr(esc(row.street)),
+                                area=esc(area.name)))
+                else:
                     ctx.say(t._("{address} lies in or near the area of <b>{area}</b>. Here is its office:",
                                 address=where, area=esc(area.name)))
-                else:
-                    ctx.say(t._("I could not find exactly this house number; the street near it lies in or "
-                                "near the area of <b>{area}</b>. Here is its office:", area=esc(area.name)))
                 return await office_card(ctx, area)
         district, slug = DISTRICTS.get(row.plr_id[:2], ("", ""))
         text = t._("{address} is in Berlin, but not in one of our four neighbourhood areas.", address=where)

@@ -3,7 +3,7 @@
 Concurrency: a resident subscribing while staff plan, move or cancel a session of the same body and
 area must end up with exactly the reminders of the current state. Both sides take the topic lock
 (:meth:`SqlMeetings.lock_topic`, a transaction-scoped advisory lock on PostgreSQL) before they write;
-on SQLite both sides write first and read after, and SQLite lets only one writer in at a time.
+on SQLite every update's transaction holds the write lock from its start (BEGIN IMMEDIATE).
 """
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
 from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, StaffMember
+from storage.db import writer_session_factory
 from storage.meetings import SqlMeetings
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
@@ -151,10 +152,11 @@ class SqlStore:
 
 class SqlUnitOfWork:
     """One transaction per update. On PostgreSQL a transaction-scoped advisory lock on the chat id
-    serialises one chat's updates across processes; SQLite serialises writers by itself."""
+    serialises one chat's updates across processes; on SQLite the transaction takes the write lock
+    at BEGIN (IMMEDIATE), which serialises all updates."""
 
     def __init__(self, sessions: async_sessionmaker, addresses: AddressBook) -> None:
-        self.sessions = sessions
+        self.sessions = writer_session_factory(sessions.kw["bind"])
         self.addresses = addresses
 
     @asynccontextmanager
