@@ -157,7 +157,7 @@ async def _cancel(args: argparse.Namespace, runtime) -> int:
             raise UsageError(f"session #{raw} is already cancelled")
         if meeting.starts_at <= app.clock():
             raise UsageError(f"session #{raw} has already begun or is over")
-        planned = await cancel_session(app, store, meeting.id)
+        planned = await cancel_session(app, store, meeting.id, app.clock())
         if planned is None:
             raise UsageError(f"session #{raw} was cancelled meanwhile")
     print(f"session #{raw} cancelled; {planned.subscribers} subscriber(s) will be told")

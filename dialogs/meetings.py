@@ -283,14 +283,14 @@ async def move_session(app: Dialogs, store: Store, meeting_id: int, revision: in
     reminders = 0
     for subscriber in subscribers:
         t = app.translator(subscriber.language)
-        await store.outbox.enqueue(subscriber.chat_id, moved_notice(t, old, moved, name),
+        await store.outbox.enqueue(subscriber.chat_id, moved_notice(t, old, moved, name), due_at=now,
                                    key=f"meeting:{meeting_id}:moved{moved.revision}:{subscriber.chat_id}",
                                    purpose="meeting-notice")
         reminders += await plan_reminders(app, store, moved, name, subscriber, now)
     return Planned(moved, len(subscribers), reminders)
 
 
-async def cancel_session(app: Dialogs, store: Store, meeting_id: int) -> Planned | None:
+async def cancel_session(app: Dialogs, store: Store, meeting_id: int, now: datetime) -> Planned | None:
     """Cancel a session: its pending reminders are cancelled and subscribers told. None if not scheduled."""
     current = await store.meetings.get(meeting_id)
     if current is None or current.status != "scheduled":
@@ -304,7 +304,7 @@ async def cancel_session(app: Dialogs, store: Store, meeting_id: int) -> Planned
     subscribers = await store.meetings.subscribers(cancelled.body, cancelled.area_key)
     for subscriber in subscribers:
         t = app.translator(subscriber.language)
-        await store.outbox.enqueue(subscriber.chat_id, cancelled_notice(t, cancelled, name),
+        await store.outbox.enqueue(subscriber.chat_id, cancelled_notice(t, cancelled, name), due_at=now,
                                    key=f"meeting:{meeting_id}:cancelled:{subscriber.chat_id}",
                                    purpose="meeting-notice")
     return Planned(cancelled, len(subscribers), 0)

@@ -552,7 +552,7 @@ async def begin_cancel(ctx: Context, meeting_id: int) -> None:
 async def do_cancel(ctx: Context) -> None:
     meeting_id = int(ctx.data["id"])
     ctx.reset()
-    planned = await cancel_session(ctx.engine, ctx.store, meeting_id)
+    planned = await cancel_session(ctx.engine, ctx.store, meeting_id, ctx.now)
     if planned is None:
         ctx.say(ctx._("Session #{id} was already cancelled (or changed) meanwhile. Nothing else happened.",
                       id=meeting_id))

@@ -96,7 +96,7 @@ async def test_next_jury_session_is_the_next_one_an_application_can_still_reach(
     await plan(dialogs, body="jury", area="badstrasse", start=berlin(2027, 2, 6, 18))
     cancelled = await plan(dialogs, body="jury", start=berlin(2027, 2, 7, 18))
     async with dialogs.uow(0) as store:
-        await cancel_session(dialogs, store, cancelled.id)
+        await cancel_session(dialogs, store, cancelled.id, clock.now)
         assert await store.meetings.next_jury_session("pankstrasse", clock.now) is None
     await plan(dialogs, body="jury", start=berlin(2027, 2, 10, 18), deadline=berlin(2027, 2, 3, 23, 59))
     later = await plan(dialogs, body="jury", start=berlin(2027, 5, 12, 18), deadline=berlin(2027, 5, 5, 23, 59))

@@ -72,7 +72,7 @@ async def test_past_and_cancelled_sessions_are_not_shown(dialogs, english, clock
     from dialogs.meetings import cancel_session
     council, jury = await plan_pankstrasse(dialogs)
     async with dialogs.uow(0) as store:
-        await cancel_session(dialogs, store, jury.id)
+        await cancel_session(dialogs, store, jury.id, dialogs.clock())
     clock.now = utc(2027, 2, 15, 12)
     await english.says("/meetings")
     view = await english.taps("QM Pankstraße")

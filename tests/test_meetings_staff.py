@@ -172,7 +172,8 @@ async def test_moving_a_jury_session_can_keep_its_deadline(dialogs, db, english,
     assert fresh["1d"].due_at == berlin(2027, 3, 20, 18)
 
 
-async def test_cancelling_asks_first_then_tells_subscribers_and_stops_reminders(dialogs, db, english, german):
+async def test_cancelling_asks_first_then_tells_subscribers_and_stops_reminders(dialogs, db, english, german,
+                                                                                 clock):
     await add_staff(db, DANA, "Dana")
     council = await plan(dialogs, start=berlin(2027, 2, 14, 18))
     await subscribe(english)
@@ -190,6 +191,7 @@ async def test_cancelling_asks_first_then_tells_subscribers_and_stops_reminders(
     rows = await outbox(db)
     assert {r.state for r in rows if r.purpose == "meeting-reminder"} == {"cancelled"}
     notices = {r.chat_id: r.text for r in rows if r.purpose == "meeting-notice" and r.state == "pending"}
+    assert {r.due_at for r in rows if r.purpose == "meeting-notice"} == {clock.now}     # right away
     assert "Cancelled" in notices[english.sender.chat_id] and "will not take place" in notices[english.sender.chat_id]
     assert "Abgesagt" in notices[german.sender.chat_id]
     await english.says("/meetings")
