@@ -11,8 +11,8 @@ import zlib
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, delete, \
-    select, text, update
+from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, delete,
+                        select, text, update)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 

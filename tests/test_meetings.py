@@ -25,7 +25,7 @@ async def subscriptions(db, chat_id: int) -> set[tuple[str, str]]:
 
 
 async def test_menu_leads_to_the_sessions_of_an_area_in_english(dialogs, english):
-    council, jury = await plan_pankstrasse(dialogs)
+    await plan_pankstrasse(dialogs)
     await plan(dialogs, area="badstrasse", start=berlin(2027, 1, 20, 18), place="Elsewhere")
     menu = await english.says("/menu")
     assert "🏛 Council & jury" in menu.buttons
@@ -70,7 +70,7 @@ async def test_meetings_opens_the_residents_own_area_and_all_areas_are_one_tap_a
 
 async def test_past_and_cancelled_sessions_are_not_shown(dialogs, english, clock):
     from dialogs.meetings import cancel_session
-    council, jury = await plan_pankstrasse(dialogs)
+    _, jury = await plan_pankstrasse(dialogs)
     async with dialogs.uow(0) as store:
         await cancel_session(dialogs, store, jury.id, dialogs.clock())
     clock.now = utc(2027, 2, 15, 12)
@@ -82,7 +82,7 @@ async def test_past_and_cancelled_sessions_are_not_shown(dialogs, english, clock
 
 async def test_subscribing_plans_reminders_in_the_residents_language_and_tapping_again_stops_them(
         dialogs, german, db):
-    council, jury = await plan_pankstrasse(dialogs)
+    _, jury = await plan_pankstrasse(dialogs)
     await german.says("/meetings")
     await german.taps("QM Pankstraße")
     answer = await german.taps("Erinnern: Aktionsfondsjury")
@@ -112,7 +112,7 @@ async def test_subscribing_plans_reminders_in_the_residents_language_and_tapping
 
 
 async def test_tapping_subscribe_twice_plans_nothing_twice(dialogs, english, db):
-    council, _ = await plan_pankstrasse(dialogs)
+    await plan_pankstrasse(dialogs)
     await english.says("/meetings")
     await english.taps("QM Pankstraße")
     await english.presses("meet:on:council:pankstrasse")
@@ -123,14 +123,14 @@ async def test_tapping_subscribe_twice_plans_nothing_twice(dialogs, english, db)
 
 async def test_lead_times_already_past_are_not_planned(dialogs, english, db, clock):
     clock.now = berlin(2027, 2, 14, 13)                            # five hours before the session
-    council, _ = await plan_pankstrasse(dialogs)
+    await plan_pankstrasse(dialogs)
     await english.presses("meet:on:council:pankstrasse")
     rows = await outbox(db, state="pending")
     assert [(r.key.split(":")[2], r.due_at) for r in rows] == [("2h", berlin(2027, 2, 14, 16))]
 
 
 async def test_unsubscribe_from_the_reminder_itself_and_undo(dialogs, english, db):
-    council, _ = await plan_pankstrasse(dialogs)
+    await plan_pankstrasse(dialogs)
     await english.presses("meet:on:council:pankstrasse")
     [first, second] = await outbox(db, state="pending")
     assert "🔔 Reminder" in first.text and "Welcome; project fund 2027" in first.text
