@@ -31,7 +31,7 @@ from dialogs.engine import Context, Dialogs
 from dialogs.i18n import N_, RLM, Translator
 from dialogs.messages import Button, Reply
 from dialogs.model import Area
-from dialogs.ports import BODIES, Meeting, Store, Subscriber
+from dialogs.ports import BODIES, Meeting, Outgoing, Store, Subscriber
 from dialogs.text import clip, esc
 
 BODY_NAMES = {"council": N_("Quartiersrat"), "jury": N_("Aktionsfondsjury")}
@@ -230,19 +230,39 @@ async def area_name(store: Store, key: str) -> str:
     return area.name if area is not None else key
 
 
-async def plan_reminders(app: Dialogs, store: Store, meeting: Meeting, name: str, subscriber: Subscriber,
-                         now: datetime) -> int:
-    """Put this subscriber's future reminders of ``meeting`` into the outbox. Returns how many."""
-    t = app.translator(subscriber.language)
-    planned = 0
-    for kind, label, due in reminder_times(meeting, leads_of(app), t.tz):
+class Texts:
+    """Messages of one session rendered once per language, shared by all its subscribers."""
+
+    def __init__(self, app: Dialogs, name: str) -> None:
+        self.app = app
+        self.name = name
+        self._cache: dict[tuple[str, str], Reply] = {}
+
+    def get(self, language: str, kind: str, meeting: Meeting, old: Meeting | None = None) -> Reply:
+        if (language, kind) not in self._cache:
+            t = self.app.translator(language)
+            if kind == "session":
+                reply = session_reminder(t, meeting, self.name)
+            elif kind == "deadline":
+                reply = deadline_reminder(t, meeting, self.name)
+            elif kind == "moved":
+                assert old is not None
+                reply = moved_notice(t, old, meeting, self.name)
+            else:
+                reply = cancelled_notice(t, meeting, self.name)
+            self._cache[(language, kind)] = reply
+        return self._cache[(language, kind)]
+
+
+def reminders(app: Dialogs, meeting: Meeting, subscriber: Subscriber, texts: Texts, now: datetime) -> list[Outgoing]:
+    """This subscriber's future reminders of ``meeting``, in their language."""
+    out = []
+    for kind, label, due in reminder_times(meeting, leads_of(app), app.translator(subscriber.language).tz):
         if due <= now:
             continue      # a lead time already past is not sent late
-        reply = session_reminder(t, meeting, name) if kind == "session" else deadline_reminder(t, meeting, name)
-        await store.outbox.enqueue(subscriber.chat_id, reply, due_at=due, key=reminder_key(meeting, label, subscriber),
-                                   purpose="meeting-reminder")
-        planned += 1
-    return planned
+        out.append(Outgoing(subscriber.chat_id, texts.get(subscriber.language, kind, meeting), due_at=due,
+                            key=reminder_key(meeting, label, subscriber), purpose="meeting-reminder"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -256,12 +276,11 @@ async def schedule_session(app: Dialogs, store: Store, meeting: Meeting, now: da
     """Save a new session and plan the reminders of everyone subscribed to its body and area."""
     await store.meetings.lock_topic(meeting.body, meeting.area_key)
     saved = await store.meetings.add(meeting)
-    name = await area_name(store, saved.area_key)
+    texts = Texts(app, await area_name(store, saved.area_key))
     subscribers = await store.meetings.subscribers(saved.body, saved.area_key)
-    reminders = 0
-    for subscriber in subscribers:
-        reminders += await plan_reminders(app, store, saved, name, subscriber, now)
-    return Planned(saved, len(subscribers), reminders)
+    batch = [m for s in subscribers for m in reminders(app, saved, s, texts, now)]
+    await store.outbox.enqueue_many(batch)
+    return Planned(saved, len(subscribers), len(batch))
 
 
 async def move_session(app: Dialogs, store: Store, meeting_id: int, revision: int, starts_at: datetime,
@@ -278,16 +297,14 @@ async def move_session(app: Dialogs, store: Store, meeting_id: int, revision: in
     if moved is None:
         return None
     await store.outbox.cancel(f"meeting:{meeting_id}:")
-    name = await area_name(store, moved.area_key)
+    texts = Texts(app, await area_name(store, moved.area_key))
     subscribers = await store.meetings.subscribers(moved.body, moved.area_key)
-    reminders = 0
-    for subscriber in subscribers:
-        t = app.translator(subscriber.language)
-        await store.outbox.enqueue(subscriber.chat_id, moved_notice(t, old, moved, name), due_at=now,
-                                   key=f"meeting:{meeting_id}:moved{moved.revision}:{subscriber.chat_id}",
-                                   purpose="meeting-notice")
-        reminders += await plan_reminders(app, store, moved, name, subscriber, now)
-    return Planned(moved, len(subscribers), reminders)
+    notices = [Outgoing(s.chat_id, texts.get(s.language, "moved", moved, old), due_at=now,
+                        key=f"meeting:{meeting_id}:moved{moved.revision}:{s.chat_id}", purpose="meeting-notice")
+               for s in subscribers]
+    batch = [m for s in subscribers for m in reminders(app, moved, s, texts, now)]
+    await store.outbox.enqueue_many(notices + batch)
+    return Planned(moved, len(subscribers), len(batch))
 
 
 async def cancel_session(app: Dialogs, store: Store, meeting_id: int, now: datetime) -> Planned | None:
@@ -300,13 +317,11 @@ async def cancel_session(app: Dialogs, store: Store, meeting_id: int, now: datet
     if cancelled is None:
         return None
     await store.outbox.cancel(f"meeting:{meeting_id}:")
-    name = await area_name(store, cancelled.area_key)
+    texts = Texts(app, await area_name(store, cancelled.area_key))
     subscribers = await store.meetings.subscribers(cancelled.body, cancelled.area_key)
-    for subscriber in subscribers:
-        t = app.translator(subscriber.language)
-        await store.outbox.enqueue(subscriber.chat_id, cancelled_notice(t, cancelled, name), due_at=now,
-                                   key=f"meeting:{meeting_id}:cancelled:{subscriber.chat_id}",
-                                   purpose="meeting-notice")
+    await store.outbox.enqueue_many([
+        Outgoing(s.chat_id, texts.get(s.language, "cancelled", cancelled), due_at=now,
+                 key=f"meeting:{meeting_id}:cancelled:{s.chat_id}", purpose="meeting-notice") for s in subscribers])
     return Planned(cancelled, len(subscribers), 0)
 
 
@@ -317,8 +332,10 @@ async def subscribe(app: Dialogs, store: Store, chat_id: int, body: str, area_ke
     if subscriber is None:
         return False
     name = await area_name(store, area_key)
+    batch = []
     for meeting in await store.meetings.upcoming(now, area_key=area_key, body=body, limit=50):
-        await plan_reminders(app, store, meeting, name, subscriber, now)
+        batch += reminders(app, meeting, subscriber, Texts(app, name), now)
+    await store.outbox.enqueue_many(batch)
     return True
 
 

@@ -54,6 +54,17 @@ class Staff(Protocol):
     async def all(self) -> Sequence[StaffMember]: ...
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for :meth:`Outbox.enqueue_many` (same meaning as the arguments of ``enqueue``)."""
+
+    chat_id: int
+    reply: Reply
+    due_at: datetime | None = None
+    key: str | None = None
+    purpose: str = ""
+
+
 class Outbox(Protocol):
     """Messages to send later or to another chat (staff chat, other residents, reminders).
 
@@ -65,6 +76,8 @@ class Outbox(Protocol):
     async def enqueue(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
                       key: str | None = None, purpose: str = "") -> None: ...
     async def cancel(self, key_prefix: str) -> int: ...
+    # Many at once (reminders of every subscriber): one round trip instead of two per message.
+    async def enqueue_many(self, messages: Sequence[Outgoing]) -> int: ...
 
 
 @dataclass(frozen=True)

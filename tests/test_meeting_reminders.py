@@ -128,6 +128,7 @@ def test_every_language_renders_reminders_and_notices():
     from dialogs.engine import Dialogs
     from dialogs.meetings import cancelled_notice, deadline_reminder, moved_notice, session_reminder
     from dialogs.text import plain
+    from tests.fake_telegram import parse_html
 
     catalogs = load_catalogs(all_languages=True)
     app = Dialogs(uow=None, catalogs=catalogs)  # type: ignore[arg-type]
@@ -142,9 +143,53 @@ def test_every_language_renders_reminders_and_notices():
                    moved_notice(t, jury, moved, "QM Pankstraße"), cancelled_notice(t, jury, "QM Pankstraße")]
         for reply in replies:
             assert "{" not in reply.text and "QM Pankstraße" in reply.text, (lang.code, reply.text)
+            parse_html(reply.text)                                   # Telegram would accept it
             assert reply.text.startswith("\u200f") == lang.rtl, lang.code
             assert [b.data for row in reply.buttons for b in row] == ["meet:unsub:jury:pankstrasse",
                                                                       "meet:view:pankstrasse"]
         assert "b=1&amp;c=2" in replies[0].text                     # the link is HTML-safe
         texts[lang.code] = plain(replies[0].text)
     assert len(set(texts.values())) == len(texts)                  # really ten different texts
+
+
+async def test_every_language_walks_the_views_and_the_staff_flow_with_valid_html(db, clock):
+    """Residents' views and the team's whole /newmeeting in each of the ten catalogs, as Telegram parses it."""
+    from tests.fake_telegram import parse_html
+    from tests.meeting_tools import add_staff, staff_in_group
+
+    app = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(all_languages=True), clock=clock)
+    await plan(app, body="jury", start=berlin(2027, 3, 14, 18), end=berlin(2027, 3, 14, 20),
+               agenda={"de": "Anträge <Sommer> & Herbst"}, agenda_url="https://example.org/?a=1&b=2",
+               deadline=berlin(2027, 3, 7, 23, 59))
+    await add_staff(db, 42, "Dana")
+    for i, lang in enumerate(app.catalogs.languages):
+        resident = ChatClient(app, chat_id=6000 + i, language_code=lang.code)
+        answers = [await resident.onboard(lang.code), await resident.says("/meetings"),
+                   await resident.presses("meet:area:pankstrasse"), await resident.presses("meet:on:jury:pankstrasse"),
+                   await resident.presses("meet:unsub:jury:pankstrasse"), await resident.presses("meet:all:")]
+        staff = staff_in_group(app, 42, language_code=lang.code)
+        for step in ("/newmeeting", "meetstaff:body:jury", "meetstaff:area:pankstrasse", "14.13.2027 18:00",
+                     "14.04.2027 18:00", "meetstaff:skip:end", "Vor-Ort-Büro", "Tagesordnung", "meetstaff:lang:en",
+                     "Agenda", "meetstaff:skip:languages", "20.04.2027", "07.04.2027", "meetstaff:save:"):
+            answers.append(await (staff.presses(step) if step.startswith("meetstaff:") else staff.says(step)))
+        for answer in answers:
+            for reply in answer.replies:
+                assert "{" not in reply.text, (lang.code, reply.text)
+                if reply.text:
+                    parse_html(reply.text)
+        assert "/cancelmeeting" in answers[-1].text, (lang.code, answers[-1].text)   # saved
+
+
+async def test_many_messages_at_once_keep_keys_unique(dialogs, db):
+    from dialogs.messages import Reply
+    from dialogs.ports import Outgoing
+
+    async with dialogs.uow(0) as store:
+        await store.outbox.enqueue(1, Reply("first"), key="k:1")
+        added = await store.outbox.enqueue_many([Outgoing(1, Reply("again"), key="k:1"),
+                                                 Outgoing(2, Reply("new"), key="k:2"),
+                                                 Outgoing(2, Reply("twice"), key="k:2"),
+                                                 Outgoing(3, Reply("no key"))])
+    assert added == 2
+    assert [(r.chat_id, r.key, r.text) for r in await outbox(db)] == [(1, "k:1", "first"), (2, "k:2", "new"),
+                                                                      (3, "", "no key")]
