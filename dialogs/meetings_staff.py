@@ -282,6 +282,10 @@ async def preview(ctx: Context) -> None:
 
 async def on_text(ctx: Context) -> None:
     step = ctx.step.split(".", 1)[1] if "." in ctx.step else ""
+    if ctx.inbound.kind == "document" and step in ("agenda", "translation"):
+        ctx.say(ctx._("I cannot keep files here. Please send a link to the agenda (https://…), for example on "
+                      "your website, or type it."))
+        return
     if ctx.inbound.kind != "text":
         ctx.say(ctx._("Please type it as text (or /cancel)."))
         return

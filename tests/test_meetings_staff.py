@@ -47,6 +47,8 @@ async def test_staff_plan_a_council_session_step_by_step_and_subscribers_get_rem
     assert "Wo findet sie statt?" in place.text
     agenda = await dana.says("Vor-Ort-Büro <Prinzenallee 30>")
     assert "Tagesordnung auf Deutsch" in agenda.text
+    pdf = await dana.sends("document", file_id="doc1", file_name="TO.pdf")
+    assert "Link" in pdf.text                                           # files are not kept: a link, please
     more = await dana.says("1. Begrüßung\n2. Projektfonds 2027")
     assert "English" in more.buttons and "Weiter" in more.buttons
     ask_en = await dana.taps("English")
