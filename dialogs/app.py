@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs import office, start
+from dialogs import broadcast, office, start
 from dialogs.engine import Dialogs, Operator, utc_now
 from dialogs.ports import Clock, UnitOfWork
 
-FLOWS = [start, office]
+FLOWS = [start, office, broadcast]
 
 
 def build_dialogs(uow: UnitOfWork, catalogs: Any, *, clock: Clock = utc_now, timezone: str = "Europe/Berlin",

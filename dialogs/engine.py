@@ -90,7 +90,7 @@ class Context:
     async def notify(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
                      key: str | None = None, purpose: str = "") -> None:
         """Send ``reply`` to another chat (or later) through the durable outbox."""
-        await self.store.outbox.enqueue(chat_id, reply, due_at=due_at, key=key, purpose=purpose)
+        await self.store.outbox.enqueue(chat_id, reply, due_at=due_at or self.now, key=key, purpose=purpose)
 
     def goto(self, step: str, **data: Any) -> None:
         """Enter ``step`` with a fresh draft (``data``)."""

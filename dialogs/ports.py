@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from dialogs.addresses import AddressBook, AreaMap
+from dialogs.broadcasting import Broadcasts
 from dialogs.messages import Reply
 from dialogs.model import Area, Resident
 
@@ -90,6 +91,7 @@ class Store(Protocol):
     outbox: Outbox
     staff: Staff
     meetings: Meetings
+    broadcasts: Broadcasts
 
 
 class UnitOfWork(Protocol):

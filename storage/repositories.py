@@ -14,6 +14,7 @@ from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
 from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, JurySession, StaffMember
+from storage.broadcasts import SqlBroadcasts
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -42,6 +43,7 @@ class SqlResidents:
             row.area_key = resident.area_key
             row.display_name = resident.display_name
         row.last_seen_at = utcnow()
+        row.unreachable_at = None        # whoever writes to kiezbot has not blocked it (any more)
 
 
 class SqlConversations:
@@ -153,6 +155,7 @@ class SqlStore:
         self.staff = SqlStaff(session)
         self.meetings = NoMeetings()
         self.addresses = addresses
+        self.broadcasts = SqlBroadcasts(session)
 
 
 class SqlUnitOfWork:
