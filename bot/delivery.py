@@ -153,6 +153,8 @@ class DeliveryConfig:
     request_timeout: float = 30.0           # below the lease, so a slow request never outlives its claim
     lookahead: float = 1.0                  # claim more when booked slots end sooner than this
     horizon: float = 10.0                   # rows whose chat cannot take them sooner go back for later
+    concurrency: int = 16                   # requests in flight at once: enough for 30/s at Telegram's
+                                            # latency, and the most a crash can leave unconfirmed
 
 
 @dataclass
@@ -195,6 +197,7 @@ class DeliveryEngine:
         self._stopping = False
         self._booked_until = 0.0
         self._again = False
+        self._in_flight = asyncio.Semaphore(self.config.concurrency)
 
     # --- triggers ----------------------------------------------------------------------------
     def tick(self) -> None:
@@ -305,8 +308,14 @@ class DeliveryEngine:
         return min(self.config.backoff_max, self.config.backoff_base * 2 ** max(0, attempts - 1))
 
     async def _deliver(self, row: Claimed, at: float, report: DrainReport) -> None:
+        await self._wait_for_slot(row.chat_id, at)
+        async with self._in_flight:
+            if self._now() < self.limiter.paused_until:      # a 429 came while waiting for a place
+                await self._wait_for_slot(row.chat_id, self.limiter.reserve(row.chat_id, self._now()))
+            await self._send(row, report)
+
+    async def _send(self, row: Claimed, report: DrainReport) -> None:
         try:
-            await self._wait_for_slot(row.chat_id, at)
             if not await self.queue.start_sending(row.id, self.clock(), self.config.lease):
                 report.skipped += 1
                 return

@@ -40,6 +40,8 @@ class RateLimiter:
 
     def earliest(self, chat_id: int, now: float) -> float:
         """The first moment at or after ``now`` when a message to ``chat_id`` may go."""
+        if now - self._pruned_at > 10.0:
+            self._prune(now)
         start = max(now, self.paused_until, self._chat_next.get(chat_id, 0.0))
         slot = math.ceil(start / self.global_gap - 1e-9)
         while slot in self._taken:
@@ -50,8 +52,6 @@ class RateLimiter:
         """Book the slot at ``at`` (a value :meth:`earliest` returned) for ``chat_id``."""
         self._taken.add(round(at / self.global_gap))
         self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), at + self.chat_gap(chat_id))
-        if at - self._pruned_at > 10.0:
-            self._prune(at - 10.0)
 
     def reserve(self, chat_id: int, now: float) -> float:
         at = self.earliest(chat_id, now)
@@ -62,8 +62,9 @@ class RateLimiter:
         """Telegram answered 429: nothing at all may go before ``until``."""
         self.paused_until = max(self.paused_until, until)
 
-    def _prune(self, before: float) -> None:
-        self._pruned_at = before + 10.0
-        limit = before / self.global_gap
+    def _prune(self, now: float) -> None:
+        """Forget what lies before ``now``: no slot before ``now`` can be handed out any more."""
+        self._pruned_at = now
+        limit = now / self.global_gap - 1
         self._taken = {slot for slot in self._taken if slot >= limit}
-        self._chat_next = {chat: t for chat, t in self._chat_next.items() if t >= before}
+        self._chat_next = {chat: t for chat, t in self._chat_next.items() if t >= now}

@@ -90,15 +90,19 @@ async def audience_label(ctx: Context, audience: Audience) -> str:
     return ctx._("all residents")
 
 
-async def start(ctx: Context) -> None:
-    ctx.goto("bcast.audience")
+async def audience_buttons(ctx: Context) -> list[list[Button]]:
     areas = await ctx.store.areas.all()
     rows = [[Button(ctx._("Everyone"), "bcast:aud:all")]]
     rows += [[Button(area.name, f"bcast:aud:area:{area.key}")] for area in areas]
     rows += [[Button(ctx._("Subscribers: {body}", body=ctx._(BODY_LABELS.get(body, body))), f"bcast:body:{body}")]
              for body in ctx.store.broadcasts.bodies()]
     rows.append([Button(ctx._("Cancel"), "bcast:cancel")])
-    ctx.say(ctx._("<b>New broadcast.</b> Who should receive it?"), rows)
+    return rows
+
+
+async def start(ctx: Context) -> None:
+    ctx.goto("bcast.audience")
+    ctx.say(ctx._("<b>New broadcast.</b> Who should receive it?"), await audience_buttons(ctx))
 
 
 async def choose_body_area(ctx: Context, body: str) -> None:
@@ -260,7 +264,8 @@ async def on_step(ctx: Context) -> None:
     if ctx.step == "bcast.text":
         return await on_text(ctx)
     if ctx.step == "bcast.audience":
-        ctx.say(ctx._("Please choose who should receive it with one of the buttons above, or /cancel."))
+        ctx.say(ctx._("Please choose who should receive it with one of these buttons, or /cancel."),
+                await audience_buttons(ctx))
         return
     if ctx.step == "bcast.preview" and ctx.inbound.kind == "text":
         ctx.say(ctx._("Please use the buttons under the preview: send, change the texts, or cancel."))
