@@ -36,7 +36,7 @@ from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramCo
 from aiogram.types import BufferedInputFile
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import RateLimiter, Send
 from bot.telegram import keyboard
 from dialogs.engine import chunk_replies, utc_now
 from dialogs.messages import Reply, reply_from_dict
@@ -153,6 +153,7 @@ class DeliveryConfig:
     request_timeout: float = 30.0           # below the lease, so a slow request never outlives its claim
     lookahead: float = 1.0                  # claim more when booked slots end sooner than this
     horizon: float = 10.0                   # rows whose chat cannot take them sooner go back for later
+    prepare: float = 0.25                   # commit "sending" this long before the request's slot
     concurrency: int = 16                   # requests in flight at once: enough for 30/s at Telegram's
                                             # latency, and the most a crash can leave unconfirmed
 
@@ -304,21 +305,28 @@ class DeliveryEngine:
                 return
             at = self.limiter.reserve(chat_id, self._now())       # a 429 paused everything meanwhile
 
+    async def _gate(self, chat_id: int) -> Send:
+        """Right before a request: wait until the recent sends leave room, then note this one."""
+        while (wait := self.limiter.ready_in(chat_id, self._now())) > 0:
+            await self.sleep(wait)
+        return self.limiter.record(chat_id, self._now())
+
     def backoff(self, attempts: int) -> float:
         return min(self.config.backoff_max, self.config.backoff_base * 2 ** max(0, attempts - 1))
 
     async def _deliver(self, row: Claimed, at: float, report: DrainReport) -> None:
-        await self._wait_for_slot(row.chat_id, at)
+        # "sending" is committed a moment before the slot, so a slow commit does not delay the request.
+        if (early := at - self.config.prepare - self._now()) > 0:
+            await self.sleep(early)
         async with self._in_flight:
-            if self._now() < self.limiter.paused_until:      # a 429 came while waiting for a place
-                await self._wait_for_slot(row.chat_id, self.limiter.reserve(row.chat_id, self._now()))
-            await self._send(row, report)
+            await self._send(row, at, report)
 
-    async def _send(self, row: Claimed, report: DrainReport) -> None:
+    async def _send(self, row: Claimed, at: float, report: DrainReport) -> None:
         try:
             if not await self.queue.start_sending(row.id, self.clock(), self.config.lease):
                 report.skipped += 1
                 return
+            await self._wait_for_slot(row.chat_id, at)
             attempts = row.attempts + 1
             parts = self.sender.plan(reply_from_dict(row.payload))
             if not parts[row.parts_done:]:
@@ -329,8 +337,12 @@ class DeliveryEngine:
             for index in range(row.parts_done, len(parts)):
                 if index > row.parts_done:
                     await self._wait_for_slot(row.chat_id, self.limiter.reserve(row.chat_id, self._now()))
+                send = await self._gate(row.chat_id)
                 try:
-                    message_id = await asyncio.wait_for(parts[index](row.chat_id), self.config.request_timeout)
+                    try:
+                        message_id = await asyncio.wait_for(parts[index](row.chat_id), self.config.request_timeout)
+                    finally:
+                        self.limiter.finished(send, self._now())
                 except RetryAfter as exc:
                     report.too_many_requests += 1
                     self.limiter.pause(self._now() + exc.seconds)

@@ -20,16 +20,22 @@ Claims use ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent processes tak
 waiting on each other; SQLite serialises writers and the claim is a conditional UPDATE. Every later
 transition is conditional on ``claimed_by`` and the expected state, so a process that lost its lease
 cannot overwrite what another one recorded. All times come from the caller's clock.
+
+On SQLite this process's writes take turns on an asyncio lock: SQLite lets one writer in at a time and
+makes the others poll with growing sleeps (up to 100 ms each), which stalled sending for half a second
+at a time when sixteen requests wanted to record their outcome at once.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import OutboxRow, ResidentRow
 
@@ -62,6 +68,18 @@ class OutboxQueue:
     def __init__(self, sessions: async_sessionmaker, worker: str) -> None:
         self.sessions = sessions
         self.worker = worker
+        bind = sessions.kw.get("bind")
+        self._turns = asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction (on SQLite one at a time within this process)."""
+        if self._turns is None:
+            async with self._write() as session:
+                yield session
+            return
+        async with self._turns, self.sessions() as session, session.begin():
+            yield session
 
     async def claim(self, now: datetime, limit: int, lease: timedelta, *, chat_ids: Sequence[int] | None = None,
                     broadcast_id: int | None = None) -> list[Claimed]:
@@ -74,7 +92,7 @@ class OutboxQueue:
         if broadcast_id is not None:
             due = due.where(OutboxRow.broadcast_id == broadcast_id)
         due = due.order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
-        async with self.sessions() as session, session.begin():
+        async with self._write() as session:
             if session.bind.dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
             ids = list((await session.execute(due)).scalars())
@@ -93,7 +111,7 @@ class OutboxQueue:
         return and_(OutboxRow.id == row_id, OutboxRow.claimed_by == self.worker, OutboxRow.state == state)
 
     async def _update(self, where: Any, **values: Any) -> bool:
-        async with self.sessions() as session, session.begin():
+        async with self._write() as session:
             result = await session.execute(update(OutboxRow).where(where).values(**values))
             return bool(result.rowcount)
 
@@ -101,7 +119,7 @@ class OutboxQueue:
         """Give claimed rows back untouched (shutting down, or their chat cannot take them soon)."""
         if not row_ids:
             return 0
-        async with self.sessions() as session, session.begin():
+        async with self._write() as session:
             result = await session.execute(
                 update(OutboxRow).where(OutboxRow.id.in_(list(row_ids)), OutboxRow.claimed_by == self.worker,
                                         OutboxRow.state == "claimed")
@@ -136,7 +154,7 @@ class OutboxQueue:
     async def blocked(self, row_id: int, chat_id: int, now: datetime, error: str) -> int:
         """The chat blocked the bot: record it, mark the resident unreachable, and stop the chat's other
         waiting messages. Returns how many other messages were stopped."""
-        async with self.sessions() as session, session.begin():
+        async with self._write() as session:
             await session.execute(update(OutboxRow).where(self._mine(row_id, "sending"))
                                   .values(state="blocked", last_error=error[:500], claimed_by=None,
                                           claimed_until=None))
@@ -151,7 +169,7 @@ class OutboxQueue:
 
     async def moved(self, row_id: int, new_chat_id: int) -> bool:
         """A group became a supergroup: send this and the chat's other waiting messages to its new id."""
-        async with self.sessions() as session, session.begin():
+        async with self._write() as session:
             row = await session.get(OutboxRow, row_id)
             if row is None or row.claimed_by != self.worker or row.state != "sending":
                 return False
@@ -166,7 +184,7 @@ class OutboxQueue:
         """Rows whose process died: unsent claims go back to pending; ``sending`` ones are sent again
         (at-least-once, see the module docstring) unless they used up their attempts.
         Returns (claims released, unconfirmed sends resumed)."""
-        async with self.sessions() as session, session.begin():
+        async with self._write() as session:
             released = await session.execute(
                 update(OutboxRow).where(OutboxRow.state == "claimed", OutboxRow.claimed_until < now)
                 .values(state="pending", claimed_by=None, claimed_until=None))
@@ -181,7 +199,7 @@ class OutboxQueue:
 
     async def release_all_mine(self) -> int:
         """On a clean shutdown: give back every claim this worker still holds."""
-        async with self.sessions() as session, session.begin():
+        async with self._write() as session:
             result = await session.execute(
                 update(OutboxRow).where(OutboxRow.claimed_by == self.worker, OutboxRow.state == "claimed")
                 .values(state="pending", claimed_by=None, claimed_until=None))
@@ -198,7 +216,7 @@ class OutboxQueue:
 
     async def purge(self, before: datetime) -> int:
         """Forget finished rows older than ``before`` (housekeeping). Broadcasts keep their totals."""
-        async with self.sessions() as session, session.begin():
+        async with self._write() as session:
             result = await session.execute(delete(OutboxRow).where(
                 OutboxRow.state.in_(FINAL_STATES), OutboxRow.created_at < before,
                 or_(OutboxRow.sent_at.is_(None), OutboxRow.sent_at < before)))
