@@ -75,7 +75,7 @@ class OutboxQueue:
     async def _write(self) -> AsyncIterator[AsyncSession]:
         """One write transaction (on SQLite one at a time within this process)."""
         if self._turns is None:
-            async with self._write() as session:
+            async with self.sessions() as session, session.begin():
                 yield session
             return
         async with self._turns, self.sessions() as session, session.begin():
@@ -135,8 +135,9 @@ class OutboxQueue:
         return await self._update(self._mine(row_id, "sending"), parts_done=parts_done)
 
     async def sent(self, row_id: int, now: datetime, message_id: int | None) -> bool:
+        # claimed_by stays: it names the process that sent the message (for audits and benchmarks).
         return await self._update(self._mine(row_id, "sending"), state="sent", sent_at=now, message_id=message_id,
-                                  claimed_by=None, claimed_until=None, next_attempt_at=None)
+                                  claimed_until=None, next_attempt_at=None)
 
     async def retry(self, row_id: int, not_before: datetime, error: str, *, parts_done: int,
                     count_attempt: bool = True) -> bool:
