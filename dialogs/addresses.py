@@ -69,6 +69,7 @@ NEAR_DISTANCE = 6          # nearest existing number on the same side: at most 3
 MATCH_CUTOFF = 82.0        # fuzzy score (0-100) when the text has a house number or a street word
 MATCH_CUTOFF_BARE = 90.0   # … when it has neither (a lone word is rarely an address)
 SUGGEST_CUTOFF = 60.0      # NoStreet suggestions
+STRONG_SUGGESTION = 75.0   # a sentence with a number and a street this close is still "no street"
 EXTEND_CUTOFF = 85.0       # an exact hit is the tail of a longer mistyped name ("Stakener Feldstraße")
 MAX_TEXT = 300             # longer messages are cut (a resident's address is short)
 
@@ -414,7 +415,7 @@ class StreetIndex:
     reloads its names drops that attribute), so :func:`resolve` never re-normalises the 9.8k names.
     """
 
-    PLACE_CACHE = 4096
+    PLACE_CACHE = 512           # streets whose places are kept (rows of a SQL book stay referenced)
 
     def __init__(self, names: Iterable[str]) -> None:
         self.names: tuple[str, ...] = tuple(dict.fromkeys(n for n in names if n))
@@ -624,8 +625,8 @@ def _extend(match: _Match, parsed: _Parsed, index: StreetIndex) -> _Match:
     return match
 
 
-def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tuple[str, ...]]:
-    """The street span in the text, or None plus suggestions."""
+def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tuple[str, ...], float]:
+    """The street span in the text, or None plus suggestions and the best fuzzy score seen."""
     items = parsed.items
     limit = min(index.max_tokens, 9)
     # a. exact, right before a house number (longest window first, never splitting "Prinz-Eugen-…")
@@ -634,7 +635,7 @@ def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tu
             for start in parsed.starts(c - limit, c):
                 names = lookup(_key(items[start:c]))
                 if names and parsed.has_word(start, c):
-                    return _extend(_Match(names, (start, c), items[c], c, True), parsed, index), ()
+                    return _extend(_Match(names, (start, c), items[c], c, True), parsed, index), (), 100.0
     # b. exact anywhere
     words = [k for k, it in enumerate(items) if it.number is None]
     best: tuple[int, int, int] | None = None      # (key length, start, end)
@@ -656,7 +657,7 @@ def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tu
                     best, best_names = (len(key), start, end), names
         if best is not None:
             item, c = _number_for_span(parsed, best[1], best[2])
-            return _Match(best_names, (best[1], best[2]), item, c, True), ()
+            return _Match(best_names, (best[1], best[2]), item, c, True), (), 100.0
     # c. fuzzy, on windows of up to 4 word groups next to a number (or at the end of the text)
     windows: list[tuple[int, int, int | None]] = []     # (start, end, number index)
     for c in parsed.candidates[:3]:
@@ -685,7 +686,7 @@ def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tu
         scored.extend((score, w[1] - w[0], hit, w)
                       for hit, score in index.fuzzy(key, SUGGEST_CUTOFF, whole=True))
     if not scored:
-        return None, ()
+        return None, (), 0.0
     scored.sort(key=lambda s: (-s[0], -s[1]))
     top = scored[0]
     if top[0] >= cutoff:
@@ -696,12 +697,16 @@ def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tu
             item, c = _number_for_span(parsed, start, end)
         else:
             item = items[c]
-        return _Match(names, (start, end), item, c, False), ()
+        return _Match(names, (start, end), item, c, False), (), top[0]
     suggestions: dict[str, None] = {}
     for _score, _, hit, _ in scored:
         for name in index.exact(hit):
             suggestions.setdefault(name)
-    return None, tuple(suggestions)[:3]
+    return None, tuple(suggestions)[:3], top[0]
+
+
+def _has_number(parsed: _Parsed) -> bool:
+    return bool(parsed.candidates) or parsed.postcode is not None
 
 
 def _looks_like_address(parsed: _Parsed) -> bool:
@@ -815,9 +820,9 @@ async def resolve(text: str, book: AddressBook, areas: AreaMap) -> Resolution:
     if not parsed.has_words:
         return NotAnAddress()
     index = StreetIndex.for_book(book)
-    match, suggestions = _find_street(parsed, index)
+    match, suggestions, score = _find_street(parsed, index)
     if match is None:
-        if _looks_like_address(parsed):
+        if _looks_like_address(parsed) or (score >= STRONG_SUGGESTION and _has_number(parsed)):
             return NoStreet(text.strip(), suggestions)
         return NotAnAddress()
     places: list[_Place] = []

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-FALLBACK_LANGUAGE = "de"     # staff write German first; everyone without a translation gets it
+from dialogs.i18n import STAFF_TEXT_LANGUAGE, pick_text
+
+FALLBACK_LANGUAGE = STAFF_TEXT_LANGUAGE     # staff write German first; everyone without their language gets it
 
 
 @dataclass(frozen=True)
@@ -80,13 +82,9 @@ class BroadcastInfo:
 
 
 def text_for(texts: dict[str, str], language: str | None) -> tuple[str, bool]:
-    """The text a resident of ``language`` gets, and whether it is the German fallback for them."""
-    code = language or FALLBACK_LANGUAGE
-    base = code.split("_")[0]            # Einfache Sprache (de_simple) falls back to German itself
-    for candidate in (code, base):
-        if texts.get(candidate):
-            return texts[candidate], False
-    return texts[FALLBACK_LANGUAGE], base != FALLBACK_LANGUAGE
+    """The text a resident of ``language`` gets, and whether it is the German fallback for them
+    (the same choice as every other text staff write per language: :func:`dialogs.i18n.pick_text`)."""
+    return pick_text(texts, language or FALLBACK_LANGUAGE, FALLBACK_LANGUAGE)
 
 
 class Broadcasts(Protocol):

@@ -9,8 +9,10 @@ from typing import Any, Protocol
 
 from dialogs.addresses import AddressBook, AreaMap
 from dialogs.broadcasting import Broadcasts
+from dialogs.event_rules import Events
 from dialogs.messages import Reply
 from dialogs.model import Area, Resident
+from dialogs.submissions import Submissions
 
 
 class Clock(Protocol):
@@ -92,6 +94,8 @@ class Store(Protocol):
     staff: Staff
     meetings: Meetings
     broadcasts: Broadcasts
+    submissions: Submissions
+    events: Events
 
 
 class UnitOfWork(Protocol):

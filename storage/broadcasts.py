@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialogs.broadcasting import Audience, BroadcastInfo
+from storage.db import writer_session_factory
 from storage.models import Base, OutboxRow, ResidentRow, utcnow
 from storage.outbox import FINAL_STATES, aware
 
@@ -140,6 +141,7 @@ class BroadcastJobs:
 
     def __init__(self, sessions: async_sessionmaker) -> None:
         self.sessions = sessions
+        self.writers = writer_session_factory(sessions.kw["bind"])   # BEGIN IMMEDIATE on SQLite
 
     async def unfinished(self) -> list[BroadcastInfo]:
         async with self.sessions() as session:
@@ -154,7 +156,7 @@ class BroadcastJobs:
     async def expand(self, broadcast_id: int, payload_for: Callable[[str], dict[str, Any]], now: datetime,
                      batch: int = 500) -> bool:
         """Enqueue the next batch of recipients. Returns True while more remain."""
-        async with self.sessions() as session, session.begin():
+        async with self.writers() as session, session.begin():
             query = select(BroadcastRow).where(BroadcastRow.id == broadcast_id)
             if session.bind.dialect.name == "postgresql":
                 query = query.with_for_update()      # two processes expand one batch at a time
@@ -189,7 +191,7 @@ class BroadcastJobs:
     async def report(self, broadcast_id: int, *, milestone: int, chat_id: int, payload: dict[str, Any],
                      now: datetime) -> bool:
         """Post a progress report once per milestone, whichever process gets there first."""
-        async with self.sessions() as session, session.begin():
+        async with self.writers() as session, session.begin():
             result = await session.execute(
                 update(BroadcastRow).where(BroadcastRow.id == broadcast_id, BroadcastRow.state == "sending",
                                            BroadcastRow.milestone < milestone).values(milestone=milestone))
@@ -202,7 +204,7 @@ class BroadcastJobs:
     async def finish(self, broadcast_id: int, *, now: datetime,
                      final_payload: Callable[[BroadcastInfo], dict[str, Any]] | None) -> BroadcastInfo | None:
         """Close a broadcast none of whose messages is waiting any more; returns it if this call did."""
-        async with self.sessions() as session, session.begin():
+        async with self.writers() as session, session.begin():
             row = await session.get(BroadcastRow, broadcast_id)
             if row is None or row.finished_at is not None or row.state == "queued":
                 return None

@@ -43,14 +43,28 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if parsed.drivername.startswith("sqlite"):
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            # Let SQLAlchemy, not the driver, emit BEGIN (see _sqlite_begin).
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn):  # noqa: ANN001
+            # Writers take SQLite's write lock at BEGIN, so a transaction that reads and then writes
+            # cannot interleave with another one (also from another process on the same file).
+            immediate = conn.get_execution_options().get("sqlite_immediate")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
     return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def writer_session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    """Sessions for read-modify-write transactions (one per update): on SQLite they BEGIN IMMEDIATE."""
+    return async_sessionmaker(engine.execution_options(sqlite_immediate=True), expire_on_commit=False)

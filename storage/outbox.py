@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import writer_session_factory
 from storage.models import OutboxRow, ResidentRow
 
 FINAL_STATES = ("sent", "failed", "blocked", "cancelled")
@@ -68,17 +69,18 @@ class OutboxQueue:
     def __init__(self, sessions: async_sessionmaker, worker: str) -> None:
         self.sessions = sessions
         self.worker = worker
-        bind = sessions.kw.get("bind")
-        self._turns = asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
+        bind = sessions.kw["bind"]
+        self.writers = writer_session_factory(bind)    # BEGIN IMMEDIATE on SQLite: read-then-write is safe
+        self._turns = asyncio.Lock() if bind.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncSession]:
         """One write transaction (on SQLite one at a time within this process)."""
         if self._turns is None:
-            async with self.sessions() as session, session.begin():
+            async with self.writers() as session, session.begin():
                 yield session
             return
-        async with self._turns, self.sessions() as session, session.begin():
+        async with self._turns, self.writers() as session, session.begin():
             yield session
 
     async def claim(self, now: datetime, limit: int, lease: timedelta, *, chat_ids: Sequence[int] | None = None,

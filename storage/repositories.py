@@ -15,6 +15,9 @@ from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, JurySession, StaffMember
 from storage.broadcasts import SqlBroadcasts
+from storage.db import writer_session_factory
+from storage.ideas import SqlSubmissions
+from storage.events import SqlEvents
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -133,8 +136,10 @@ class SqlOutbox:
 
     async def cancel(self, key_prefix: str) -> int:
         result = await self.session.execute(
-            update(OutboxRow).where(OutboxRow.state == "pending", OutboxRow.dedupe_key.startswith(key_prefix))
-            .values(state="cancelled"))
+            # "claimed": a delivering process holds it but has not started sending, and will skip it now
+            update(OutboxRow).where(OutboxRow.state.in_(("pending", "claimed")),
+                                    OutboxRow.dedupe_key.startswith(key_prefix))
+            .values(state="cancelled", claimed_by=None, claimed_until=None))
         return result.rowcount or 0
 
 
@@ -154,16 +159,19 @@ class SqlStore:
         self.outbox = SqlOutbox(session)
         self.staff = SqlStaff(session)
         self.meetings = NoMeetings()
+        self.submissions = SqlSubmissions(session)
+        self.events = SqlEvents(session)
         self.addresses = addresses
         self.broadcasts = SqlBroadcasts(session)
 
 
 class SqlUnitOfWork:
     """One transaction per update. On PostgreSQL a transaction-scoped advisory lock on the chat id
-    serialises one chat's updates across processes; SQLite serialises writers by itself."""
+    serialises one chat's updates across processes; on SQLite the transaction takes the write lock
+    at BEGIN (IMMEDIATE), which serialises all updates."""
 
     def __init__(self, sessions: async_sessionmaker, addresses: AddressBook) -> None:
-        self.sessions = sessions
+        self.sessions = writer_session_factory(sessions.kw["bind"])
         self.addresses = addresses
 
     @asynccontextmanager

@@ -22,6 +22,7 @@ from dialogs.addresses import (
     NoStreet,
     NotAnAddress,
     StreetIndex,
+    address_row_from_record,
     parse_ranges,
     resolve,
     resolve_choice,
@@ -72,6 +73,9 @@ SPELLINGS = [
     ("Pankstr 20", "Pankstraße", 20, "13357", "pankstrasse"),
     ("Grüntaler Str. 9", "Grüntaler Straße", 9, "13357", "badstrasse"),
     ("Soldiner Strasse 40", "Soldiner Straße", 40, "13359", "soldiner"),
+    ("Soldiner Staße 40", "Soldiner Straße", 40, "13359", "soldiner"),          # slip in "Straße"
+    ("Badstraße Nr. 10", "Badstraße", 10, "13357", "badstrasse"),
+    ("Kaiseerin-Augusta-Straße 1", "Kaiserin-Augusta-Straße", 1, "12099", None),  # not "Augustastraße"
     ("Unter den Linden 1", "Unter den Linden", 1, "10117", None),                 # elsewhere in Berlin
     ("unter den linden 1", "Unter den Linden", 1, "10117", None),
     ("Kurfürstendamm 21", "Kurfürstendamm", 21, "10719", None),
@@ -194,6 +198,13 @@ async def test_mueller_strasse_one_in_four_places(book, areas):
     assert isinstance(picked, Found) and picked.area_key == "pankstrasse"
 
 
+async def test_postcode_and_number_disagree(book, areas):
+    # 129 exists only in Gesundbrunnen, 12209 is the Lichterfelde Koloniestraße: ask
+    result = await resolve("Koloniestraße 129, 12209", book, areas)
+    assert isinstance(result, ChooseStreet) and result.number == 129
+    assert {o.ortsteil for o in result.options} == {"Gesundbrunnen", "Lichterfelde"}
+
+
 # -- house numbers --------------------------------------------------------------------------------
 
 async def test_street_in_several_areas_needs_a_number(book, areas):
@@ -240,7 +251,9 @@ async def test_suffix_is_kept_when_it_exists(book, areas):
 # -- nonsense and unknown streets -----------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["", "   ", "asdf", "1234", "12345", "hallo", "Hallo!", "😀", "🏠🏠",
-                                  "danke", "ok", "?", "ich brauche Hilfe mit dem Aktionsfonds"])
+                                  "danke", "ok", "?", "ich brauche Hilfe mit dem Aktionsfonds", "Wedding",
+                                  "Gesundbrunnen", "Berlin", "wann ist der nächste Markt",
+                                  "Termin um 14 Uhr", "Hallo ich heiße Anna und bin 30"])
 async def test_not_an_address(book, areas, text):
     assert await resolve(text, book, areas) == NotAnAddress()
 
@@ -371,3 +384,17 @@ async def test_street_without_numbered_addresses(areas):
     assert isinstance(await resolve("Rosenthaler Platz", small, areas), NoStreet)
     result = await resolve("Badstr 10", small, areas)
     assert isinstance(result, Found) and result.area_key == "badstrasse"
+
+
+async def test_unnumbered_records_can_be_kept(areas):
+    # storage drops the 296 records without house number; if a book keeps them (number 0) they resolve
+    record = {"hnr": "", "hnr_zusatz": "", "str_name": "Nettelbeckplatz", "plz": "13347", "ort_name": "Wedding",
+              "PLR_NAME": "Humboldthain Nordwest", "PLR_ID": "1300836"}
+    assert address_row_from_record(record) is None
+    row = address_row_from_record(record, keep_unnumbered=True)
+    assert row is not None and (row.number, row.plr_id) == (0, "01300836")
+    small = MemoryAddressBook([row])
+    result = await resolve("Nettelbeckplatz", small, areas)
+    assert isinstance(result, Found) and result.area_key == "pankstrasse" and not result.number_exact
+    result = await resolve("Nettelbeckplatz 2", small, areas)          # 0 is never "the nearest number"
+    assert isinstance(result, Found) and result.row.number == 0 and not result.number_exact

@@ -119,3 +119,16 @@ async def test_office_card_in_german(german):
     await german.taps("Büro finden")
     card = await german.taps("QM Badstraße")
     assert "Telefon" in card.text and "Öffnungszeiten" in card.text
+
+
+async def test_a_square_without_house_numbers_is_found(english):
+    await english.taps("Find my office")
+    answer = await english.says("Nettelbeckplatz")
+    assert "Nettelbeckplatz, Berlin-Wedding lies in or near the area of QM Pankstraße" in answer.text
+
+
+async def test_a_house_number_that_does_not_exist_is_said_so(english):
+    await english.taps("Find my office")
+    answer = await english.says("Prinz-Eugen-Straße 31")
+    assert "could not find house number 31 on Prinz-Eugen-Straße" in answer.text
+    assert "QM Pankstraße" in answer.text

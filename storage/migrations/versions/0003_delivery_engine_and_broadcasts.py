@@ -1,7 +1,7 @@
 """delivery engine and broadcasts: outbox leases, retries, parts, broadcast rows
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-25 13:46:47.346294
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

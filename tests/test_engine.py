@@ -1,0 +1,51 @@
+"""Engine guarantees that every flow relies on."""
+from __future__ import annotations
+
+import logging
+
+from dialogs.engine import chunk_replies
+from dialogs.messages import MAX_TEXT, Button, Reply
+from dialogs.text import esc, split_for_telegram, visible_length
+
+
+async def test_a_failing_flow_apologises_resets_and_keeps_the_bot_alive(dialogs, english, caplog):
+    async def broken(ctx):
+        ctx.goto("broken.step")
+        raise RuntimeError("bug in a flow")
+
+    dialogs.command("broken", broken)
+    with caplog.at_level(logging.ERROR):
+        answer = await english.says("/broken")
+    assert "something went wrong" in answer.text
+    assert "📍 Find my office" in answer.buttons
+    assert "bug in a flow" in caplog.text                 # logged for the developers
+    again = await english.says("Badstraße 10")            # the step was reset: the next message works
+    assert "QM Badstraße" in again.text
+
+
+def test_long_texts_are_split_below_telegrams_limit_at_line_breaks():
+    lines = [f"<b>Line {i}</b> " + esc("x & y " * 30) for i in range(200)]
+    parts = split_for_telegram("\n".join(lines))
+    assert len(parts) > 1
+    assert all(visible_length(p) <= MAX_TEXT for p in parts)
+    assert all(p.count("<b>") == p.count("</b>") for p in parts)   # no tag cut in half
+    assert "\n".join(parts) == "\n".join(lines)                   # nothing lost
+
+
+def test_one_huge_line_is_cut_without_losing_text():
+    parts = split_for_telegram(esc("<" * 9000))
+    assert all(visible_length(p) <= MAX_TEXT for p in parts)
+    assert sum(visible_length(p) for p in parts) == 9000
+
+
+def test_buttons_stay_with_the_last_part_of_a_split_message():
+    reply = Reply(text="\n".join("y" * 100 for _ in range(100)), buttons=[[Button("OK", "menu:")]])
+    parts = chunk_replies([reply])
+    assert len(parts) == 3
+    assert [bool(p.buttons) for p in parts] == [False, False, True]
+
+
+def test_callback_data_over_64_bytes_is_refused_when_built():
+    import pytest
+    with pytest.raises(ValueError):
+        Button("x", "office:area:" + "ü" * 30)

@@ -1,0 +1,35 @@
+"""One resident's updates are handled one at a time, also by two bot processes on one database."""
+from __future__ import annotations
+
+import asyncio
+
+from dialogs.app import build_dialogs
+from dialogs.messages import Inbound, Sender
+from locales import load_catalogs
+from storage.repositories import SqlUnitOfWork
+
+
+async def test_a_burst_from_one_new_resident_is_handled_in_order(dialogs):
+    sender = Sender(chat_id=6001, user_id=6001, language_code="en")
+    burst = [Inbound.parse_text(sender, "/start"), Inbound("press", sender, data="lang:en"),
+             Inbound("press", sender, data="consent:yes"), Inbound.parse_text(sender, "/office"),
+             Inbound.parse_text(sender, "Badstraße"), Inbound.parse_text(sender, "10")]
+    # All arrive at once (Telegram delivers several updates per poll; aiogram handles them as tasks).
+    results = await asyncio.gather(*(dialogs.handle(i) for i in burst))
+    texts = [" ".join(r.text for r in replies) for replies, _ in results]
+    assert "Which language" in texts[0]
+    assert "Which house number on Badstraße" in texts[4]
+    assert "QM Badstraße" in texts[5]
+
+
+async def test_two_processes_serialise_one_residents_updates(db, clock):
+    """Two Dialogs instances (as two webhook processes) on one database: no lost or doubled state."""
+    first = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock)
+    second = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock)
+    senders = [Sender(chat_id=7000 + i, user_id=7000 + i, language_code="de") for i in range(10)]
+    updates = []
+    for s in senders:   # a double tap on a language button, each tap reaching another process
+        updates.append(first.handle(Inbound("press", s, data="lang:de")))
+        updates.append(second.handle(Inbound("press", s, data="lang:de")))
+    results = await asyncio.gather(*updates, return_exceptions=True)
+    assert not [r for r in results if isinstance(r, BaseException)]
