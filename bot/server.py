@@ -7,6 +7,7 @@ import secrets
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot.logredact import redact_secrets
 from bot.runtime import Runtime, open_runtime
 from bot.settings import ConfigError, Settings
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
@@ -33,6 +34,7 @@ def health_app(runtime: Runtime) -> web.Application:
 
 async def serve(settings: Settings, *, webhook: bool = False) -> int:
     assert settings.bot_token is not None
+    redact_secrets(settings.bot_token.get_secret_value())
     runtime = await open_runtime(settings, quiet=False)
     bot = make_bot(settings.bot_token.get_secret_value(), settings.api_base_url)
     transport = TelegramTransport(bot, runtime.dialogs)
@@ -48,6 +50,7 @@ async def serve(settings: Settings, *, webhook: bool = False) -> int:
         if not settings.webhook_url:
             raise ConfigError("KIEZBOT_WEBHOOK_URL: webhook mode needs the public HTTPS URL Telegram posts to")
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
+        redact_secrets(secret)
         app = health_app(runtime)
         SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=WEBHOOK_PATH)
         setup_application(app, dp, bot=bot)
