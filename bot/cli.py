@@ -189,7 +189,7 @@ def _actor(args: argparse.Namespace) -> str:
 
 async def _privacy(args: argparse.Namespace) -> int:
     from dialogs.engine import Operator, utc_now
-    from dialogs.privacy import export_document
+    from dialogs.privacy import export_document, has_personal_data
     from storage.repositories import SqlUnitOfWork
 
     settings = _settings()
@@ -209,7 +209,7 @@ async def _privacy(args: argparse.Namespace) -> int:
             return 0
         async with uow(args.chat_id) as store:
             data = await store.personal_data.export(args.chat_id, now)
-            if not data:
+            if not has_personal_data(data):
                 print(f"kiezbot stores nothing about {args.chat_id}", file=sys.stderr)
                 return 1
             if args.privacy_command == "export":

@@ -33,8 +33,16 @@ from dialogs.text import clip, esc
 CONFIRM_STEP = "privacy.confirm"
 CONFIRM_FOR = timedelta(minutes=15)
 
+# Sections of the export that stay after erasure by design (pseudonymous accountability records):
+# they alone do not make someone "known".
+KEPT_SECTIONS = {"staff_access"}
+
 # Labels of the /mydata sections that features register (the name given to register_personal_data).
 SECTION_LABELS: dict[str, str] = {}
+
+
+def has_personal_data(data: dict[str, Any]) -> bool:
+    return any(name not in KEPT_SECTIONS for name in data)
 
 
 def data_section(name: str, label_msgid: str) -> None:
@@ -108,7 +116,7 @@ async def show_notice_text(ctx: Context) -> None:
 async def my_data(ctx: Context) -> None:
     chat_id = ctx.inbound.sender.chat_id
     data = await ctx.store.personal_data.export(chat_id, ctx.now)
-    if not data:
+    if not has_personal_data(data):
         ctx.say(ctx._("I do not store anything about you."))
         return
     content = export_document(ctx.engine.operator, chat_id, ctx.now, data)
@@ -178,7 +186,7 @@ async def summary(ctx: Context, data: dict[str, Any]) -> str:
 # --- /delete ----------------------------------------------------------------------------------------
 
 async def ask_delete(ctx: Context) -> None:
-    if not await ctx.store.personal_data.export(ctx.inbound.sender.chat_id, ctx.now):
+    if not has_personal_data(await ctx.store.personal_data.export(ctx.inbound.sender.chat_id, ctx.now)):
         ctx.say(ctx._("I do not store anything about you."))
         return
     ctx.goto(CONFIRM_STEP, asked_at=ctx.now.isoformat())
