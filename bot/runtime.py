@@ -104,5 +104,7 @@ async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: boo
                         privacy_texts=privacy_texts, retention_days=settings.retention_inactive_days)
     dialogs = build_dialogs(SqlUnitOfWork(sessions, addresses), catalogs, clock=clock, timezone=settings.timezone,
                             default_language=settings.default_locale, operator=operator,
-                            staff_chat_id=settings.staff_chat_id, flood_per_minute=settings.flood_messages_per_minute)
+                            staff_chat_id=settings.staff_chat_id,
+                            max_submissions_per_day=settings.max_submissions_per_day,
+                            flood_per_minute=settings.flood_messages_per_minute)
     return Runtime(settings, engine, sessions, addresses, dialogs)

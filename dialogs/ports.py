@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from dialogs.addresses import AddressBook, AreaMap
 from dialogs.messages import Reply
 from dialogs.model import Area, Resident
+from dialogs.submissions import Submissions
 
 
 class Clock(Protocol):
@@ -160,6 +161,7 @@ class Store(Protocol):
     outbox: Outbox
     staff: Staff
     meetings: Meetings
+    submissions: Submissions
     personal_data: PersonalData
     access_log: AccessLog
 

@@ -30,6 +30,8 @@ from dialogs.messages import Button, Document, Reply
 from dialogs.ports import RetentionReport
 from dialogs.text import clip, esc
 
+# The chat id an anonymised record keeps (a submission whose sender erased their data): nobody's.
+ANONYMISED_CHAT_ID = 0
 CONFIRM_STEP = "privacy.confirm"
 CONFIRM_FOR = timedelta(minutes=15)
 
@@ -48,6 +50,9 @@ def has_personal_data(data: dict[str, Any]) -> bool:
 def data_section(name: str, label_msgid: str) -> None:
     """Name a feature's section of the /mydata export for the summary (``label_msgid`` marked with N_)."""
     SECTION_LABELS[name] = label_msgid
+
+
+data_section("ideas", N_("Ideas, applications and questions you sent"))
 
 
 # --- texts other flows use -------------------------------------------------------------------------

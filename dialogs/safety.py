@@ -9,6 +9,7 @@ The engine applies these to every resident's update (staff are exempt)::
                               └─> consent ─> screen(): photo > 10 MB, voice > 5 min / 20 MB,
                                              a file, sticker, GIF, video, contact or poll that the
                                              current step does not accept ─> friendly answer, step kept
+                                             (at the menu the engine's fallback answers those)
                                              else ─> the flows
 
 A flow that wants files (or any other kind) in one of its steps says so with
@@ -116,10 +117,13 @@ async def screen(ctx: Context, accepted: Collection[str]) -> bool:
         message = ctx._("This photo is too large for me (more than {limit} MB). Please send a smaller one.",
                         limit=ctx.t.number(MAX_PHOTO_BYTES // MB))
     elif kind == "voice" and (inbound.duration > MAX_VOICE_SECONDS or inbound.file_size > MAX_VOICE_BYTES):
-        message = ctx.t.ngettext("This voice note is too long for me. Please keep it under {n} minute.",
-                                 "This voice note is too long for me. Please keep it under {n} minutes.",
-                                 MAX_VOICE_SECONDS // 60)
-    elif kind in SCREENED_KINDS and kind not in accepted:
+        length = f"{inbound.duration // 60}:{inbound.duration % 60:02d}"
+        message = ctx.t.ngettext("This voice note is {length} long, too long for me. Please keep it under {n} minute.",
+                                 "This voice note is {length} long, too long for me. Please keep it under {n} "
+                                 "minutes.", MAX_VOICE_SECONDS // 60, length=ctx.t.ltr(length))
+    elif kind in SCREENED_KINDS and kind not in accepted and (ctx.step or ctx.engine.fallback is None):
+        # In a step, or with no fallback: answered here. At the menu the fallback answers (it knows the
+        # examples of what one can write).
         if kind == "document":
             message = ctx._("I cannot open files here. Please write your message, or send a voice note, "
                             "a photo or a location.")

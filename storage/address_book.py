@@ -1,7 +1,13 @@
 """Berlin's address list from the database, for the office finder.
 
-Only the ~9.8k street names are held in memory (for fuzzy matching); the 401k addresses stay in the
-database and are read per street on demand, with a small cache for the streets people ask about.
+The 401k addresses are not loaded as Python objects. Each street carries its addresses packed into
+one compact string (built by ``kiezbot seed``): at start kiezbot reads the 9.8k street names and
+their packed strings (about 4 MB) and unpacks a street's addresses only when someone asks for it,
+keeping the most-asked streets unpacked in a small cache.
+
+Packed form: ``postcode|ortsteil|plr;postcode|ortsteil|plr;…#number[suffix]:place,…`` — the places
+(distinct postcode/Ortsteil/planning area combinations) first, then each address with the index of
+its place.
 """
 from __future__ import annotations
 
@@ -12,22 +18,54 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from dialogs.addresses import AddressRow, StreetIndex
-from storage.models import AddressRecord, PlanningAreaRow, StreetRow
+from storage.models import PlanningAreaRow, StreetRow
+
+
+def pack_streets(rows: list[dict]) -> dict[int, str]:
+    """street_id -> packed string, from address rows as the seed builds them."""
+    places: dict[int, dict[tuple[str, str, str], int]] = {}
+    entries: dict[int, list[str]] = {}
+    for row in sorted(rows, key=lambda r: (r["street_id"], r["number"], r["suffix"])):
+        sid = row["street_id"]
+        place_ids = places.setdefault(sid, {})
+        place = (row["postcode"], row["ortsteil"], row["plr_id"])
+        index = place_ids.setdefault(place, len(place_ids))
+        entries.setdefault(sid, []).append(f"{row['number']}{row['suffix']}:{index}")
+    return {sid: ";".join("|".join(p) for p in place_ids) + "#" + ",".join(entries[sid])
+            for sid, place_ids in places.items()}
+
+
+def unpack_street(street: str, packed: str, plr_names: dict[str, str]) -> tuple[AddressRow, ...]:
+    if not packed:
+        return ()
+    head, _, body = packed.partition("#")
+    places = [p.split("|") for p in head.split(";")]
+    out = []
+    for entry in body.split(","):
+        number_text, _, index = entry.partition(":")
+        digits = number_text.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        postcode, ortsteil, plr = places[int(index)]
+        out.append(AddressRow(street, int(digits), number_text[len(digits):], postcode, ortsteil, plr,
+                              plr_names.get(plr, "")))
+    return tuple(out)
 
 
 class SqlAddressBook:
-    def __init__(self, sessions: async_sessionmaker, cache_size: int = 256) -> None:
+    def __init__(self, sessions: async_sessionmaker, cache_size: int = 512) -> None:
         self.sessions = sessions
         self._names: list[str] = []
-        self._ids: dict[str, int] = {}
+        self._packed: dict[str, str] = {}
+        self._plr_names: dict[str, str] = {}
         self._cache: OrderedDict[str, tuple[AddressRow, ...]] = OrderedDict()
         self._cache_size = cache_size
 
     async def load(self) -> "SqlAddressBook":
         async with self.sessions() as session:
-            rows = (await session.execute(select(StreetRow.id, StreetRow.name).order_by(StreetRow.name))).all()
-        self._ids = {name: sid for sid, name in rows}
-        self._names = [name for _, name in rows]
+            rows = (await session.execute(select(StreetRow.name, StreetRow.packed).order_by(StreetRow.name))).all()
+            plrs = (await session.execute(select(PlanningAreaRow.id, PlanningAreaRow.name))).all()
+        self._names = [name for name, _ in rows]
+        self._packed = {name: packed for name, packed in rows}
+        self._plr_names = dict(plrs)
         self._cache.clear()
         StreetIndex.invalidate(self)   # the matcher's index over the previous names is stale
         StreetIndex.for_book(self)     # build it now, not on the first resident's message
@@ -41,17 +79,7 @@ class SqlAddressBook:
         if cached is not None:
             self._cache.move_to_end(street)
             return cached
-        street_id = self._ids.get(street)
-        if street_id is None:
-            return ()
-        async with self.sessions() as session:
-            rows = (await session.execute(
-                select(AddressRecord.number, AddressRecord.suffix, AddressRecord.postcode, AddressRecord.ortsteil,
-                       AddressRecord.plr_id, PlanningAreaRow.name)
-                .join(PlanningAreaRow, PlanningAreaRow.id == AddressRecord.plr_id)
-                .where(AddressRecord.street_id == street_id)
-                .order_by(AddressRecord.number, AddressRecord.suffix))).all()
-        result = tuple(AddressRow(street, n, s, p, o, plr, plr_name) for n, s, p, o, plr, plr_name in rows)
+        result = unpack_street(street, self._packed.get(street, ""), self._plr_names)
         self._cache[street] = result
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

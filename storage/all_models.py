@@ -1,3 +1,5 @@
 """Imports every model module so that ``Base.metadata`` knows all tables (migrations, tests)."""
 from storage import models  # noqa: F401
+from storage import ideas  # noqa: F401
 from storage import personal_data, privacy  # noqa: F401,E402  (tables + personal-data registry)
+from storage import ideas_personal_data  # noqa: F401,E402  (the ideas feature's personal data)

@@ -18,26 +18,23 @@ def alembic_config() -> Config:
     return cfg
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def _run(engine: AsyncEngine, action, revision: str) -> None:  # noqa: ANN001
     cfg = alembic_config()
 
-    def _run(conn) -> None:  # noqa: ANN001
+    def run(conn) -> None:  # noqa: ANN001
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        action(cfg, revision)
 
     async with engine.begin() as conn:
-        await conn.run_sync(_run)
+        await conn.run_sync(run)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    await _run(engine, command.upgrade, revision)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
-    cfg = alembic_config()
-
-    def _run(conn) -> None:  # noqa: ANN001
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-
-    async with engine.begin() as conn:
-        await conn.run_sync(_run)
+    await _run(engine, command.downgrade, revision)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

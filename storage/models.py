@@ -109,9 +109,13 @@ class AreaOverrideRow(Base):
 
 
 class StreetRow(Base):
+    """A street name of Berlin. ``packed`` holds its addresses in a compact text form (see
+    storage.address_book) so the office finder reads them from memory instead of one query each."""
+
     __tablename__ = "streets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
+    packed: Mapped[str] = mapped_column(Text, default="")
 
 
 class AddressRecord(Base):

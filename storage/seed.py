@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.addresses import parse_ranges
 from dialogs.model import OpeningHours
+from storage.address_book import pack_streets
 from storage.models import (AddressRecord, AreaOverrideRow, AreaRow, DatasetRow, OfficeRow, PlanningAreaRow,
                             StreetRow)
 
@@ -73,6 +74,22 @@ def read_areas_file(path: Path) -> list[dict]:
     return areas
 
 
+async def _upsert(session: AsyncSession, new, values: dict, report: SeedReport, label: str) -> None:  # noqa: ANN001
+    """Insert ``new`` with ``values``, or update the stored row; report every field that changed."""
+    pk = tuple(getattr(new, c.key) for c in new.__mapper__.primary_key)
+    row = await session.get(type(new), pk if len(pk) > 1 else pk[0])
+    if row is None:
+        for attr, value in values.items():
+            setattr(new, attr, value)
+        session.add(new)
+        report.changed.append(f"{label} added")
+        return
+    for attr, value in values.items():
+        if getattr(row, attr) != value:
+            setattr(row, attr, value)
+            report.changed.append(f"{label}: {attr}")
+
+
 async def seed_areas(session: AsyncSession, path: Path = AREAS_FILE) -> SeedReport:
     report = SeedReport()
     entries = read_areas_file(path)
@@ -84,15 +101,7 @@ async def seed_areas(session: AsyncSession, path: Path = AREAS_FILE) -> SeedRepo
                       ortsteil=entry.get("ortsteil") or "", website=entry.get("website"),
                       description=entry.get("description") or "", notes=entry.get("notes") or {},
                       active=active, position=position)
-        row = await session.get(AreaRow, key)
-        if row is None:
-            session.add(AreaRow(key=key, **values))
-            report.changed.append(f"area {key} added")
-        else:
-            for attr, value in values.items():
-                if getattr(row, attr) != value:
-                    setattr(row, attr, value)
-                    report.changed.append(f"area {key}: {attr}")
+        await _upsert(session, AreaRow(key=key), values, report, f"area {key}")
         report.areas += 1
         office = entry.get("office")
         await session.flush()
@@ -100,15 +109,7 @@ async def seed_areas(session: AsyncSession, path: Path = AREAS_FILE) -> SeedRepo
             hours = OpeningHours.from_mapping(office.get("opening_hours")).to_mapping()
             ovalues = dict(address=office["address"], phone=office.get("phone"), email=office.get("email"),
                            opening_hours=hours, latitude=office.get("latitude"), longitude=office.get("longitude"))
-            orow = await session.get(OfficeRow, key)
-            if orow is None:
-                session.add(OfficeRow(area_key=key, **ovalues))
-                report.changed.append(f"office {key} added")
-            else:
-                for attr, value in ovalues.items():
-                    if getattr(orow, attr) != value:
-                        setattr(orow, attr, value)
-                        report.changed.append(f"office {key}: {attr}")
+            await _upsert(session, OfficeRow(area_key=key), ovalues, report, f"office {key}")
         if active:
             for plr in (entry.get("plr_approx") or {}):
                 plr_targets[str(plr).zfill(8)] = key
@@ -180,7 +181,9 @@ async def seed_addresses(sessions: async_sessionmaker, path: Path = ADDRESSES_FI
             new_plrs = [dict(id=p, name=n, area_key=None) for p, n in plrs.items() if p not in mapped]
             if new_plrs:
                 await session.execute(insert(PlanningAreaRow), new_plrs)
-            await session.execute(insert(StreetRow), [dict(id=i, name=n) for n, i in streets.items()])
+            packed = pack_streets(rows)
+            await session.execute(insert(StreetRow), [dict(id=i, name=n, packed=packed.get(i, ""))
+                                                      for n, i in streets.items()])
             for start in range(0, len(rows), BATCH):
                 batch = rows[start:start + BATCH]
                 await session.execute(insert(AddressRecord), batch)

@@ -7,6 +7,7 @@ created for the run and dropped at the end, so the server is left as it was foun
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +27,7 @@ from storage.models import Base
 from storage.repositories import SqlUnitOfWork
 from storage.seed import seed_all, seed_areas
 from tests.chat import ChatClient, Clock
+from tests.i18n_walk import flow_walks  # noqa: F401  (every flow walked in every language, once per run)
 
 REFERENCE_TABLES = {"areas", "offices", "planning_areas", "area_overrides", "streets", "addresses", "datasets",
                     "alembic_version"}
@@ -36,28 +38,27 @@ def backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
 
 
-async def create_pg_database(server_url: str) -> tuple[str, str]:
+async def _on_server(server_url: str, statement: str) -> None:
+    """Run one statement on the PostgreSQL server's maintenance database (outside a transaction)."""
     import asyncpg
     url = make_url(normalise_url(server_url))
-    name = f"kiezbot_test_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host, port=url.port,
                                  database=url.database)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(statement)
     finally:
         await conn.close()
+
+
+async def create_pg_database(server_url: str) -> tuple[str, str]:
+    name = f"kiezbot_test_{uuid.uuid4().hex[:10]}"
+    await _on_server(server_url, f'CREATE DATABASE "{name}"')
+    url = make_url(normalise_url(server_url))
     return url.set(database=name).render_as_string(hide_password=False), name
 
 
 async def drop_pg_database(server_url: str, name: str) -> None:
-    import asyncpg
-    url = make_url(normalise_url(server_url))
-    conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host, port=url.port,
-                                 database=url.database)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await _on_server(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Database:
@@ -101,6 +102,20 @@ async def seeded_db(request, tmp_path_factory):
     db.addresses = await SqlAddressBook(db.sessions).load()
     yield db
     await db.drop()
+
+
+@pytest_asyncio.fixture
+async def seeded_file(seeded_db, tmp_path):
+    """A copy of the seeded SQLite database file, for tests that start kiezbot as a process."""
+    if seeded_db.backend != "sqlite":
+        pytest.skip("processes are started on a copy of the seeded SQLite database")
+    target = tmp_path / "kiezbot.db"
+    source = sqlite3.connect(seeded_db.url.removeprefix("sqlite:///"))
+    try:
+        source.execute("VACUUM INTO ?", (str(target),))
+    finally:
+        source.close()
+    return target
 
 
 @pytest_asyncio.fixture

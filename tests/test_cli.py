@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import os
-import sqlite3
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,20 +18,6 @@ def kiezbot(*args: str, env: dict | None = None, stdin: str | None = None, cwd: 
     full_env.update(PYTHONPATH=str(ROOT), **(env or {}))
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
                           env=full_env, cwd=cwd or ROOT, timeout=timeout)
-
-
-@pytest_asyncio.fixture
-async def seeded_file(seeded_db, tmp_path):
-    """A copy of the seeded SQLite database, as after a first `kiezbot chat`."""
-    if seeded_db.backend != "sqlite":
-        pytest.skip("the terminal chat is tried on the SQLite copy")
-    target = tmp_path / "kiezbot.db"
-    source = sqlite3.connect(seeded_db.url.removeprefix("sqlite:///"))
-    try:
-        source.execute("VACUUM INTO ?", (str(target),))
-    finally:
-        source.close()
-    return target
 
 
 def test_run_without_token_explains_how_to_get_one(tmp_path):
@@ -81,7 +66,7 @@ def test_piped_addresses_name_their_areas(seeded_file, tmp_path):
                  "QM Badstraße"]:
         assert f"area of {area}" in out
     assert "not in one of our four neighbourhood areas" in out
-    assert out.rstrip().endswith("[2] Language")           # "asdf" at the menu: the menu again
+    assert re.search(r"\[\d+\] Language$", out.rstrip())   # "asdf" at the menu: the menu again
     assert "[1]" in out                                    # buttons are numbered
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from tests.test_cli import kiezbot, seeded_file  # noqa: F401  (fixture)
+from tests.test_cli import kiezbot
 
 
-def test_export_erase_and_the_access_log_on_the_command_line(seeded_file, tmp_path):  # noqa: F811
+def test_export_erase_and_the_access_log_on_the_command_line(seeded_file, tmp_path):
     env = {"KIEZBOT_DATABASE_URL": f"sqlite:///{seeded_file}"}
     chat = kiezbot("chat", "--lang", "en", "--chat-id", "4242", env=env, stdin="Badstraße 10\n", cwd=tmp_path)
     assert chat.returncode == 0, chat.stderr
@@ -45,7 +45,7 @@ def test_export_erase_and_the_access_log_on_the_command_line(seeded_file, tmp_pa
     assert " erase " in newest and " export " in oldest
 
 
-def test_retention_run_says_what_it_did_and_a_dry_run_changes_nothing(seeded_file, tmp_path):  # noqa: F811
+def test_retention_run_says_what_it_did_and_a_dry_run_changes_nothing(seeded_file, tmp_path):
     env = {"KIEZBOT_DATABASE_URL": f"sqlite:///{seeded_file}"}
     kiezbot("chat", "--lang", "de", "--chat-id", "4343", env=env, stdin="/help\n", cwd=tmp_path)
     with sqlite3.connect(seeded_file) as db:

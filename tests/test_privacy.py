@@ -80,11 +80,11 @@ async def test_a_feature_section_appears_in_export_and_summary(english, monkeypa
     async def erase(subject):
         return 0
 
-    monkeypatch.setitem(personal_data._CONTRIBUTORS, "ideas",
-                        personal_data.Contributor("ideas", ("ideas",), export, erase))
+    monkeypatch.setitem(personal_data._CONTRIBUTORS, "workshops",
+                        personal_data.Contributor("workshops", ("workshops",), export, erase))
     answer = await english.says("/mydata")
-    assert "ideas: 2 entries" in answer.text
-    assert attached_json(answer)["ideas"] == [{"title": "Bench for the yard"}, {"title": "Book swap"}]
+    assert "workshops: 2 entries" in answer.text
+    assert attached_json(answer)["workshops"] == [{"title": "Bench for the yard"}, {"title": "Book swap"}]
 
 
 async def test_someone_unknown_is_told_nothing_is_stored(dialogs):

@@ -84,3 +84,18 @@ async def test_a_broken_areas_file_is_refused_with_its_place(seeded_db, tmp_path
     with pytest.raises(SeedError, match=r"areas\[0\].*ends before it starts"):
         async with seeded_db.sessions() as session, session.begin():
             await seed_areas(session, bad)
+
+
+async def test_packed_addresses_match_the_address_table(seeded_db):
+    """The compact per-street form the office finder reads equals the rows in the database."""
+    from storage.address_book import SqlAddressBook
+
+    book = await SqlAddressBook(seeded_db.sessions).load()
+    for street in ("Koloniestraße", "Badstraße", "Nettelbeckplatz", "Brunnenstraße"):
+        async with seeded_db.sessions() as session:
+            rows = (await session.execute(
+                select(AddressRecord.number, AddressRecord.suffix, AddressRecord.postcode, AddressRecord.plr_id)
+                .join(StreetRow, StreetRow.id == AddressRecord.street_id).where(StreetRow.name == street)
+                .order_by(AddressRecord.number, AddressRecord.suffix))).all()
+        unpacked = [(r.number, r.suffix, r.postcode, r.plr_id) for r in await book.addresses(street)]
+        assert unpacked == [tuple(r) for r in rows] and rows

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:36:49.973665
+Create Date: 2026-11-25 13:54:58.936638
 """
 from alembic import op
 import sqlalchemy as sa
@@ -82,6 +82,7 @@ def upgrade() -> None:
     op.create_table('streets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('packed', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_streets')),
     sa.UniqueConstraint('name', name=op.f('uq_streets_name'))
     )
