@@ -9,6 +9,9 @@
     kiezbot i18n unreviewed LANG / reviewed LANG [CATALOG …]   machine translations waiting for a reviewer
     kiezbot staff add USER_ID --name NAME | remove USER_ID | list
     kiezbot export ideas [--area KEY] [--status S] [--format csv] [--output FILE]
+    kiezbot events import|list  neighbourhood events from the team's calendar (bot/events_cli.py)
+    kiezbot export signups ID   an event's sign-ups as CSV
+    kiezbot meetings add|list|cancel   council and jury sessions (see bot/meetings_cli.py)
     kiezbot retention run [--dry-run]            apply the retention rules (the daily job) and say what it did
     kiezbot privacy export|erase|log ...         a resident's data on request (every access is logged)
 """
@@ -186,15 +189,27 @@ async def _open_sessions(settings: Settings):
     return engine, session_factory(engine)
 
 
+def _offline_dialogs(settings: Settings, sessions):
+    """The flows without Telegram or the address list: for erasures from the command line."""
+    from dialogs.app import build_dialogs
+    from locales import load_catalogs
+    from storage.repositories import SqlUnitOfWork
+    return build_dialogs(SqlUnitOfWork(sessions, addresses=None), load_catalogs(),  # type: ignore[arg-type]
+                         timezone=settings.timezone, default_language=settings.default_locale,
+                         staff_chat_id=settings.staff_chat_id)
+
+
 async def _retention(args: argparse.Namespace) -> int:
-    from storage.retention import default_translator, run_retention
     from dialogs.engine import utc_now
+    from dialogs.privacy import erase_resident
+    from storage.retention import run_retention
 
     settings = _settings()
     engine, sessions = await _open_sessions(settings)
     try:
-        report = await run_retention(sessions, utc_now(), settings, dry_run=args.dry_run,
-                                     translator=default_translator(settings.default_locale, settings.timezone))
+        dialogs = _offline_dialogs(settings, sessions)
+        report = await run_retention(sessions, utc_now(), settings, dry_run=args.dry_run, translator=dialogs.translator,
+                                     erase=lambda store, chat_id, at: erase_resident(store, dialogs, chat_id, at))
     finally:
         await engine.dispose()
     print("Retention" + (" (dry run: nothing changed)" if args.dry_run else "") + ":")
@@ -213,7 +228,7 @@ def _actor(args: argparse.Namespace) -> str:
 
 async def _privacy(args: argparse.Namespace) -> int:
     from dialogs.engine import Operator, utc_now
-    from dialogs.privacy import export_document, has_personal_data
+    from dialogs.privacy import erase_resident, export_document, has_personal_data
     from storage.repositories import SqlUnitOfWork
 
     settings = _settings()
@@ -251,7 +266,7 @@ async def _privacy(args: argparse.Namespace) -> int:
             if not args.yes:
                 print(f"would erase for {args.chat_id}: {', '.join(data)}. Add --yes to erase.")
                 return 1
-            report = await store.personal_data.erase(args.chat_id, now)
+            report = await erase_resident(store, _offline_dialogs(settings, sessions), args.chat_id, now)
             await store.access_log.record(actor=_actor(args), action="erase", chat_id=args.chat_id, at=now,
                                           detail=args.reason or "")
             print("erased: " + ", ".join(f"{name} {n}" for name, n in report.erased.items() if n))
@@ -386,6 +401,10 @@ def parser() -> argparse.ArgumentParser:
     ideas.add_argument("--lang", default="de", help="language of kinds and states (default de)")
     ideas.add_argument("--delimiter", default=",", help="field separator, e.g. ';' for German Excel")
     ideas.set_defaults(func=_export_ideas)
+    from bot import events_cli
+    events_cli.add_parsers(sub, export_sub)
+    from bot import meetings_cli
+    meetings_cli.add_parser(sub)
     retention = sub.add_parser("retention", help="data retention: warn and delete inactive residents, purge old rows")
     retention_sub = retention.add_subparsers(dest="retention_command", required=True, metavar="ACTION")
     retention_run = retention_sub.add_parser("run", help="apply the retention rules now (the daily job)")

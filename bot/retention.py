@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 
 from dialogs.ports import RetentionReport
+from dialogs.privacy import erase_resident
 from storage.retention import run_retention
 
 from bot.runtime import Runtime
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 async def daily_retention(runtime: Runtime, *, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
     dialogs = runtime.dialogs
     report = await run_retention(runtime.sessions, now or dialogs.clock(), runtime.settings, dry_run=dry_run,
-                                 translator=dialogs.translator, staff_chat_id=runtime.settings.staff_chat_id)
+                                 translator=dialogs.translator, staff_chat_id=runtime.settings.staff_chat_id,
+                                 erase=lambda store, chat_id, at: erase_resident(store, dialogs, chat_id, at))
     log.info("retention%s: %s", " (dry run)" if dry_run else "", "; ".join(report.lines()))
     return report

@@ -106,5 +106,7 @@ async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: boo
                             default_language=settings.default_locale, operator=operator,
                             staff_chat_id=settings.staff_chat_id,
                             max_submissions_per_day=settings.max_submissions_per_day,
+                            meeting_reminders=settings.meeting_reminders,
+                            deadline_reminders=settings.deadline_reminders,
                             flood_per_minute=settings.flood_messages_per_minute)
     return Runtime(settings, engine, sessions, addresses, dialogs)

@@ -179,6 +179,7 @@ class Dialogs:
     command_help: list[tuple[str, str]] = field(default_factory=list)   # (command, msgid) for /help and the menu
     accepted_kinds: dict[str, set[str]] = field(default_factory=dict)  # step prefix -> extra inbound kinds
     flood: safety.FloodGuard = field(default_factory=safety.FloodGuard)
+    options: dict[str, Any] = field(default_factory=dict)              # per-flow settings, e.g. reminder lead times
     _locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
 
     # --- registration -----------------------------------------------------------------------

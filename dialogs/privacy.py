@@ -14,6 +14,12 @@ Steps::
 
 A replayed or forged "erase" button outside a fresh confirmation deletes nothing: it asks again.
 
+Erasure runs in two layers: first the domain steps flows registered with :func:`before_erasure`
+(e.g. events withdraw the sign-ups through their own rules, so freed places go to the waitlist and
+the promoted people are told), then the storage erasers of ``storage/personal_data.py`` delete or
+anonymise every row. :func:`erase_resident` does both; /delete, the retention job and
+``kiezbot privacy erase`` all use it.
+
 For the other features: :func:`log_staff_access` records in the append-only access log that a team
 member was shown or exported a resident's personal data; :func:`data_section` gives a section of
 the /mydata export (the name a feature registered in ``storage/personal_data.py``) a translated label.
@@ -21,13 +27,14 @@ the /mydata export (the name a feature registered in ``storage/personal_data.py`
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from dialogs.engine import Context, Dialogs, Operator
 from dialogs.i18n import RLM, N_, Translator
 from dialogs.messages import Button, Document, Reply
-from dialogs.ports import RetentionReport
+from dialogs.ports import ErasureReport, RetentionReport, Store
 from dialogs.text import clip, esc
 
 # The chat id an anonymised record keeps (a submission whose sender erased their data): nobody's.
@@ -43,6 +50,25 @@ KEPT_SECTIONS = {"staff_access"}
 SECTION_LABELS: dict[str, str] = {}
 
 
+ErasureStep = Callable[[Store, Dialogs, int, datetime], Awaitable[int]]
+ERASURE_STEPS: dict[str, ErasureStep] = {}
+
+
+def before_erasure(name: str, step: ErasureStep) -> None:
+    """A flow's own domain step before a resident's rows are erased: ``step(store, engine, chat_id, now)``,
+    in the same transaction (e.g. withdraw sign-ups so that the waitlist moves up)."""
+    ERASURE_STEPS[name] = step
+
+
+async def erase_resident(store: Store, engine: Dialogs, chat_id: int, now: datetime) -> ErasureReport:
+    """Erase everything about ``chat_id``: the flows' domain steps, then every registered storage eraser."""
+    done = {name: await step(store, engine, chat_id, now) for name, step in ERASURE_STEPS.items()}
+    report = await store.personal_data.erase(chat_id, now)
+    for name, count in done.items():
+        report.erased[f"{name} (withdrawn)"] = count
+    return report
+
+
 def has_personal_data(data: dict[str, Any]) -> bool:
     return any(name not in KEPT_SECTIONS for name in data)
 
@@ -53,6 +79,8 @@ def data_section(name: str, label_msgid: str) -> None:
 
 
 data_section("ideas", N_("Ideas, applications and questions you sent"))
+data_section("events", N_("Event sign-ups"))
+data_section("meetings", N_("Reminders of council and jury sessions"))
 
 
 # --- texts other flows use -------------------------------------------------------------------------
@@ -218,7 +246,7 @@ async def erase(ctx: Context) -> None:
         # A replayed or forged button, or one from long ago: nothing is deleted without a fresh "yes".
         ctx.toast = ctx._("This button is no longer valid.")
         return await ask_delete(ctx)
-    await ctx.store.personal_data.erase(ctx.inbound.sender.chat_id, ctx.now)
+    await erase_resident(ctx.store, ctx.engine, ctx.inbound.sender.chat_id, ctx.now)
     ctx.forget()
     ctx.say(ctx._("Done: I have deleted all your data. Thank you for having been part of it!\n\n"
                   "If you write to me again, I will start afresh, as with someone new."))

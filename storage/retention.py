@@ -137,6 +137,9 @@ def decide(last_seen: datetime, now: datetime, policy: RetentionPolicy, notice: 
 # --- the job --------------------------------------------------------------------------------------
 
 TranslatorFor = Callable[[str | None], Translator]
+# How one resident is erased: dialogs.privacy.erase_resident bound to the running Dialogs (domain steps
+# such as freeing event places first); without it only the storage erasers run.
+Eraser = Callable[[Any, int, datetime], Awaitable[Any]]
 
 
 def default_translator(default_language: str = "de", timezone: str = "Europe/Berlin") -> TranslatorFor:
@@ -170,7 +173,7 @@ async def _decide_in(session: AsyncSession, chat_id: int, now: datetime,
 
 
 async def _handle_resident(uow: SqlUnitOfWork, chat_id: int, now: datetime, policy: RetentionPolicy,
-                           translator: TranslatorFor, report: RetentionReport) -> None:
+                           translator: TranslatorFor, report: RetentionReport, erase: Eraser | None) -> None:
     async with uow(chat_id) as store:
         session = store.session
         decision, row = await _decide_in(session, chat_id, now, policy)
@@ -178,7 +181,10 @@ async def _handle_resident(uow: SqlUnitOfWork, chat_id: int, now: datetime, poli
             return
         if decision.action == "erase":
             if not report.dry_run:
-                await store.personal_data.erase(chat_id, now)
+                if erase is not None:
+                    await erase(store, chat_id, now)
+                else:
+                    await store.personal_data.erase(chat_id, now)
                 await store.access_log.record(actor=RETENTION_ACTOR, action="erase", chat_id=chat_id, at=now,
                                               detail=f"no contact since {row.last_seen_at:%Y-%m-%d}")
             report.erased_residents += 1
@@ -221,7 +227,7 @@ async def _count_or_delete(session: AsyncSession, model: type, conditions: Seque
 
 async def run_retention(sessions: async_sessionmaker, now: datetime, settings: Any = None, *,
                         dry_run: bool = False, translator: TranslatorFor | None = None,
-                        staff_chat_id: int | None = None) -> RetentionReport:
+                        staff_chat_id: int | None = None, erase: Eraser | None = None) -> RetentionReport:
     """Apply the retention rules once (see the module docstring). Safe to run daily, or twice."""
     policy = RetentionPolicy.of(settings)
     if staff_chat_id is None:
@@ -237,7 +243,7 @@ async def run_retention(sessions: async_sessionmaker, now: datetime, settings: A
         async with writer() as session, session.begin():
             await _void_stale_notices(session)
     for chat_id in await _candidates(sessions, now, policy):
-        await _handle_resident(uow, chat_id, now, policy, translator, report)
+        await _handle_resident(uow, chat_id, now, policy, translator, report, erase)
 
     for name, rule in retention_rules().items():
         async with writer() as session:
