@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -12,7 +13,8 @@ from tqdm import tqdm
 from dialogs.app import build_dialogs
 from dialogs.engine import Dialogs, Operator, utc_now
 from dialogs.ports import Clock
-from locales import load_catalogs
+from dialogs.text import telegram_html_problem
+from locales import languages, load_catalogs
 from storage import migrate
 from storage.address_book import SqlAddressBook
 from storage.db import create_engine, session_factory
@@ -53,8 +55,37 @@ async def seed_with_progress(sessions: async_sessionmaker, quiet: bool = False) 
     log.info("seeded: %s", "; ".join(report.changed) or "nothing changed")
 
 
+def load_privacy_texts(folder: Path | None) -> dict[str, str]:
+    """The operator's privacy texts: ``<lang>.html`` (full, /privacy), ``<lang>.notice.html`` (first contact).
+
+    Checked at start, so a text Telegram would refuse stops kiezbot with the file and line named."""
+    if folder is None:
+        return {}
+    if not folder.is_dir():
+        raise ConfigError(f"KIEZBOT_PRIVACY_TEXT_DIR: {folder} is not a folder")
+    codes = {lang.code for lang in languages()}
+    texts: dict[str, str] = {}
+    for path in sorted(folder.glob("*.html")):
+        key = path.name[: -len(".html")]
+        code, _, kind = key.partition(".")
+        if code not in codes or kind not in ("", "notice"):
+            raise ConfigError(f"KIEZBOT_PRIVACY_TEXT_DIR: {path.name}: expected <language>.html or "
+                              f"<language>.notice.html with a language of {', '.join(sorted(codes))}")
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except UnicodeDecodeError:
+            raise ConfigError(f"KIEZBOT_PRIVACY_TEXT_DIR: {path.name} is not UTF-8 text") from None
+        problem = telegram_html_problem(text)
+        if problem:
+            raise ConfigError(f"KIEZBOT_PRIVACY_TEXT_DIR: {path.name}: {problem}")
+        if text:
+            texts[key] = text
+    return texts
+
+
 async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: bool = False) -> Runtime:
     catalogs = load_catalogs()
+    privacy_texts = load_privacy_texts(settings.privacy_text_dir)
     if settings.default_locale not in catalogs.by_code:
         raise ConfigError(f"KIEZBOT_DEFAULT_LOCALE: {settings.default_locale!r} is not one of "
                           f"{', '.join(catalogs.by_code)}")
@@ -69,11 +100,13 @@ async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: boo
     if await needs_seed(sessions):
         await seed_with_progress(sessions, quiet=quiet)
     addresses = await SqlAddressBook(sessions).load()
-    operator = Operator(name=settings.operator_name, email=settings.privacy_contact, privacy_url=settings.privacy_url)
+    operator = Operator(name=settings.operator_name, email=settings.privacy_contact, privacy_url=settings.privacy_url,
+                        privacy_texts=privacy_texts, retention_days=settings.retention_inactive_days)
     dialogs = build_dialogs(SqlUnitOfWork(sessions, addresses), catalogs, clock=clock, timezone=settings.timezone,
                             default_language=settings.default_locale, operator=operator,
                             staff_chat_id=settings.staff_chat_id,
                             max_submissions_per_day=settings.max_submissions_per_day,
                             meeting_reminders=settings.meeting_reminders,
-                            deadline_reminders=settings.deadline_reminders)
+                            deadline_reminders=settings.deadline_reminders,
+                            flood_per_minute=settings.flood_messages_per_minute)
     return Runtime(settings, engine, sessions, addresses, dialogs)

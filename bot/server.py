@@ -8,6 +8,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.delivery import DeliveryEngine, TelegramSender
+from bot.logredact import redact_secrets
 from bot.runtime import Runtime, open_runtime
 from bot.scheduler import Housekeeping, build_delivery, build_scheduler, purge_outbox
 from bot.settings import ConfigError, Settings
@@ -45,6 +46,7 @@ def deliver_after_update(delivery: DeliveryEngine):  # noqa: ANN201
 
 async def serve(settings: Settings, *, webhook: bool = False) -> int:
     assert settings.bot_token is not None
+    redact_secrets(settings.bot_token.get_secret_value())
     runtime = await open_runtime(settings, quiet=False)
     bot = make_bot(settings.bot_token.get_secret_value(), settings.api_base_url)
     transport = TelegramTransport(bot, runtime.dialogs)
@@ -67,6 +69,7 @@ async def serve(settings: Settings, *, webhook: bool = False) -> int:
         if not settings.webhook_url:
             raise ConfigError("KIEZBOT_WEBHOOK_URL: webhook mode needs the public HTTPS URL Telegram posts to")
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
+        redact_secrets(secret)
         app = health_app(runtime)
         SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=WEBHOOK_PATH)
         setup_application(app, dp, bot=bot)

@@ -1,10 +1,12 @@
 """Configuration from environment variables (prefix ``KIEZBOT_``) or a ``.env`` file."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org"
 
@@ -39,6 +41,16 @@ class Settings(BaseSettings):
     delivery_interval: float = Field(1.0, gt=0, description="seconds between looks for due outbox messages")
     delivery_max_attempts: int = Field(5, ge=1, description="tries before a message counts as failed")
     outbox_keep_days: int = Field(30, ge=1, description="days delivered outbox messages are kept")
+    privacy_text_dir: Path | None = Field(None, description="folder with the operator's privacy texts: <lang>.html "
+                                          "(full, /privacy) and <lang>.notice.html (first contact)")
+    retention_inactive_days: int = Field(365, description="residents without contact for this long are deleted")
+    retention_warning_days: Annotated[list[int], NoDecode] = Field(
+        [30, 7], description="warn inactive residents this many days before deletion (comma-separated)")
+    retention_decided_days: int = Field(180, description="decided submissions lose their personal link after this")
+    retention_outbox_days: int = Field(30, description="delivered/failed/cancelled messages are deleted after this")
+    retention_access_log_days: int = Field(730, description="access-log lines are deleted after this")
+    flood_messages_per_minute: int = Field(20, description="messages per resident and minute before 'slow down' "
+                                           "(0: off)")
 
     @field_validator("timezone")
     @classmethod
@@ -82,6 +94,40 @@ class Settings(BaseSettings):
         return value
 
 
+    @field_validator("retention_warning_days", mode="before")
+    @classmethod
+    def _days_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("must be whole numbers of days separated by commas, e.g. 30,7")
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("retention_inactive_days", "retention_decided_days", "retention_outbox_days",
+                     "retention_access_log_days")
+    @classmethod
+    def _positive_days(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1 (days)")
+        return value
+
+    @field_validator("flood_messages_per_minute")
+    @classmethod
+    def _flood(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must be 0 (off) or more")
+        return value
+
+    @model_validator(mode="after")
+    def _warnings_before_deletion(self) -> "Settings":
+        for days in self.retention_warning_days:
+            if not 0 < days < self.retention_inactive_days:
+                raise ValueError(f"KIEZBOT_RETENTION_WARNING_DAYS: {days} must be between 1 and "
+                                 f"KIEZBOT_RETENTION_INACTIVE_DAYS ({self.retention_inactive_days}) - 1")
+        return self
+
+
 class ConfigError(Exception):
     """A configuration value is wrong: one line naming the variable."""
 
@@ -92,5 +138,7 @@ def load_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = str(err["loc"][0]) if err["loc"] else "?"
+        if not err["loc"]:     # a check across several variables names them itself
+            raise ConfigError(err["msg"].removeprefix("Value error, ")) from None
+        field = str(err["loc"][0])
         raise ConfigError(f"KIEZBOT_{field.upper()}: {err['msg'].removeprefix('Value error, ')}") from None

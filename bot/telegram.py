@@ -52,6 +52,8 @@ def inbound_from_message(message: Message) -> Inbound:
     if message.location is not None:
         return Inbound("location", sender, latitude=message.location.latitude,
                        longitude=message.location.longitude, message_id=mid)
+    if message.animation is not None:      # a GIF arrives with a document too: it is not a file to read
+        return Inbound("other", sender, text=message.caption or "", message_id=mid)
     if message.document is not None:
         d = message.document
         return Inbound("document", sender, file_id=d.file_id, file_size=d.file_size or 0,

@@ -10,6 +10,10 @@ Order of routing for a resident's update:
 A resident who has not yet seen the privacy notice is shown it first; what they had typed is kept
 and handled right after they acknowledge it.
 
+Safety (``dialogs/safety.py``) wraps the routing for residents: flood control per person, inbound
+text clipped to 4,000 characters, and size limits and unreadable content (stickers, files …) answered
+before a step sees them, unless the step declared it accepts them (:meth:`Dialogs.accepts`).
+
 Flows register themselves with :meth:`Dialogs.command`, :meth:`Dialogs.button`,
 :meth:`Dialogs.step` and :meth:`Dialogs.menu_entry`. Handlers are ``async def handler(ctx)``.
 """
@@ -28,6 +32,7 @@ from dialogs.i18n import RLM, Language, Translator
 from dialogs.messages import Button, Document, Inbound, Reply, Venue
 from dialogs.model import Resident
 from dialogs.ports import ChatState, Clock, Store, UnitOfWork
+from dialogs import safety
 from dialogs.text import esc, split_for_telegram
 
 log = logging.getLogger(__name__)
@@ -35,7 +40,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[["Context"], Awaitable[None]]
 
 # Commands a resident may use before acknowledging the privacy notice.
-PRE_CONSENT_COMMANDS = {"start", "language", "privacy", "about", "help", "cancel"}
+PRE_CONSENT_COMMANDS = {"start", "language", "privacy", "about", "help", "cancel", "mydata", "delete"}
+# Button prefixes that work before it (language, the notice itself, the data-protection menu).
+PRE_CONSENT_BUTTONS = {"lang", "consent", "privacy"}
 
 # Outdated or unofficial primary subtags some Telegram apps still send.
 LANGUAGE_ALIASES = {"ua": "uk", "mo": "ro"}
@@ -67,6 +74,7 @@ class Context:
         self.toast: str | None = None
         self.is_staff = False
         self._resident_dirty = False
+        self.forgotten = False
 
     # --- conveniences -----------------------------------------------------------------------
     @property
@@ -112,6 +120,11 @@ class Context:
     def resident_changed(self) -> None:
         self._resident_dirty = True
 
+    def forget(self) -> None:
+        """The resident's data were erased in this update: store nothing about them afterwards."""
+        self.forgotten = True
+        self.reset()
+
     async def show_menu(self, text: str | None = None, *, edit: bool = False) -> None:
         self.reset()
         entries = sorted(self.engine.menu_entries, key=lambda e: e.order)
@@ -135,6 +148,10 @@ class Operator:
     name: str = "L.I.S.T. Stadtentwicklungsgesellschaft mbH"
     email: str = ""            # data-protection contact; configure KIEZBOT_PRIVACY_CONTACT
     privacy_url: str = ""
+    # The operator's own texts (KIEZBOT_PRIVACY_TEXT_DIR): "<lang>" -> full notice, "<lang>.notice" ->
+    # the short first-contact notice; languages without a file get the built-in translated text.
+    privacy_texts: dict[str, str] = field(default_factory=dict)
+    retention_days: int = 365  # residents without contact for this long are deleted (named in the notice)
 
 
 @dataclass
@@ -160,6 +177,8 @@ class Dialogs:
     staff_steps: dict[str, Handler] = field(default_factory=dict)
     staff_help: list[tuple[str, str]] = field(default_factory=list)
     command_help: list[tuple[str, str]] = field(default_factory=list)   # (command, msgid) for /help and the menu
+    accepted_kinds: dict[str, set[str]] = field(default_factory=dict)  # step prefix -> extra inbound kinds
+    flood: safety.FloodGuard = field(default_factory=safety.FloodGuard)
     options: dict[str, Any] = field(default_factory=dict)              # per-flow settings, e.g. reminder lead times
     _locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
 
@@ -190,6 +209,11 @@ class Dialogs:
 
     def staff_step(self, prefix: str, handler: Handler) -> None:
         self.staff_steps[prefix] = handler
+
+    def accepts(self, step_prefix: str, *kinds: str) -> None:
+        """Let ``kinds`` ("document", "sticker", "other") reach the steps of ``step_prefix`` ("" = no step);
+        otherwise the engine answers them with a friendly "I can only read …"."""
+        self.accepted_kinds.setdefault(step_prefix, set()).update(kinds)
 
     def on_free_text(self, handler: Callable[[Context], Awaitable[bool]]) -> None:
         """``handler`` returns True when it took the text."""
@@ -230,9 +254,18 @@ class Dialogs:
     async def handle(self, inbound: Inbound) -> tuple[list[Reply], str | None]:
         """Handle one update; returns the replies (to send after the commit) and a toast text."""
         chat_id = inbound.sender.chat_id
+        inbound, clipped = safety.clip_text(inbound)
         async with self._lock((chat_id, inbound.sender.user_id)):
             async with self.uow(chat_id) as store:
                 ctx = await self._context(store, inbound)
+                if inbound.sender.chat_kind == "private" and not ctx.is_staff:
+                    verdict = self.flood.hit(inbound.sender.user_id, ctx.now)
+                    if verdict is not safety.Verdict.OK:
+                        if verdict is safety.Verdict.WARN:
+                            safety.slow_down(ctx)
+                        return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast   # nothing stored
+                if clipped:
+                    safety.tell_clipped(ctx)
                 try:
                     await self._route(ctx)
                 except Exception:
@@ -325,7 +358,7 @@ class Dialogs:
         if inbound.kind == "press":
             prefix = inbound.data.split(":", 1)[0]
             handler = self.buttons.get(prefix)
-            if ctx.resident.consent_at is None and prefix not in ("lang", "consent"):
+            if ctx.resident.consent_at is None and prefix not in PRE_CONSENT_BUTTONS:
                 return await self._need_consent(ctx)
             if handler is None:
                 ctx.toast = ctx.t._("This button is no longer valid.")
@@ -333,6 +366,8 @@ class Dialogs:
             return await handler(ctx)
         if ctx.resident.consent_at is None:
             return await self._need_consent(ctx)
+        if not await safety.screen(ctx, self.accepted_kinds.get(ctx.step.split(".", 1)[0] if ctx.step else "", ())):
+            return
         if ctx.step:
             handler = self.steps.get(ctx.step.split(".", 1)[0])
             if handler is not None:
@@ -363,7 +398,10 @@ class Dialogs:
         return True
 
     async def _finish(self, ctx: Context, store: Store) -> None:
+        if ctx.forgotten:
+            return
         sender = ctx.inbound.sender
+        ctx.resident.last_seen_at = ctx.now
         if sender.chat_kind != "group" and ctx.resident.language is not None:
             await store.residents.save(ctx.resident)
         await store.conversations.save(sender.chat_id, sender.user_id, ctx.state)

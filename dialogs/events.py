@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dialogs.engine import Context, Dialogs
+from dialogs import privacy
 from dialogs.event_rules import (Event, Signup, calendar_file, reminder_key, reminder_prefix, reminder_times)
 from dialogs.i18n import N_, Translator
 from dialogs.messages import Button, Document, Reply
@@ -560,7 +561,18 @@ async def on_party_text(ctx: Context) -> None:
     await show_events(ctx)
 
 
+async def withdraw_all(store: Store, engine: Dialogs, chat_id: int, now: datetime) -> int:
+    """Before a resident's data are erased (/delete, retention): withdraw their sign-ups, so the places
+    go to the waitlist and the promoted people are told."""
+    withdrawn = 0
+    for signup, _event in await store.events.signups_of(chat_id, now):
+        if signup.status in ("confirmed", "waitlisted") and await withdraw(store, engine, now, signup.id, chat_id):
+            withdrawn += 1
+    return withdrawn
+
+
 def register(app: Dialogs) -> None:
+    privacy.before_erasure("events", withdraw_all)
     app.command("events", show_events, N_("upcoming events in your neighbourhood"))
     app.command("mysignups", my_signups, N_("your event sign-ups: cancel, reminders"))
     app.button("ev", on_button)

@@ -13,6 +13,7 @@ class Resident:
     area_key: str | None = None          # last area the office finder found for them
     display_name: str = ""
     is_staff: bool = False
+    last_seen_at: datetime | None = None  # set by the engine on every update (retention counts from it)
 
 
 @dataclass(frozen=True)

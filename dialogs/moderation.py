@@ -30,6 +30,7 @@ from collections import Counter
 from dialogs.engine import Context, Dialogs
 from dialogs.i18n import N_, RLM, Translator
 from dialogs.messages import Button, Media, Reply
+from dialogs.privacy import ANONYMISED_CHAT_ID
 from dialogs.submissions import (FINAL, KIND_ICONS, KINDS, MAX_TEXT, OPEN, REJECT_REASONS, STATUS_ICONS,
                                  STATUS_LABELS, STATUSES, Decision, Event, Note, Submission, euros,
                                  find_similar, normalise_ref)
@@ -192,6 +193,8 @@ async def post_answer(ctx: Context, sub: Submission, note: Note, note_id: int) -
 
 # --- telling the resident ---------------------------------------------------------------------
 async def tell_resident(ctx: Context, sub: Submission, action: str, *, reason: str = "", text: str = "") -> None:
+    if sub.chat_id == ANONYMISED_CHAT_ID:       # the resident erased their data: nobody to tell
+        return
     resident = await ctx.store.residents.get(sub.chat_id)
     t = ctx.engine.translator(resident.language if resident and resident.language else sub.language)
     ref, title = t.ltr(esc(sub.ref)), title_of(t, sub)

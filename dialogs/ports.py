@@ -144,6 +144,76 @@ class Meetings(Protocol):
     async def cancel_reminders(self, chat_id: int, meeting_ids: Sequence[int]) -> int: ...
 
 
+@dataclass
+class ErasureReport:
+    """What erasing one person's data did: rows deleted or anonymised per contributor (feature)."""
+
+    erased: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.erased.values())
+
+
+class PersonalData(Protocol):
+    """Everything kiezbot stores about one resident, across all features (GDPR Art. 15 and 17).
+
+    Implemented by a registry of per-feature contributors (``storage/personal_data.py``): a feature
+    that stores something about a resident registers how to export and how to erase it there.
+    """
+
+    async def export(self, chat_id: int, now: datetime | None = None) -> dict[str, Any]: ...
+    async def erase(self, chat_id: int, now: datetime | None = None) -> ErasureReport: ...
+
+
+@dataclass
+class RetentionReport:
+    """What one run of the retention job did (or, with ``dry_run``, would do)."""
+
+    dry_run: bool = False
+    warned: dict[int, int] = field(default_factory=dict)   # days before deletion -> residents warned
+    erased_residents: int = 0                               # inactive residents whose data were erased
+    outbox_purged: int = 0                                  # delivered/failed/cancelled messages deleted
+    access_log_purged: int = 0                              # access-log lines past their retention
+    rules: dict[str, int] = field(default_factory=dict)     # feature rules, e.g. decided submissions unlinked
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.warned.values()) or self.erased_residents or self.outbox_purged
+                    or self.access_log_purged or sum(self.rules.values()))
+
+    def lines(self) -> list[str]:
+        """Plain English lines for the command line and the log."""
+        verb = "would be" if self.dry_run else "were"
+        out = [f"residents warned {days} days before deletion: {n}" for days, n in sorted(self.warned.items(),
+                                                                                        reverse=True)]
+        out.append(f"inactive residents whose data {verb} erased: {self.erased_residents}")
+        out += [f"{name}: {n}" for name, n in sorted(self.rules.items())]
+        out.append(f"delivered/failed/cancelled messages that {verb} purged: {self.outbox_purged}")
+        out.append(f"access-log lines that {verb} purged: {self.access_log_purged}")
+        return out
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One line of the staff access log: who looked at (or exported, erased) whose data, when."""
+
+    at: datetime
+    actor: str          # "staff:<telegram user id> <name>" or "cli:<login name>" or "system:retention"
+    action: str         # "export", "erase", "show", ... (what was done)
+    subject: str        # a pseudonymous resident reference ("r-3f9a…"), never the raw chat id
+    detail: str = ""
+
+
+class AccessLog(Protocol):
+    """Append-only log of staff access to residents' personal data (who, when, what, about whom)."""
+
+    async def record(self, *, actor: str, action: str, chat_id: int | None, detail: str = "",
+                     at: datetime | None = None) -> str: ...
+    async def pseudonym(self, chat_id: int) -> str: ...
+    async def entries(self, chat_id: int | None = None, limit: int = 100) -> Sequence[AccessEntry]: ...
+
+
 class Store(Protocol):
     """Everything one update may read or write, inside one transaction."""
 
@@ -157,6 +227,8 @@ class Store(Protocol):
     broadcasts: Broadcasts
     submissions: Submissions
     events: Events
+    personal_data: PersonalData
+    access_log: AccessLog
 
 
 class UnitOfWork(Protocol):

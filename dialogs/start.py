@@ -14,6 +14,7 @@ from __future__ import annotations
 from dialogs.engine import Context, Dialogs
 from dialogs.i18n import N_
 from dialogs.messages import Button
+from dialogs.privacy import notice_details, operator_text
 from dialogs.text import esc
 
 ATTRIBUTION = "Geoportal Berlin / Adressen Berlin"
@@ -63,8 +64,11 @@ async def on_language(ctx: Context) -> None:
 
 
 async def show_notice(ctx: Context) -> None:
-    ctx.say(ctx._("Privacy in short: I store your Telegram number, your language and what you send me, "
-                  "so that the team can answer you. You can see or delete your data at any time: /privacy"),
+    text = operator_text(ctx, "notice") or (
+        ctx._("Privacy in short: I store your Telegram number, your language and what you send me, "
+              "so that the team can answer you. You can see or delete your data at any time: /privacy")
+        + "\n\n" + notice_details(ctx))
+    ctx.say(text,
             [[Button(ctx._("OK, let's go"), "consent:yes")], [Button(ctx._("Read the full text"), "consent:read")]])
 
 
@@ -85,6 +89,10 @@ async def on_consent(ctx: Context) -> None:
 
 
 async def privacy(ctx: Context) -> None:
+    custom = operator_text(ctx, "full")
+    if custom is not None:           # the operator's own text for this language (KIEZBOT_PRIVACY_TEXT_DIR)
+        ctx.say(custom)
+        return
     op = ctx.engine.operator
     contact = ctx.t.ltr(esc(op.email)) if op.email else ctx._("the team in your neighbourhood office")
     text = ctx._(

@@ -54,3 +54,39 @@ def split_for_telegram(html_text: str, limit: int = MAX_TEXT) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
+                 "tg-spoiler", "tg-emoji", "blockquote"}
+_MARKUP = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^<>]*)>|<|&(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);?|&")
+
+
+def telegram_html_problem(html_text: str) -> str | None:
+    """Why Telegram would refuse ``html_text`` in HTML parse mode, or None when it is fine.
+
+    For texts kiezbot did not build itself (the operator's privacy text): only Telegram's tags,
+    properly nested; ``<`` and ``&`` only as markup or entities (``&lt;``, ``&amp;`` …).
+    """
+    open_tags: list[str] = []
+    for match in _MARKUP.finditer(html_text):
+        token = match.group(0)
+        line = html_text.count("\n", 0, match.start()) + 1
+        if token == "<":
+            return f"line {line}: a bare '<' (write &lt;)"
+        if token == "&":
+            return f"line {line}: a bare '&' (write &amp;)"
+        if token.startswith("&"):
+            continue
+        closing, name = match.group(1) == "/", match.group(2).lower()
+        if name not in TELEGRAM_TAGS:
+            hint = " (use a line break instead)" if name in ("br", "p", "div") else ""
+            return f"line {line}: Telegram does not allow the tag <{name}>{hint}"
+        if closing:
+            if not open_tags or open_tags[-1] != name:
+                return f"line {line}: </{name}> does not close the open tag"
+            open_tags.pop()
+        else:
+            open_tags.append(name)
+    if open_tags:
+        return f"the tag <{open_tags[-1]}> is never closed"
+    return None

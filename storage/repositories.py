@@ -19,6 +19,8 @@ from storage.db import writer_session_factory
 from storage.ideas import SqlSubmissions
 from storage.events import SqlEvents
 from storage.meetings import SqlMeetings
+from storage.personal_data import SqlPersonalData
+from storage.privacy import SqlAccessLog
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -37,16 +39,17 @@ class SqlResidents:
     async def save(self, resident: Resident) -> None:
         if resident.language is None:
             return
+        seen = resident.last_seen_at or utcnow()
         row = await self.session.get(ResidentRow, resident.chat_id)
         if row is None:
-            row = ResidentRow(chat_id=resident.chat_id, language=resident.language)
+            row = ResidentRow(chat_id=resident.chat_id, language=resident.language, created_at=seen)
             self.session.add(row)
         row.language = resident.language
         if resident.consent_at is not None:   # nothing beyond id and language before consent
             row.consent_at = resident.consent_at
             row.area_key = resident.area_key
             row.display_name = resident.display_name
-        row.last_seen_at = utcnow()
+        row.last_seen_at = seen           # retention counts inactivity from here
         row.unreachable_at = None        # whoever writes to kiezbot has not blocked it (any more)
 
 
@@ -176,6 +179,8 @@ class SqlStore:
         self.events = SqlEvents(session)
         self.addresses = addresses
         self.broadcasts = SqlBroadcasts(session)
+        self.personal_data = SqlPersonalData(session)
+        self.access_log = SqlAccessLog(session)
 
 
 class SqlUnitOfWork:

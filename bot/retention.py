@@ -1,0 +1,27 @@
+"""The daily retention job, wired to the running kiezbot (the scheduler calls :func:`daily_retention`).
+
+    scheduler.add_job(daily_retention, "cron", hour=3, args=[runtime])   # once a day; safe to repeat
+
+What it does is explained in ``storage/retention.py``; staff get a summary in the staff chat.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from dialogs.ports import RetentionReport
+from dialogs.privacy import erase_resident
+from storage.retention import run_retention
+
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+async def daily_retention(runtime: Runtime, *, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
+    dialogs = runtime.dialogs
+    report = await run_retention(runtime.sessions, now or dialogs.clock(), runtime.settings, dry_run=dry_run,
+                                 translator=dialogs.translator, staff_chat_id=runtime.settings.staff_chat_id,
+                                 erase=lambda store, chat_id, at: erase_resident(store, dialogs, chat_id, at))
+    log.info("retention%s: %s", " (dry run)" if dry_run else "", "; ".join(report.lines()))
+    return report

@@ -1,0 +1,264 @@
+"""Retention: personal data are kept only as long as needed — a daily job, idempotent.
+
+:func:`run_retention` (called daily by the scheduler, and by ``kiezbot retention run [--dry-run]``):
+
+1. **Inactive residents.** A resident's deadline is ``last contact + KIEZBOT_RETENTION_INACTIVE_DAYS``
+   (365). They are warned ``KIEZBOT_RETENTION_WARNING_DAYS`` (30 and 7) days before it, through the
+   outbox, in their language, with a button "I'm still here" (any message or press counts as contact
+   and voids the warning). At the deadline their data are erased exactly as by ``/delete`` (every
+   registered eraser, see ``storage/personal_data.py``) — but never without the last warning having
+   been sent at least its number of days before: a resident found late (the job was off, or kiezbot
+   was just installed) is warned now and erased when that warning's days have passed. Residents who
+   blocked kiezbot cannot be warned and are erased at the deadline. Team members are exempt.
+2. **Feature rules** registered with :func:`register_retention_rule`, e.g. the ideas feature removes
+   the personal link of decided submissions after ``KIEZBOT_RETENTION_DECIDED_DAYS``.
+3. **Outbox:** delivered, failed, blocked and cancelled messages older than
+   ``KIEZBOT_RETENTION_OUTBOX_DAYS`` (30) are deleted.
+4. **Access log:** lines older than ``KIEZBOT_RETENTION_ACCESS_LOG_DAYS`` (730) are deleted.
+5. **Staff:** when anything changed, a summary is posted to the staff chat (via the outbox).
+
+Each resident is decided and changed in their own transaction under the same per-chat lock as
+their updates, with the decision re-checked inside it, so a message arriving at that moment either
+counts (nothing is erased) or starts a new contact. Running it twice changes nothing the second time.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dialogs.i18n import Translator
+from dialogs.messages import Reply
+from dialogs.ports import RetentionReport
+from dialogs.privacy import retention_report_text, retention_warning
+from storage.models import OutboxRow, ResidentRow, StaffRow
+from storage.privacy import AccessLogRow, RetentionNoticeRow
+from storage.repositories import SqlOutbox, SqlUnitOfWork
+
+# States of an outbox row that is done with (the delivery engine's final states).
+FINAL_OUTBOX_STATES = ("sent", "failed", "blocked", "cancelled")
+RETENTION_ACTOR = "system:retention"
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    inactive_days: int = 365
+    warning_days: tuple[int, ...] = (30, 7)
+    decided_days: int = 180
+    outbox_days: int = 30
+    access_log_days: int = 730
+
+    @classmethod
+    def of(cls, settings: Any) -> "RetentionPolicy":
+        """From ``bot.settings.Settings`` (or anything with the same ``retention_*`` attributes)."""
+        if isinstance(settings, RetentionPolicy):
+            return settings
+        if settings is None:
+            return cls()
+        default = cls()
+        return cls(
+            inactive_days=getattr(settings, "retention_inactive_days", default.inactive_days),
+            warning_days=tuple(sorted(set(getattr(settings, "retention_warning_days", default.warning_days)),
+                                      reverse=True)),
+            decided_days=getattr(settings, "retention_decided_days", default.decided_days),
+            outbox_days=getattr(settings, "retention_outbox_days", default.outbox_days),
+            access_log_days=getattr(settings, "retention_access_log_days", default.access_log_days))
+
+
+RuleFn = Callable[[AsyncSession, datetime, RetentionPolicy, bool], Awaitable[int]]
+_RULES: dict[str, RuleFn] = {}
+
+
+def register_retention_rule(name: str, rule: RuleFn) -> None:
+    """A feature's own retention rule: ``rule(session, now, policy, dry_run) -> rows changed`` (or that
+    would change, with ``dry_run``; then it must not write). Runs in its own transaction, daily; must
+    be idempotent. ``name`` is shown to staff (a msgid marked with N_ in a dialogs module is translated),
+    e.g. ``"Decided submissions: personal link removed"`` using ``policy.decided_days``."""
+    _RULES[name] = rule
+
+
+def retention_rules() -> dict[str, RuleFn]:
+    return dict(_RULES)
+
+
+# --- the decision for one resident (pure) -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notice:
+    stage: int
+    warned_at: datetime
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Literal["keep", "warn", "erase"]
+    stage: int | None = None
+    delete_on: datetime | None = None
+
+
+KEEP = Decision("keep")
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; kiezbot stores UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def decide(last_seen: datetime, now: datetime, policy: RetentionPolicy, notice: Notice | None,
+           unreachable: bool = False) -> Decision:
+    """Warn, erase or keep one resident, given their last contact and the last warning they got."""
+    last_seen = aware(last_seen)
+    if notice is not None:
+        notice = Notice(notice.stage, aware(notice.warned_at))
+    deadline = last_seen + timedelta(days=policy.inactive_days)
+    if notice is not None and notice.warned_at < last_seen:
+        notice = None                                   # they came back after the warning
+    stages = sorted(set(policy.warning_days), reverse=True)
+    final = stages[-1] if stages else 0
+    if now >= deadline:
+        if unreachable or not stages:
+            return Decision("erase")
+        if notice is not None and notice.stage == final and now >= notice.warned_at + timedelta(days=final):
+            return Decision("erase")
+    reached = [s for s in stages if now >= deadline - timedelta(days=s)]
+    if not reached or unreachable:
+        return KEEP
+    stage = min(reached)
+    if notice is not None and notice.stage <= stage:
+        return KEEP                                      # this warning (or a later one) was sent
+    delete_on = max(deadline, now + timedelta(days=final)) if stage == final else deadline
+    return Decision("warn", stage, delete_on)
+
+
+# --- the job --------------------------------------------------------------------------------------
+
+TranslatorFor = Callable[[str | None], Translator]
+# How one resident is erased: dialogs.privacy.erase_resident bound to the running Dialogs (domain steps
+# such as freeing event places first); without it only the storage erasers run.
+Eraser = Callable[[Any, int, datetime], Awaitable[Any]]
+
+
+def default_translator(default_language: str = "de", timezone: str = "Europe/Berlin") -> TranslatorFor:
+    from locales import load_catalogs
+    catalogs = load_catalogs(all_languages=True)
+
+    def translator(code: str | None) -> Translator:
+        lang = catalogs.language(code or default_language)
+        return Translator(lang, catalogs.translations(lang.code), timezone)
+    return translator
+
+
+async def _candidates(sessions: async_sessionmaker, now: datetime, policy: RetentionPolicy) -> list[int]:
+    horizon = now - timedelta(days=policy.inactive_days - max(policy.warning_days, default=0))
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(ResidentRow.chat_id).where(ResidentRow.last_seen_at <= horizon,
+                                              ResidentRow.chat_id.not_in(select(StaffRow.user_id)))
+            .order_by(ResidentRow.chat_id))
+        return list(rows)
+
+
+async def _decide_in(session: AsyncSession, chat_id: int, now: datetime,
+                     policy: RetentionPolicy) -> tuple[Decision, ResidentRow | None]:
+    row = await session.get(ResidentRow, chat_id)
+    if row is None or await session.get(StaffRow, chat_id) is not None:
+        return KEEP, None
+    notice_row = await session.get(RetentionNoticeRow, chat_id)
+    notice = Notice(notice_row.stage, notice_row.warned_at) if notice_row else None
+    return decide(row.last_seen_at, now, policy, notice, unreachable=row.unreachable_at is not None), row
+
+
+async def _handle_resident(uow: SqlUnitOfWork, chat_id: int, now: datetime, policy: RetentionPolicy,
+                           translator: TranslatorFor, report: RetentionReport, erase: Eraser | None) -> None:
+    async with uow(chat_id) as store:
+        session = store.session
+        decision, row = await _decide_in(session, chat_id, now, policy)
+        if decision.action == "keep" or row is None:
+            return
+        if decision.action == "erase":
+            if not report.dry_run:
+                if erase is not None:
+                    await erase(store, chat_id, now)
+                else:
+                    await store.personal_data.erase(chat_id, now)
+                await store.access_log.record(actor=RETENTION_ACTOR, action="erase", chat_id=chat_id, at=now,
+                                              detail=f"no contact since {row.last_seen_at:%Y-%m-%d}")
+            report.erased_residents += 1
+            return
+        assert decision.stage is not None and decision.delete_on is not None
+        report.warned[decision.stage] = report.warned.get(decision.stage, 0) + 1
+        if report.dry_run:
+            return
+        warning = retention_warning(translator(row.language), decision.delete_on)
+        await store.outbox.enqueue(chat_id, warning, due_at=now, purpose="retention",
+                                   key=f"retention:{chat_id}:{row.last_seen_at:%Y%m%d%H%M}:{decision.stage}")
+        notice = await session.get(RetentionNoticeRow, chat_id)
+        if notice is None:
+            session.add(RetentionNoticeRow(chat_id=chat_id, stage=decision.stage, warned_at=now,
+                                           delete_on=decision.delete_on))
+        else:
+            notice.stage, notice.warned_at, notice.delete_on = decision.stage, now, decision.delete_on
+
+
+async def _void_stale_notices(session: AsyncSession) -> None:
+    """Warnings of residents who came back (or are gone) are void."""
+    came_back = select(ResidentRow.chat_id).where(ResidentRow.chat_id == RetentionNoticeRow.chat_id,
+                                                  ResidentRow.last_seen_at > RetentionNoticeRow.warned_at)
+    still_there = select(ResidentRow.chat_id).where(ResidentRow.chat_id == RetentionNoticeRow.chat_id)
+    await session.execute(delete(RetentionNoticeRow).where(or_(came_back.exists(), ~still_there.exists())))
+
+
+def _outbox_done_before(cutoff: datetime):
+    return (OutboxRow.state.in_(FINAL_OUTBOX_STATES),
+            func.coalesce(OutboxRow.sent_at, OutboxRow.due_at) < cutoff,
+            OutboxRow.created_at < cutoff)
+
+
+async def _count_or_delete(session: AsyncSession, model: type, conditions: Sequence[Any], dry_run: bool) -> int:
+    if dry_run:
+        return await session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+    result = await session.execute(delete(model).where(*conditions))
+    return result.rowcount or 0
+
+
+async def run_retention(sessions: async_sessionmaker, now: datetime, settings: Any = None, *,
+                        dry_run: bool = False, translator: TranslatorFor | None = None,
+                        staff_chat_id: int | None = None, erase: Eraser | None = None) -> RetentionReport:
+    """Apply the retention rules once (see the module docstring). Safe to run daily, or twice."""
+    policy = RetentionPolicy.of(settings)
+    if staff_chat_id is None:
+        staff_chat_id = getattr(settings, "staff_chat_id", None)
+    if translator is None:
+        translator = default_translator(getattr(settings, "default_locale", "de"),
+                                        getattr(settings, "timezone", "Europe/Berlin"))
+    report = RetentionReport(dry_run=dry_run)
+    uow = SqlUnitOfWork(sessions, addresses=None)  # type: ignore[arg-type]   (no address look-ups here)
+    writer = uow.sessions
+
+    if not dry_run:
+        async with writer() as session, session.begin():
+            await _void_stale_notices(session)
+    for chat_id in await _candidates(sessions, now, policy):
+        await _handle_resident(uow, chat_id, now, policy, translator, report, erase)
+
+    for name, rule in retention_rules().items():
+        async with writer() as session:
+            report.rules[name] = await rule(session, now, policy, dry_run)
+            await (session.rollback() if dry_run else session.commit())
+
+    async with writer() as session, session.begin():
+        report.outbox_purged = await _count_or_delete(
+            session, OutboxRow, _outbox_done_before(now - timedelta(days=policy.outbox_days)), dry_run)
+        report.access_log_purged = await _count_or_delete(
+            session, AccessLogRow, [AccessLogRow.at < now - timedelta(days=policy.access_log_days)], dry_run)
+        if staff_chat_id is not None and report.changed and not dry_run:
+            text = retention_report_text(translator(None), report)
+            await SqlOutbox(session).enqueue(staff_chat_id, Reply(text=text), due_at=now, purpose="retention")
+    return report
+
+
+__all__ = ["Decision", "Notice", "RetentionPolicy", "decide", "register_retention_rule", "run_retention"]

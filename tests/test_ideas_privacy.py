@@ -1,0 +1,95 @@
+"""The ideas feature under data protection: residents see their submissions, erasure anonymises them,
+and decided submissions lose their sender after the retention period."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+
+from dialogs.privacy import ANONYMISED_CHAT_ID
+from storage.ideas import SubmissionAttachmentRow, SubmissionEventRow
+from storage.retention import RetentionPolicy, run_retention
+from sqlalchemy import select
+
+from tests.ideas_helpers import (STAFF_CHAT, add_staff, member_in_group, outbox, ref_in, send_project_idea,
+                                 submission)
+
+
+@pytest.fixture
+def staffed(dialogs):
+    dialogs.staff_chat_id = STAFF_CHAT
+    return dialogs
+
+
+@pytest_asyncio.fixture
+async def dana(staffed, db):
+    await add_staff(db, 42, "Dana")
+    return member_in_group(staffed, 42, "Dana")
+
+
+async def send_with_photo(client) -> str:
+    await client.presses("idea:new")
+    await client.taps("Project idea")
+    await client.taps("QM Badstraße")
+    await client.says("Green yard")
+    await client.says("Plant trees in the yard behind Badstraße 10")
+    photo = await client.sends("photo", file_id="PHOTO-of-Alex")
+    assert "1 photo received" in photo.text
+    await client.taps("Done")
+    sent = await client.taps("Send")
+    return ref_in(sent.text)
+
+
+async def test_my_data_lists_submissions_with_their_conversation(staffed, english, db):
+    ref = await send_project_idea(english, title="Benches along the Panke")
+    answer = await english.says("/mydata")
+    assert "Ideas, applications and questions you sent: 1 entry" in answer.text
+    [document] = [r.document for r in answer.replies if r.document]
+    [idea] = json.loads(document.content)["ideas"]
+    assert idea["reference"] == ref and idea["title"] == "Benches along the Panke" and idea["status"] == "new"
+    assert idea["history"][0]["by"] == "you"
+
+
+async def test_erasure_keeps_the_idea_for_the_council_without_the_person(staffed, english, dana, db):
+    ref = await send_with_photo(english)
+    assert [c.key for c in await outbox(db, "staff_card")] == [f"card:{ref}"]
+    await english.says("/delete")
+    await english.taps("Yes, delete everything")
+    row = await submission(db, ref)
+    assert row.chat_id == ANONYMISED_CHAT_ID
+    assert (row.title, row.status) == ("Green yard", "new")               # kept for the record
+    async with db.sessions() as session:
+        assert (await session.execute(select(SubmissionAttachmentRow))).scalars().all() == []
+        events = (await session.execute(select(SubmissionEventRow))).scalars().all()
+    assert [(e.actor_id, e.actor_name) for e in events if e.actor_kind == "resident"] == [(None, "")]
+    assert await outbox(db, "staff_card") == []                         # the card with the photo is gone
+    # the team can still decide (for the record) — and nobody is notified
+    await dana.presses(f"mod:ok:{row.id}")
+    assert (await submission(db, ref)).status == "approved"
+    assert await outbox(db, chat_id=ANONYMISED_CHAT_ID) == []
+
+
+async def test_decided_submissions_lose_their_sender_after_the_retention_period(staffed, english, dana, db, clock):
+    old = await send_project_idea(english, title="Old idea")
+    await dana.presses(f"mod:ok:{(await submission(db, old)).id}")
+    clock.advance(days=100)
+    recent = await send_project_idea(english, title="Recent idea")
+    await dana.presses(f"mod:ok:{(await submission(db, recent)).id}")
+    still_open = await send_project_idea(english, title="Open idea")
+    clock.advance(days=81)                                             # old: decided 181 days ago
+    dry = await run_retention(staffed_sessions(db), clock.now, RetentionPolicy(decided_days=180), dry_run=True)
+    assert dry.rules == {"Decided submissions: personal link removed": 1}
+    assert (await submission(db, old)).chat_id == english.sender.chat_id
+    report = await run_retention(staffed_sessions(db), clock.now, RetentionPolicy(decided_days=180))
+    assert report.rules == {"Decided submissions: personal link removed": 1}
+    assert (await submission(db, old)).chat_id == ANONYMISED_CHAT_ID
+    assert (await submission(db, recent)).chat_id == english.sender.chat_id
+    assert (await submission(db, still_open)).chat_id == english.sender.chat_id
+    again = await run_retention(staffed_sessions(db), clock.now + timedelta(hours=1), RetentionPolicy(decided_days=180))
+    assert again.rules == {"Decided submissions: personal link removed": 0}
+
+
+def staffed_sessions(db):
+    return db.sessions
