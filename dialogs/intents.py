@@ -44,7 +44,6 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from dialogs.engine import Context, Dialogs
 from dialogs.i18n import base_language
-from dialogs.messages import Inbound
 
 MAX_WORDS = 25            # a longer message is a letter to the team, not a wish for a flow
 HEAVY = 4                 # words of at least this many letters may be stems and may have typos
@@ -140,7 +139,7 @@ class IntentMatcher:
     _vocabulary: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> "IntentMatcher":
+    def from_data(cls, data: Mapping[str, Any]) -> IntentMatcher:
         """``{"routes": {intent: [command, …]}, "languages": {code: {"phrases": …, "examples": …}}}``."""
         routes = {intent: tuple([commands] if isinstance(commands, str) else commands)
                   for intent, commands in (data.get("routes") or {}).items()}

@@ -81,7 +81,7 @@ def plural_rule_problems(code: str, locale: str, plural_forms: str) -> list[str]
     cldr = Locale.parse(locale).plural_form
     form_to_category: dict[int, set[str]] = {}
     category_to_form: dict[str, set[int]] = {}
-    for n in range(0, 1001):
+    for n in range(1001):
         form_to_category.setdefault(choose(n), set()).add(cldr(n))
         category_to_form.setdefault(cldr(n), set()).add(choose(n))
     problems = [f"{code}: form {form} covers CLDR categories {sorted(cats)}"
@@ -212,7 +212,7 @@ def test_i18n_status_command_reports_every_language(capsys):
     assert cli.main(["i18n", "status"]) == 0
     out = capsys.readouterr().out
     for code in CORE_LANGUAGES:
-        assert re.search(rf"^{code}: \d+ strings, 0 untranslated, 0 fuzzy, \d+ unreviewed$", out, re.M), code
+        assert re.search(rf"^{code}: \d+ strings, 0 untranslated, 0 fuzzy, \d+ unreviewed$", out, re.MULTILINE), code
 
 
 def test_update_keeps_translations_marks_and_headers(tmp_path, monkeypatch):
