@@ -7,11 +7,14 @@
     kiezbot areas export FILE   write the current areas (offices, hours, mapping) for editing
     kiezbot i18n update|status  keep the translation catalogs in step with the code
     kiezbot i18n unreviewed LANG / reviewed LANG [CATALOG …]   machine translations waiting for a reviewer
+    kiezbot staff add USER_ID --name NAME | remove USER_ID | list
+    kiezbot export ideas [--area KEY] [--status S] [--format csv] [--output FILE]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -165,6 +168,84 @@ async def _i18n(args: argparse.Namespace) -> int:
     return 1 if problems and args.action == "status" else 0
 
 
+async def _staff(args: argparse.Namespace) -> int:
+    from storage import migrate
+    from storage.db import create_engine, session_factory
+    from storage.staff import add_staff, list_staff, remove_staff
+
+    settings = _settings()
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        sessions = session_factory(engine)
+        if args.staff_command == "add":
+            new = await add_staff(sessions, args.user_id, args.name)
+            print(f"{'added' if new else 'renamed'}: {args.user_id} {args.name}")
+        elif args.staff_command == "remove":
+            if not await remove_staff(sessions, args.user_id):
+                print(f"kiezbot staff: {args.user_id} is not a team member", file=sys.stderr)
+                return 1
+            print(f"removed: {args.user_id}")
+        else:
+            members = await list_staff(sessions)
+            for user_id, name in members:
+                print(f"{user_id}\t{name}")
+            if not members:
+                print("no team members yet: kiezbot staff add USER_ID --name NAME", file=sys.stderr)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _export_ideas(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from bot.export import write_csv
+    from dialogs.i18n import Translator
+    from dialogs.submissions import OPEN, STATUSES
+    from locales import load_catalogs
+    from storage import migrate
+    from storage.db import create_engine, session_factory
+    from storage.ideas import count_for_export, export_rows
+    from storage.repositories import SqlAreas
+
+    settings = _settings()
+    statuses = None
+    if args.status:
+        statuses = list(OPEN) if args.status == "open" else [args.status]
+        if args.status != "open" and args.status not in STATUSES:
+            raise ConfigError(f"--status: {args.status!r} is not one of open, {', '.join(STATUSES)}")
+    catalogs = load_catalogs(all_languages=True)
+    if args.lang not in catalogs.by_code:
+        raise ConfigError(f"--lang: {args.lang!r} is not one of {', '.join(catalogs.by_code)}")
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        sessions = session_factory(engine)
+        if args.area:
+            async with sessions() as session:
+                known = [a.key for a in await SqlAreas(session).all()]
+            if args.area not in known:
+                raise ConfigError(f"--area: {args.area!r} is not one of {', '.join(known)}")
+        total = await count_for_export(sessions, args.area, statuses)
+        t = Translator(catalogs.language(args.lang), catalogs.translations(args.lang), settings.timezone)
+        with contextlib.ExitStack() as stack:
+            out = sys.stdout
+            if args.output != "-":
+                # utf-8-sig: spreadsheet programs recognise the file as UTF-8 (umlauts, Arabic, Cyrillic)
+                out = stack.enter_context(open(args.output, "w", encoding="utf-8-sig", newline=""))  # noqa: ASYNC230
+            bar = stack.enter_context(tqdm(total=total, unit=" submissions", desc="Export", file=sys.stderr,
+                                           leave=False))
+            written = await write_csv(export_rows(sessions, args.area, statuses), out, t,
+                                      language_name=lambda code: catalogs.language(code).name,
+                                      progress=bar.update, delimiter=args.delimiter)
+        if args.output != "-":
+            print(f"{written} submission(s) written to {args.output}", file=sys.stderr)
+    finally:
+        await engine.dispose()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kiezbot", description="kiezbot — your neighbourhood office in the messenger")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -193,6 +274,26 @@ def parser() -> argparse.ArgumentParser:
     i18n.add_argument("language", nargs="?", help="language code for unreviewed/reviewed, e.g. tr")
     i18n.add_argument("files", nargs="*", help="only these catalogs (e.g. office start) for reviewed")
     i18n.set_defaults(func=_i18n)
+    staff = sub.add_parser("staff", help="the team: who may moderate")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    staff_add = staff_sub.add_parser("add", help="add a team member (or rename one) by Telegram user id")
+    staff_add.add_argument("user_id", type=int)
+    staff_add.add_argument("--name", required=True, help="shown on cards and decisions, e.g. Dana")
+    staff_add.set_defaults(func=_staff)
+    staff_remove = staff_sub.add_parser("remove", help="remove a team member")
+    staff_remove.add_argument("user_id", type=int)
+    staff_remove.set_defaults(func=_staff)
+    staff_sub.add_parser("list", help="list the team").set_defaults(func=_staff)
+    export_cmd = sub.add_parser("export", help="export data for the neighbourhood council or the jury")
+    export_sub = export_cmd.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    ideas = export_sub.add_parser("ideas", help="submissions as CSV (no Telegram ids)")
+    ideas.add_argument("--area", help="only this area (key, e.g. badstrasse)")
+    ideas.add_argument("--status", help="only this state: open, new, approved, rejected, …")
+    ideas.add_argument("--format", choices=["csv"], default="csv")
+    ideas.add_argument("--output", default="-", help="file to write (default: standard output)")
+    ideas.add_argument("--lang", default="de", help="language of kinds and states (default de)")
+    ideas.add_argument("--delimiter", default=",", help="field separator, e.g. ';' for German Excel")
+    ideas.set_defaults(func=_export_ideas)
     return p
 
 

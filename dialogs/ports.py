@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from dialogs.addresses import AddressBook, AreaMap
 from dialogs.messages import Reply
 from dialogs.model import Area, Resident
+from dialogs.submissions import Submissions
 
 
 class Clock(Protocol):
@@ -90,6 +91,7 @@ class Store(Protocol):
     outbox: Outbox
     staff: Staff
     meetings: Meetings
+    submissions: Submissions
 
 
 class UnitOfWork(Protocol):

@@ -1,2 +1,3 @@
 """Imports every model module so that ``Base.metadata`` knows all tables (migrations, tests)."""
 from storage import models  # noqa: F401
+from storage import ideas  # noqa: F401

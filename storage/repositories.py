@@ -15,6 +15,7 @@ from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, JurySession, StaffMember
 from storage.db import writer_session_factory
+from storage.ideas import SqlSubmissions
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -153,6 +154,7 @@ class SqlStore:
         self.outbox = SqlOutbox(session)
         self.staff = SqlStaff(session)
         self.meetings = NoMeetings()
+        self.submissions = SqlSubmissions(session)
         self.addresses = addresses
 
 
