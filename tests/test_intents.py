@@ -162,6 +162,7 @@ async def test_intent_runs_only_a_registered_flow_else_the_menu(dialogs):
 
 
 async def test_a_wish_naming_a_street_goes_to_that_flow_when_it_exists(dialogs):
+    dialogs.commands.pop("idea", None)                         # as before the ideas flow existed
     client = await resident(dialogs, 7005, "de")
     answer = await client.says("Ich habe eine Idee für die Badstraße")
     assert "Welche Hausnummer" in answer.text                  # no ideas flow yet: the street is all we have
