@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dialogs.intents import IntentMatcher  # noqa: E402
-from locales import intent_data  # noqa: E402
+from dialogs.intents import IntentMatcher
+from locales import intent_data
 
 SAMPLES = {
     "short wishes": ["wo ist das Büro", "ofis nerede", "أين المكتب", "хочу предложить идею", "wydarzenia",

@@ -110,9 +110,9 @@ def kind_label(ctx: Context, kind: str) -> str:
 def draft_name(ctx: Context) -> str:
     d = ctx.data
     if d.get("title"):
-        return "“" + esc(d["title"]) + "”"
+        return "“" + ctx.t.ltr(esc(d["title"])) + "”"
     if d.get("text"):
-        return "“" + esc(clip(d["text"], 40)) + "”"
+        return "“" + ctx.t.ltr(esc(clip(d["text"], 40))) + "”"
     return kind_label(ctx, d.get("kind", "project"))
 
 
@@ -223,11 +223,11 @@ async def review(ctx: Context) -> None:
         head = ctx._("<b>Please check before sending:</b>")
     lines = [head, "",
              ctx._("Kind: {kind}", kind=kind_label(ctx, d["kind"])),
-             ctx._("Area: {area}", area=esc(area.name if area else d.get("area", "")))]
+             ctx._("Area: {area}", area=t.ltr(esc(area.name if area else d.get("area", ""))))]
     if d.get("title"):
-        lines.append(ctx._("Title: {title}", title="<b>" + esc(d["title"]) + "</b>"))
+        lines.append(ctx._("Title: {title}", title="<b>" + t.ltr(esc(d["title"])) + "</b>"))
     if d.get("text"):
-        lines += ["", "<i>" + esc(d["text"]) + "</i>", ""]
+        lines += ["", "<i>" + t.ltr(esc(d["text"])) + "</i>", ""]
     voices, photos = len(d.get("voices") or []), len(d.get("photos") or [])
     if voices:
         lines.append("🎤 " + t.ngettext("{n} voice note", "{n} voice notes", voices))
@@ -517,7 +517,7 @@ async def text_costs(ctx: Context, text: str) -> None:
     t = ctx.t
     if amount is None:
         ctx.say(ctx._("I could not read an amount in “{text}”. Please write only the euros, for example "
-                      "<i>150</i> or <i>150,50</i>.", text=esc(clip(text, 40))))
+                      "<i>150</i> or <i>150,50</i>.", text=t.ltr(esc(clip(text, 40)))))
         return
     if amount <= 0:
         ctx.say(ctx._("Please write an amount greater than zero, for example <i>150</i>."))
@@ -722,7 +722,7 @@ async def my_ideas(ctx: Context) -> None:
                   f"{t.date(sub.created_at, 'medium')} · {ctx._(RESIDENT_STATUS[sub.status])}"]
         note = notes.get(sub.id)
         if note is not None and note.text:
-            lines.append(ctx._("The team wrote: {text}", text=esc(clip(note.text, 300))))
+            lines.append(ctx._("The team wrote: {text}", text=t.ltr(esc(clip(note.text, 300)))))
         if sub.status == "waiting":
             rows.append([Button("✍️ " + ctx._("Answer {ref}", ref=sub.ref), f"idea:answer:{sub.id}")])
         elif sub.status == "needs_revision":

@@ -24,8 +24,8 @@ and article, apostrophes, punctuation) and split into words; a phrase matches wh
 words is found in the text, in any order. A word of 4+ letters may be found as the beginning of a
 longer word ("idee" in "ideen", "офис" in "офиса" — so phrase files hold stems) or with typos
 (rapidfuzz edit distance: one missing or extra letter for 4 letters, one edit up to 6 letters, two from
-7 on; a mistyped stem must start with the right two letters); words of up to 3 letters ("wo", "ask",
-"لغة") must be exact. The phrases of all ten languages are matched at once (a resident who chose
+7 on; the first letter must be right, and of a mistyped stem the first two); words of up to 3 letters
+("wo", "ask", "لغة") must be exact. The phrases of all ten languages are matched at once (a resident who chose
 German may still write Turkish). Among the matching phrases the most specific wins (most letters, less
 two per typo: "quartiersrat" beats a misread "quartiersbüro"), then the better similarity, then the
 order of the routing table.
@@ -44,7 +44,6 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from dialogs.engine import Context, Dialogs
 from dialogs.i18n import base_language
-from dialogs.messages import Inbound
 
 MAX_WORDS = 25            # a longer message is a letter to the team, not a wish for a flow
 HEAVY = 4                 # words of at least this many letters may be stems and may have typos
@@ -97,8 +96,8 @@ def word_similarity(phrase_word: str, text_word: str) -> float:
     if len(phrase_word) >= HEAVY and text_word.startswith(phrase_word):
         return 100.0                                       # a stem: "idee" in "ideen", "офис" in "офиса"
     limit = allowed_typos(phrase_word)
-    if limit == 0:
-        return 0.0
+    if limit == 0 or text_word[:1] != phrase_word[:1]:
+        return 0.0                     # typos at the first letter are rare; allowing them makes "eine" "meine"
     best = _distance(phrase_word, text_word, limit)
     if len(text_word) > len(phrase_word) and text_word[:2] == phrase_word[:2]:
         # A mistyped stem ("öfnungszeiten"); the first two letters must agree, else many long words have
@@ -140,7 +139,7 @@ class IntentMatcher:
     _vocabulary: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> "IntentMatcher":
+    def from_data(cls, data: Mapping[str, Any]) -> IntentMatcher:
         """``{"routes": {intent: [command, …]}, "languages": {code: {"phrases": …, "examples": …}}}``."""
         routes = {intent: tuple([commands] if isinstance(commands, str) else commands)
                   for intent, commands in (data.get("routes") or {}).items()}
@@ -183,22 +182,22 @@ class IntentMatcher:
         stems = {w[:k] for w in words for k in range(HEAVY, len(w) + 1)}
         edits: dict[str, int] = {}
 
-        def keep(word: str, distance: int) -> None:
-            if distance <= allowed_typos(word) and distance < edits.get(word, 99):
+        def keep(word: str, distance: int, text_word: str) -> None:
+            if distance <= allowed_typos(word) and distance < edits.get(word, 99) and word[0] == text_word[:1]:
                 edits[word] = distance
 
         for w in words:
             for word, distance, _ in process.extract(w, four, scorer=Indel.distance, score_cutoff=1, limit=None):
-                keep(word, int(distance))
+                keep(word, int(distance), w)
             for word, distance, _ in process.extract(w, longer, scorer=Levenshtein.distance, score_cutoff=2,
                                                      limit=None):
-                keep(word, int(distance))
+                keep(word, int(distance), w)
             for word in by_start.get(w[:2], ()):
                 if len(w) > len(word):
                     limit = allowed_typos(word)
                     for size in (len(word) - 1, len(word), len(word) + 1):
                         if size <= len(w):
-                            keep(word, _distance(word, w[:size], limit))
+                            keep(word, _distance(word, w[:size], limit), w)
         scores = {w: 100.0 * (1 - d / len(w)) for w, d in edits.items()}
         for phrase in self.phrases:
             for word in phrase.words:

@@ -69,14 +69,14 @@ async def staff_name(ctx: Context) -> str:
 
 def title_of(t: Translator, sub: Submission) -> str:
     """The escaped title, or a placeholder for a question sent only as a voice note."""
-    return esc(sub.title) if sub.title else t._("(voice note)")
+    return t.ltr(esc(sub.title)) if sub.title else t._("(voice note)")
 
 
 # --- the card ------------------------------------------------------------------------------------
 async def card_text(ctx: Context, t: Translator, sub: Submission, *, footer: str = "") -> str:
     area = await ctx.store.areas.get(sub.area_key)
     lines = [f"{KIND_ICONS.get(sub.kind, '')} <b>{esc(sub.ref)}</b> · {t._(KINDS.get(sub.kind, sub.kind))}",
-             t._("Area: {area} · Language: {language}", area=esc(area.name if area else sub.area_key),
+             t._("Area: {area} · Language: {language}", area=t.ltr(esc(area.name if area else sub.area_key)),
                  language=esc(ctx.engine.language(sub.language).name)),
              t._("Received: {when}", when=t.datetime(sub.created_at, "short")),
              f"{STATUS_ICONS.get(sub.status, '')} " + t._("Status: {status}", status=t._(STATUS_LABELS[sub.status]))]

@@ -121,7 +121,7 @@ def update() -> dict[str, int]:
             write_catalog(path, catalog)
         if lang.code == "en":       # msgids are English: the English catalog confirms them
             _confirm_english(folder)
-        for stale in set(p.stem for p in folder.glob("*.po")) - set(found):
+        for stale in {p.stem for p in folder.glob("*.po")} - set(found):
             (folder / f"{stale}.po").unlink()
         added[lang.code] = count
     return added

@@ -15,7 +15,7 @@ import html
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest_asyncio
@@ -133,7 +133,7 @@ async def flow_walks(seeded_db) -> dict[str, LanguageWalk]:
     """Every language's walk through every flow (once per backend and test run)."""
     await seeded_db.clear_mutable()
     await prepare_rich_office_data(seeded_db)
-    clock = Clock(datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc))      # Tuesday 10:30 in Berlin
+    clock = Clock(datetime(2026, 11, 24, 9, 30, tzinfo=UTC))      # Tuesday 10:30 in Berlin
     dialogs = build_dialogs(SqlUnitOfWork(seeded_db.sessions, seeded_db.addresses), load_catalogs(), clock=clock)
     walks = {}
     for index, code in enumerate(dialogs.catalogs.by_code):          # the offered languages

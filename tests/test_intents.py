@@ -29,6 +29,9 @@ PHRASINGS = {
                  "when is the next council meeting", "mahalle konseyi toplantısı", "متى اجتماع مجلس الحي",
                  "заседание совета квартала", "засідання ради", "posiedzenie rady osiedla", "ședința consiliului",
                  "заседание на съвета"],
+    "my_submissions": ["Was ist aus meiner Idee geworden?", "meine Ideen", "status of my idea", "my submissions",
+                       "fikrime ne oldu", "gönderilerim", "ماذا حدث لفكرتي", "мои заявки", "що з моєю ідеєю",
+                       "moje zgłoszenia", "ideile mele", "моите идеи"],
     "privacy": ["Datenschutz", "meine Daten löschen", "datenschuts", "privacy policy", "delete my data", "gizlilik",
                 "احذف بياناتي", "удалить мои данные", "мої дані", "ochrona danych", "datele mele personale",
                 "лични данни"],
@@ -163,6 +166,7 @@ async def test_intent_runs_only_a_registered_flow_else_the_menu(dialogs):
 
 
 async def test_a_wish_naming_a_street_goes_to_that_flow_when_it_exists(dialogs):
+    dialogs.commands.pop("idea", None)                         # as before the ideas flow existed
     client = await resident(dialogs, 7005, "de")
     dialogs.commands.pop("idea", None)            # as in a deployment without the ideas flow
     answer = await client.says("Ich habe eine Idee für die Badstraße")
