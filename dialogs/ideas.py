@@ -223,11 +223,11 @@ async def review(ctx: Context) -> None:
         head = ctx._("<b>Please check before sending:</b>")
     lines = [head, "",
              ctx._("Kind: {kind}", kind=kind_label(ctx, d["kind"])),
-             ctx._("Area: {area}", area=esc(area.name if area else d.get("area", "")))]
+             ctx._("Area: {area}", area=t.ltr(esc(area.name if area else d.get("area", ""))))]
     if d.get("title"):
         lines.append(ctx._("Title: {title}", title="<b>" + esc(d["title"]) + "</b>"))
     if d.get("text"):
-        lines += ["", "<i>" + esc(d["text"]) + "</i>", ""]
+        lines += ["", "<i>" + t.ltr(esc(d["text"])) + "</i>", ""]
     voices, photos = len(d.get("voices") or []), len(d.get("photos") or [])
     if voices:
         lines.append("🎤 " + t.ngettext("{n} voice note", "{n} voice notes", voices))

@@ -75,7 +75,7 @@ def title_of(t: Translator, sub: Submission) -> str:
 async def card_text(ctx: Context, t: Translator, sub: Submission, *, footer: str = "") -> str:
     area = await ctx.store.areas.get(sub.area_key)
     lines = [f"{KIND_ICONS.get(sub.kind, '')} <b>{esc(sub.ref)}</b> · {t._(KINDS.get(sub.kind, sub.kind))}",
-             t._("Area: {area} · Language: {language}", area=esc(area.name if area else sub.area_key),
+             t._("Area: {area} · Language: {language}", area=t.ltr(esc(area.name if area else sub.area_key)),
                  language=esc(ctx.engine.language(sub.language).name)),
              t._("Received: {when}", when=t.datetime(sub.created_at, "short")),
              f"{STATUS_ICONS.get(sub.status, '')} " + t._("Status: {status}", status=t._(STATUS_LABELS[sub.status]))]
