@@ -383,7 +383,7 @@ def draft_lines(ctx: Context) -> list[str]:
         if text.get("description"):
             lines.append(esc(clip(text["description"], 300)))
     start, end, deadline = _dt(d.get("start")), _dt(d.get("end")), _dt(d.get("deadline"))
-    lines.append(t._("Area: {area}", area=esc(d.get("area_name") or t._("All areas"))))
+    lines.append(t._("Area: {area}", area=t.ltr(esc(d.get("area_name") or t._("All areas")))))
     lines.append(t._("Place: {place}", place=esc(d.get("place", ""))))
     if start:
         if end and t.date(end) == t.date(start):
