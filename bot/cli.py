@@ -6,8 +6,11 @@
     kiezbot seed [--areas FILE] load the areas file and Berlin's address list (idempotent)
     kiezbot areas export FILE   write the current areas (offices, hours, mapping) for editing
     kiezbot i18n update|status  keep the translation catalogs in step with the code
+    kiezbot i18n unreviewed LANG / reviewed LANG [CATALOG …]   machine translations waiting for a reviewer
     kiezbot staff add USER_ID --name NAME | remove USER_ID | list
     kiezbot export ideas [--area KEY] [--status S] [--format csv] [--output FILE]
+    kiezbot events import|list  neighbourhood events from the team's calendar (bot/events_cli.py)
+    kiezbot export signups ID   an event's sign-ups as CSV
 """
 from __future__ import annotations
 
@@ -137,13 +140,33 @@ async def _areas_export(args: argparse.Namespace) -> int:
 async def _i18n(args: argparse.Namespace) -> int:
     from locales import catalog_tool
 
+    if args.action in ("unreviewed", "reviewed"):
+        if not args.language:
+            print(f"kiezbot i18n {args.action}: name a language, e.g. `kiezbot i18n {args.action} tr`", file=sys.stderr)
+            return EXIT_CONFIG
+        try:
+            if args.action == "reviewed":
+                count = catalog_tool.mark_reviewed(args.language, set(args.files) if args.files else None)
+                print(f"{args.language}: {count} translation(s) marked as reviewed")
+                return 0
+            entries = catalog_tool.unreviewed(args.language)
+        except KeyError as exc:
+            print(f"kiezbot i18n: {exc.args[0]}", file=sys.stderr)
+            return EXIT_CONFIG
+        for domain, message in entries:
+            source = message.id if isinstance(message.id, str) else message.id[0]
+            target = message.string if isinstance(message.string, str) else " | ".join(message.string)
+            print(f"[{domain}] {source}\n    -> {target}")
+        print(f"{args.language}: {len(entries)} unreviewed translation(s)")
+        return 0
     if args.action == "update":
         for code, count in catalog_tool.update().items():
             print(f"{code}: {count} new string(s)")
     problems = 0
-    for code, (total, missing, fuzzy) in catalog_tool.status().items():
-        problems += missing + fuzzy
-        print(f"{code}: {total} strings, {missing} untranslated, {fuzzy} fuzzy")
+    for code, st in catalog_tool.status().items():
+        problems += st.untranslated + st.fuzzy
+        print(f"{code}: {st.total} strings, {st.untranslated} untranslated, {st.fuzzy} fuzzy, "
+              f"{st.unreviewed} unreviewed")
     return 1 if problems and args.action == "status" else 0
 
 
@@ -248,7 +271,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("file", help="target file, or - for standard output")
     export.set_defaults(func=_areas_export)
     i18n = sub.add_parser("i18n", help="translations: update the catalogs from the code, show status")
-    i18n.add_argument("action", choices=["update", "status"])
+    i18n.add_argument("action", choices=["update", "status", "unreviewed", "reviewed"],
+                      help="update | status | unreviewed LANG (list them) | reviewed LANG [CATALOG …] (drop the marks)")
+    i18n.add_argument("language", nargs="?", help="language code for unreviewed/reviewed, e.g. tr")
+    i18n.add_argument("files", nargs="*", help="only these catalogs (e.g. office start) for reviewed")
     i18n.set_defaults(func=_i18n)
     staff = sub.add_parser("staff", help="the team: who may moderate")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
@@ -270,6 +296,8 @@ def parser() -> argparse.ArgumentParser:
     ideas.add_argument("--lang", default="de", help="language of kinds and states (default de)")
     ideas.add_argument("--delimiter", default=",", help="field separator, e.g. ';' for German Excel")
     ideas.set_defaults(func=_export_ideas)
+    from bot import events_cli
+    events_cli.add_parsers(sub, export_sub)
     return p
 
 

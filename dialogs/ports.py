@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from dialogs.addresses import AddressBook, AreaMap
+from dialogs.event_rules import Events
 from dialogs.messages import Reply
 from dialogs.model import Area, Resident
 from dialogs.submissions import Submissions
@@ -92,6 +93,7 @@ class Store(Protocol):
     staff: Staff
     meetings: Meetings
     submissions: Submissions
+    events: Events
 
 
 class UnitOfWork(Protocol):

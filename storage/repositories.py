@@ -16,6 +16,7 @@ from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, JurySession, StaffMember
 from storage.db import writer_session_factory
 from storage.ideas import SqlSubmissions
+from storage.events import SqlEvents
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -155,6 +156,7 @@ class SqlStore:
         self.staff = SqlStaff(session)
         self.meetings = NoMeetings()
         self.submissions = SqlSubmissions(session)
+        self.events = SqlEvents(session)
         self.addresses = addresses
 
 

@@ -1,0 +1,318 @@
+"""Tables and repository of neighbourhood events: events, their texts per language, sign-ups, and the
+residents' reminder preference.
+
+Never over capacity, by three locks of increasing strength:
+
+* :meth:`SqlEvents.lock` at the start of every change of an event's seats — on PostgreSQL
+  ``SELECT … FOR UPDATE`` on the event row; on SQLite the update's transaction already holds the
+  database's single write lock (the unit of work begins IMMEDIATE), and a no-op ``UPDATE`` of the row
+  makes sure of it in any other transaction (without the lock two updates could both *read* "one seat
+  left" across their awaits before either writes);
+* :meth:`SqlEvents.take_seats`, a conditional ``UPDATE … SET seats_taken = seats_taken + n WHERE
+  seats_taken + n <= capacity`` whose row count says whether the seats were free;
+* a CHECK constraint ``seats_taken <= capacity`` in the table itself.
+
+Datetimes are stored in UTC (SQLite keeps no time zone) and come back timezone-aware.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text,
+                        func, or_, select, update)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dialogs.event_rules import Event, EventText, NewEvent, Signup, SignupStatus, as_utc
+from storage.models import Base, utcnow
+
+
+class EventRow(Base):
+    """A neighbourhood event residents can sign up for."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(255), unique=True)          # iCalendar UID, stable
+    area_key: Mapped[str | None] = mapped_column(ForeignKey("areas.key", ondelete="SET NULL"), index=True)
+    place: Mapped[str] = mapped_column(String(256), default="")
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime | None]
+    capacity: Mapped[int | None] = mapped_column(Integer)               # seats; NULL: no limit
+    max_party: Mapped[int] = mapped_column(Integer, default=4)
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    registration_deadline: Mapped[datetime | None]
+    reminder_leads: Mapped[list[int]] = mapped_column(JSON, default=list)   # minutes before the start
+    status: Mapped[str] = mapped_column(String(16), default="open")     # open, closed, cancelled
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(16), default="staff")    # staff, import
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("capacity IS NULL OR seats_taken <= capacity", name="within_capacity"),
+        CheckConstraint("seats_taken >= 0", name="seats_not_negative"),
+    )
+
+
+class EventTextRow(Base):
+    """Title and description of an event in one language (German is the fallback)."""
+
+    __tablename__ = "event_texts"
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class SignupRow(Base):
+    """One resident's sign-up: only the Telegram display name, party size, time and status.
+
+    A new row per sign-up (a resident who cancelled and signs up again queues anew); the id is the
+    arrival order, which the waitlist follows.
+    """
+
+    __tablename__ = "event_signups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    party_size: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16))                      # confirmed, waitlisted, cancelled
+    signed_up_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reminder_round: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index("ix_event_signups_event_status", "event_id", "status", "id"),
+        CheckConstraint("party_size >= 1", name="party_at_least_one"),
+    )
+
+
+class EventPreferenceRow(Base):
+    """A resident's choice about event messages (only stored once they change it)."""
+
+    __tablename__ = "event_preferences"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+UPDATABLE = {"place", "starts_at", "ends_at", "capacity", "status", "registration_deadline", "reminder_leads",
+             "sequence", "max_party", "area_key"}
+
+
+def _utc(value: Any) -> Any:
+    return as_utc(value) if isinstance(value, datetime) else value
+
+
+def _opt_utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
+
+
+class SqlEvents:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- reading ------------------------------------------------------------------------------
+    async def _texts(self, ids: Sequence[int]) -> dict[int, dict[str, EventText]]:
+        out: dict[int, dict[str, EventText]] = {i: {} for i in ids}
+        if ids:
+            rows = await self.session.execute(select(EventTextRow).where(EventTextRow.event_id.in_(ids))
+                                              .execution_options(populate_existing=True))
+            for row in rows.scalars():
+                out[row.event_id][row.language] = EventText(row.title, row.description)
+        return out
+
+    async def _waiting(self, ids: Sequence[int]) -> dict[int, int]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(SignupRow.event_id, func.count()).where(SignupRow.event_id.in_(ids),
+                                                           SignupRow.status == "waitlisted")
+            .group_by(SignupRow.event_id))
+        return {event_id: count for event_id, count in rows.all()}
+
+    async def _events(self, rows: Sequence[EventRow]) -> list[Event]:
+        ids = [r.id for r in rows]
+        texts, waiting = await self._texts(ids), await self._waiting(ids)
+        return [Event(id=r.id, uid=r.uid, area_key=r.area_key, place=r.place, starts_at=as_utc(r.starts_at),
+                      ends_at=_opt_utc(r.ends_at), capacity=r.capacity, max_party=r.max_party,
+                      seats_taken=r.seats_taken, registration_deadline=_opt_utc(r.registration_deadline),
+                      reminder_leads=tuple(r.reminder_leads or ()), status=r.status,  # type: ignore[arg-type]
+                      sequence=r.sequence, texts=texts[r.id], waitlisted=waiting.get(r.id, 0))
+                for r in rows]
+
+    async def _select(self, *where: Any, lock: bool = False) -> list[Event]:
+        query = select(EventRow).where(*where).order_by(EventRow.starts_at, EventRow.id) \
+            .execution_options(populate_existing=True)
+        if lock:
+            query = query.with_for_update()
+        return await self._events(list((await self.session.execute(query)).scalars()))
+
+    async def upcoming(self, now: datetime, area_key: str | None = None) -> Sequence[Event]:
+        where = [EventRow.status != "cancelled", func.coalesce(EventRow.ends_at, EventRow.starts_at) > as_utc(now)]
+        if area_key is not None:
+            where.append(or_(EventRow.area_key == area_key, EventRow.area_key.is_(None)))
+        return await self._select(*where)
+
+    async def all(self) -> Sequence[Event]:
+        return await self._select()
+
+    async def get(self, event_id: int) -> Event | None:
+        found = await self._select(EventRow.id == event_id)
+        return found[0] if found else None
+
+    async def by_uid(self, uid: str) -> Event | None:
+        found = await self._select(EventRow.uid == uid)
+        return found[0] if found else None
+
+    async def lock(self, event_id: int) -> Event | None:
+        if self.session.bind.dialect.name == "sqlite":
+            await self.session.execute(update(EventRow).where(EventRow.id == event_id)
+                                       .values(seats_taken=EventRow.seats_taken)
+                                       .execution_options(synchronize_session=False))
+            return await self.get(event_id)
+        found = await self._select(EventRow.id == event_id, lock=True)
+        return found[0] if found else None
+
+    # --- writing ------------------------------------------------------------------------------
+    async def create(self, new: NewEvent) -> Event:
+        row = EventRow(uid=new.uid or f"{uuid.uuid4()}@kiezbot", area_key=new.area_key, place=new.place,
+                       starts_at=as_utc(new.starts_at), ends_at=_opt_utc(new.ends_at), capacity=new.capacity,
+                       max_party=new.max_party, seats_taken=0,
+                       registration_deadline=_opt_utc(new.registration_deadline),
+                       reminder_leads=list(new.reminder_leads), status="open", sequence=0, source=new.source)
+        self.session.add(row)
+        await self.session.flush()
+        await self.set_texts(row.id, new.texts)
+        event = await self.get(row.id)
+        assert event is not None
+        return event
+
+    async def update(self, event_id: int, **fields: object) -> None:
+        unknown = set(fields) - UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {', '.join(sorted(unknown))}")
+        values = {k: (list(v) if k == "reminder_leads" else _utc(v)) for k, v in fields.items()}  # type: ignore[call-overload]
+        await self.session.execute(update(EventRow).where(EventRow.id == event_id).values(**values)
+                                   .execution_options(synchronize_session=False))
+
+    async def set_texts(self, event_id: int, texts: dict[str, EventText]) -> None:
+        existing = {row.language: row for row in (await self.session.execute(
+            select(EventTextRow).where(EventTextRow.event_id == event_id))).scalars()}
+        for language, text in texts.items():
+            row = existing.pop(language, None)
+            if row is None:
+                self.session.add(EventTextRow(event_id=event_id, language=language, title=text.title,
+                                              description=text.description))
+            else:
+                row.title, row.description = text.title, text.description
+        for row in existing.values():
+            await self.session.delete(row)
+        await self.session.flush()
+
+    async def take_seats(self, event_id: int, seats: int) -> bool:
+        result = await self.session.execute(
+            update(EventRow)
+            .where(EventRow.id == event_id,
+                   or_(EventRow.capacity.is_(None), EventRow.seats_taken + seats <= EventRow.capacity))
+            .values(seats_taken=EventRow.seats_taken + seats)
+            .execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    async def release_seats(self, event_id: int, seats: int) -> None:
+        await self.session.execute(
+            update(EventRow).where(EventRow.id == event_id)
+            .values(seats_taken=func.max(EventRow.seats_taken - seats, 0)
+                    if self.session.bind.dialect.name == "sqlite"
+                    else func.greatest(EventRow.seats_taken - seats, 0))
+            .execution_options(synchronize_session=False))
+
+    # --- sign-ups -----------------------------------------------------------------------------
+    async def _position(self, row: SignupRow) -> int | None:
+        if row.status != "waitlisted":
+            return None
+        ahead = await self.session.scalar(
+            select(func.count()).select_from(SignupRow)
+            .where(SignupRow.event_id == row.event_id, SignupRow.status == "waitlisted", SignupRow.id < row.id))
+        return int(ahead or 0) + 1
+
+    @staticmethod
+    def _signup(row: SignupRow, position: int | None) -> Signup:
+        return Signup(id=row.id, event_id=row.event_id, chat_id=row.chat_id, display_name=row.display_name,
+                      party_size=row.party_size, status=row.status,  # type: ignore[arg-type]
+                      signed_up_at=as_utc(row.signed_up_at), position=position)
+
+    async def add_signup(self, event_id: int, chat_id: int, display_name: str, party_size: int,
+                         status: SignupStatus, now: datetime) -> Signup:
+        row = SignupRow(event_id=event_id, chat_id=chat_id, display_name=display_name[:64], party_size=party_size,
+                        status=status, signed_up_at=as_utc(now))
+        self.session.add(row)
+        await self.session.flush()
+        return self._signup(row, await self._position(row))
+
+    async def _signup_row(self, *where: Any) -> SignupRow | None:
+        return (await self.session.execute(select(SignupRow).where(*where).order_by(SignupRow.id.desc()).limit(1)
+                                           .execution_options(populate_existing=True))).scalar_one_or_none()
+
+    async def signup(self, signup_id: int) -> Signup | None:
+        row = await self._signup_row(SignupRow.id == signup_id)
+        return self._signup(row, await self._position(row)) if row else None
+
+    async def active_signup(self, event_id: int, chat_id: int) -> Signup | None:
+        row = await self._signup_row(SignupRow.event_id == event_id, SignupRow.chat_id == chat_id,
+                                     SignupRow.status.in_(("confirmed", "waitlisted")))
+        return self._signup(row, await self._position(row)) if row else None
+
+    async def signups(self, event_id: int, statuses: Sequence[SignupStatus] = ("confirmed", "waitlisted")
+                      ) -> Sequence[Signup]:
+        rows = (await self.session.execute(
+            select(SignupRow).where(SignupRow.event_id == event_id).order_by(SignupRow.id)
+            .execution_options(populate_existing=True))).scalars()
+        out, waiting = [], 0
+        for row in rows:
+            position = None
+            if row.status == "waitlisted":
+                waiting += 1
+                position = waiting
+            if row.status in statuses:
+                out.append(self._signup(row, position))
+        return out
+
+    async def signups_of(self, chat_id: int, now: datetime) -> Sequence[tuple[Signup, Event]]:
+        rows = list((await self.session.execute(
+            select(SignupRow).join(EventRow, EventRow.id == SignupRow.event_id)
+            .where(SignupRow.chat_id == chat_id, SignupRow.status.in_(("confirmed", "waitlisted")),
+                   EventRow.status != "cancelled",
+                   func.coalesce(EventRow.ends_at, EventRow.starts_at) > as_utc(now))
+            .order_by(EventRow.starts_at, SignupRow.id)
+            .execution_options(populate_existing=True))).scalars())
+        events = {e.id: e for e in await self._select(EventRow.id.in_({r.event_id for r in rows}))} if rows else {}
+        return [(self._signup(row, await self._position(row)), events[row.event_id]) for row in rows]
+
+    async def set_signup_status(self, signup_id: int, status: SignupStatus) -> None:
+        await self.session.execute(update(SignupRow).where(SignupRow.id == signup_id).values(status=status)
+                                   .execution_options(synchronize_session=False))
+
+    async def next_reminder_round(self, signup_id: int) -> int:
+        result = await self.session.execute(update(SignupRow).where(SignupRow.id == signup_id)
+                                            .values(reminder_round=SignupRow.reminder_round + 1)
+                                            .returning(SignupRow.reminder_round)
+                                            .execution_options(synchronize_session=False))
+        return int(result.scalar_one_or_none() or 0)
+
+    # --- preferences --------------------------------------------------------------------------
+    async def reminders_enabled(self, chat_id: int) -> bool:
+        row = await self.session.get(EventPreferenceRow, chat_id, populate_existing=True)
+        return True if row is None else row.reminders
+
+    async def set_reminders_enabled(self, chat_id: int, enabled: bool) -> None:
+        row = await self.session.get(EventPreferenceRow, chat_id)
+        if row is None:
+            self.session.add(EventPreferenceRow(chat_id=chat_id, reminders=enabled))
+        else:
+            row.reminders = enabled
+        await self.session.flush()

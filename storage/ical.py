@@ -1,0 +1,154 @@
+"""Reading iCalendar files (.ics) from a team's calendar — events now, council and jury sessions later.
+
+:func:`parse_calendar` reads and checks the whole file before anyone writes anything: a file that is
+too large, not a calendar, or has an entry without a start time raises :class:`CalendarError` with one
+line saying what is wrong and where. It decides no policy: all-day and recurring entries are returned
+marked as such, and the caller says what it does with them.
+
+Times come back timezone-aware in UTC. ``TZID`` parameters are resolved by the calendar's own
+``VTIMEZONE`` definitions (Outlook's "W. Europe Standard Time" works) or by IANA name; floating
+times (no zone at all) are read in ``default_tz``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+MAX_BYTES = 1024 * 1024
+
+
+class CalendarError(ValueError):
+    """The file cannot be used; the message is one line for the person who gave it."""
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    uid: str
+    summary: str
+    description: str
+    location: str
+    starts_at: datetime            # UTC; for an all-day entry midnight of ``day`` in default_tz
+    ends_at: datetime | None       # None when the entry gives neither DTEND nor DURATION
+    all_day: bool = False
+    day: date | None = None        # the first day of an all-day entry
+    recurring: bool = False        # has RRULE or RDATE: a series, not a single date
+    recurrence_id: bool = False    # an exception of a series (one changed instance)
+    cancelled: bool = False        # STATUS:CANCELLED
+    sequence: int = 0
+
+    def describe(self) -> str:
+        return f"“{self.summary or '(no title)'}” (UID {self.uid})"
+
+
+def _text(component, name: str) -> str:   # noqa: ANN001
+    value = component.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = value[0]
+    return str(value).strip()
+
+
+def _as_utc(value: datetime, zone: ZoneInfo) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(timezone.utc)
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > MAX_BYTES:
+        raise CalendarError(f"the file is {len(data) / 1024 / 1024:.1f} MB; at most 1 MB is accepted "
+                            "(export only the events you need)")
+    if not data.strip():
+        raise CalendarError("the file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CalendarError(f"the file is not UTF-8 text (byte {exc.start}); is it really an .ics file?") from None
+    if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
+        raise CalendarError("this is not an iCalendar file: it should start with BEGIN:VCALENDAR")
+    return text
+
+
+def parse_calendar(data: bytes, *, default_tz: str = "Europe/Berlin") -> list[CalendarEntry]:
+    """All VEVENTs of a calendar file, checked; raises CalendarError for anything unusable."""
+    from icalendar import Calendar
+    from icalendar.error import IncompleteComponent
+
+    text = _decode(data)
+    try:
+        calendar = Calendar.from_ical(text)
+    except (ValueError, IndexError, KeyError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise CalendarError(f"this is not a valid iCalendar file: {first[:200]}") from None
+    if calendar.name != "VCALENDAR":
+        raise CalendarError("this is not an iCalendar file: it has no VCALENDAR")
+    zone = ZoneInfo(default_tz)
+    entries: list[CalendarEntry] = []
+    seen: set[tuple[str, bool]] = set()
+    for index, vevent in enumerate(calendar.walk("VEVENT"), 1):
+        summary = _text(vevent, "SUMMARY")
+        uid = _text(vevent, "UID")
+        where = f"event {index} “{summary or '(no title)'}”" + (f" (UID {uid})" if uid else "")
+        if not uid:
+            raise CalendarError(f"{where} has no UID, so a later import could not recognise it")
+        if vevent.errors:
+            name, message = vevent.errors[0]
+            raise CalendarError(f"{where}: {name} cannot be read: {str(message).splitlines()[0][:120]}")
+        if vevent.get("DTSTART") is None:
+            raise CalendarError(f"{where} has no DTSTART (start time)")
+        try:
+            start = vevent.start
+            has_end = vevent.get("DTEND") is not None or vevent.get("DURATION") is not None
+            end = vevent.end if has_end else None
+        except (IncompleteComponent, ValueError, TypeError) as exc:
+            raise CalendarError(f"{where}: start or end cannot be read: {str(exc).splitlines()[0][:120]}") from None
+        all_day = not isinstance(start, datetime)
+        if all_day:
+            day = start
+            starts_at = _as_utc(datetime(day.year, day.month, day.day), zone)
+            ends_at = _as_utc(datetime(end.year, end.month, end.day), zone) if isinstance(end, date) else None
+        else:
+            day = None
+            starts_at = _as_utc(start, zone)
+            ends_at = _as_utc(end, zone) if isinstance(end, datetime) else None
+        if ends_at is not None and ends_at < starts_at:
+            raise CalendarError(f"{where} ends before it starts")
+        is_exception = vevent.get("RECURRENCE-ID") is not None
+        key = (uid, is_exception)
+        if key in seen and not is_exception:
+            raise CalendarError(f"UID {uid} appears twice in the file")
+        seen.add(key)
+        try:
+            sequence = int(str(vevent.get("SEQUENCE") or 0))
+        except ValueError:
+            sequence = 0
+        entries.append(CalendarEntry(
+            uid=uid, summary=summary, description=_text(vevent, "DESCRIPTION"), location=_text(vevent, "LOCATION"),
+            starts_at=starts_at, ends_at=ends_at, all_day=all_day, day=day,
+            recurring=vevent.get("RRULE") is not None or vevent.get("RDATE") is not None,
+            recurrence_id=is_exception, cancelled=_text(vevent, "STATUS").upper() == "CANCELLED",
+            sequence=sequence))
+    if not entries:
+        raise CalendarError("the calendar contains no events (VEVENT)")
+    return entries
+
+
+def read_calendar_file(path) -> list[CalendarEntry]:  # noqa: ANN001
+    """Read a file from disk, refusing a large one before loading it."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CalendarError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if size > MAX_BYTES:
+        raise CalendarError(f"the file is {size / 1024 / 1024:.1f} MB; at most 1 MB is accepted "
+                            "(export only the events you need)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CalendarError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return parse_calendar(data)

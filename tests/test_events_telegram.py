@@ -1,0 +1,53 @@
+"""Signing up for an event through real aiogram against the fake Bot API: the messages, buttons and the
+calendar file are all things Telegram accepts."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.telegram import TelegramTransport, build_dispatcher, make_bot
+from tests.event_helpers import add_event, get_event, parse_ics
+from tests.fake_telegram import FakeTelegram
+
+
+@pytest.fixture
+async def tg():
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+async def test_sign_up_on_telegram_delivers_a_calendar_file(tg, dialogs, db):
+    event = await add_event(db, title="Kiezfest <Hof> & Grill", title_en="Street party & barbecue", max_party=3)
+    bot = make_bot(tg.token, tg.base_url)
+    dp = build_dispatcher(TelegramTransport(bot, dialogs))
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False,
+                                                   polling_timeout=5))
+    try:
+        ada = tg.user(7001, "Ada", language_code="en")
+        await ada.send("/start")
+        [languages] = await ada.wait_messages(1, timeout=10)
+        await ada.press(languages, "lang:en")
+        [notice] = await ada.wait_messages(1, timeout=10)
+        await ada.press(notice, "OK, let's go")
+        [menu] = await ada.wait_messages(1, timeout=10)
+        await ada.press(menu, "📅 Events")
+        await ada.wait_edit(menu, timeout=10)                     # the menu turns into the list in place
+        assert "Street party & barbecue" in menu.text
+        await ada.press(menu, "1. Street party & barbecue")
+        [card] = await ada.wait_messages(1, timeout=10)
+        await ada.press(card, "✅ Sign up")
+        [question] = await ada.wait_messages(1, timeout=10)
+        await ada.press(question, "3")
+        confirmation, calendar = await ada.wait_messages(2, timeout=10)
+        assert "You are signed up for “Street party & barbecue”, for 3 people." in confirmation.text
+        assert calendar.document is not None and calendar.document.filename.endswith(".ics")
+        assert "calendar" in (calendar.caption or "")
+        vevent = parse_ics(calendar.document.data)
+        assert str(vevent["UID"]) == event.uid and str(vevent["SUMMARY"]) == "Street party & barbecue"
+        assert tg.errors == []                                     # every request was valid for Telegram
+        assert (await get_event(db, event.id)).seats_taken == 3
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(polling, 10)
+        await bot.session.close()
