@@ -442,7 +442,7 @@ async def idea(ctx: Context) -> None:
         return await ctx.engine.commands["idea"](ctx)      # a team member submitting an idea themselves
     ref = normalise_ref(arg)
     if ref is None:
-        ctx.say(t._("Please give a reference, for example /idea BAD-2026-014."))
+        ctx.say(t._("Please give a reference, for example {example}.", example="/idea BAD-2026-014"))
         return
     sub = await ctx.store.submissions.by_ref(ref)
     if sub is None:
@@ -480,7 +480,7 @@ async def stats(ctx: Context) -> None:
 
 def register(app: Dialogs) -> None:
     app.staff_command("queue", queue, N_("open submissions, oldest first"))
-    app.staff_command("idea", idea, N_("one submission by its reference, e.g. /idea BAD-2026-014"))
+    app.staff_command("idea", idea, N_("one submission by its reference"))
     app.staff_command("stats", stats, N_("counts by area, kind, status and language"))
     app.staff_button("mod", on_button)
     app.staff_step("mod", on_text)
