@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     privacy_url: str = Field("", description="link to the full privacy policy")
     max_submissions_per_day: int = Field(5, ge=1, description="ideas and questions a resident may send per day")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
+    meeting_reminders: str = Field("1d,2h", description="lead times of session reminders, e.g. 1d,2h (none: off)")
+    deadline_reminders: str = Field("3d", description="lead times of jury deadline reminders, e.g. 3d")
+    # Delivery engine (bot/delivery.py). The rate limits are per bot token: with several processes
+    # on one token, give each its share (e.g. 15 each for two).
+    rate_global_per_sec: float = Field(30.0, gt=0, description="messages per second overall (Telegram: ~30)")
+    rate_private_per_sec: float = Field(1.0, gt=0, description="messages per second to one private chat")
+    rate_group_per_min: float = Field(20.0, gt=0, description="messages per minute to one group")
+    delivery_interval: float = Field(1.0, gt=0, description="seconds between looks for due outbox messages")
+    delivery_max_attempts: int = Field(5, ge=1, description="tries before a message counts as failed")
+    outbox_keep_days: int = Field(30, ge=1, description="days delivered outbox messages are kept")
 
     @field_validator("timezone")
     @classmethod
@@ -56,6 +66,13 @@ class Settings(BaseSettings):
         if not head.isdigit() or not tail:
             raise ValueError("does not look like a bot token (digits:letters, from @BotFather)")
         return SecretStr(token)
+
+    @field_validator("meeting_reminders", "deadline_reminders")
+    @classmethod
+    def _leads(cls, value: str) -> str:
+        from dialogs.meetings import parse_leads
+        parse_leads(value)          # raises ValueError with a readable message
+        return value
 
     @field_validator("webhook_port")
     @classmethod

@@ -100,7 +100,7 @@ class Context:
         """
         if language is not None:
             reply = self.engine.finalise(reply, self.engine.translator(language))
-        await self.store.outbox.enqueue(chat_id, reply, due_at=due_at, key=key, purpose=purpose)
+        await self.store.outbox.enqueue(chat_id, reply, due_at=due_at or self.now, key=key, purpose=purpose)
 
     def goto(self, step: str, **data: Any) -> None:
         """Enter ``step`` with a fresh draft (``data``)."""
@@ -160,6 +160,7 @@ class Dialogs:
     staff_steps: dict[str, Handler] = field(default_factory=dict)
     staff_help: list[tuple[str, str]] = field(default_factory=list)
     command_help: list[tuple[str, str]] = field(default_factory=list)   # (command, msgid) for /help and the menu
+    options: dict[str, Any] = field(default_factory=dict)              # per-flow settings, e.g. reminder lead times
     _locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
 
     # --- registration -----------------------------------------------------------------------
