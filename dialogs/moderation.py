@@ -14,10 +14,13 @@ Steps (team members, in the staff chat or in their private chat)::
     /idea REF    one card (without REF in a private chat: the resident's "submit an idea")
     /stats       counts by area, kind, status and language
 
-Buttons carry only an action and the submission id. Every press re-reads the item and acts on its
-current state; the change itself is a conditional UPDATE on status and version, so of two people
-pressing at once exactly one wins and the other is told who decided and when. A replayed or stale
-button therefore changes nothing, and only staff reach these handlers (the engine checks).
+Buttons carry only an action, the submission id and the version of the item the card showed
+(``mod:ok:12:3``). A press re-reads the item: if it changed since the card was drawn (someone else
+decided, took it, or the resident answered), nothing happens and the presser is told who changed it
+and when, and sees the card as it is now. The change itself is a conditional UPDATE on status and
+version, so of two people pressing at once exactly one wins even across processes. A replayed,
+stale or forged button therefore changes nothing, and only staff reach these handlers (the engine
+checks membership).
 
 The resident is told every decision in their own language; what the team typed is relayed as
 written (escaped). Cards and replies to the staff group are in the default language.
@@ -145,7 +148,7 @@ def decision_line(t: Translator, sub: Submission) -> str:
 def card_buttons(t: Translator, sub: Submission) -> list[list[Button]]:
     if not sub.is_open:
         return []
-    i = sub.id
+    i = f"{sub.id}:{sub.version}"
     if sub.kind == "question":
         return [[Button("💬 " + t._("Reply"), f"mod:re:{i}"), Button("❌ " + t._("Reject"), f"mod:no:{i}")],
                 [Button("❓ " + t._("Ask back"), f"mod:ask:{i}"), Button("🙋 " + t._("Take it"), f"mod:take:{i}")]]
@@ -237,12 +240,14 @@ async def tell_resident(ctx: Context, sub: Submission, action: str, *, reason: s
 
 
 # --- pressing buttons ---------------------------------------------------------------------------
-def parse(data: str) -> tuple[str, int | None, str]:
+def parse(data: str) -> tuple[str, int | None, int | None, str]:
+    """``mod:<action>:<id>[:<version>[:<extra>]]`` -> (action, id, version, extra)."""
     parts = data.split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    sub_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() and len(parts[2]) < 19 else None
-    extra = parts[3] if len(parts) > 3 else ""
-    return action, sub_id, extra
+
+    def number(i: int) -> int | None:
+        return int(parts[i]) if len(parts) > i and parts[i].isdigit() and len(parts[i]) < 19 else None
+
+    return (parts[1] if len(parts) > 1 else ""), number(2), number(3), (parts[4] if len(parts) > 4 else "")
 
 
 async def show_card(ctx: Context, sub: Submission, *, edit: bool, footer: str = "",
@@ -262,7 +267,8 @@ async def already(ctx: Context, sub: Submission) -> None:
                         date=t.date(sub.decided_at, "medium"), time=t.time(sub.decided_at))
     else:
         events = await ctx.store.submissions.events(sub.id)
-        who = events[-1].actor_name if events else "—"
+        last = events[-1] if events else None
+        who = t._("Resident") if last is None or last.actor_kind == "resident" else last.actor_name
         ctx.toast = t._("{name} changed this just now. The card shows the current state.", name=who)
     ctx.reset()
     await show_card(ctx, sub, edit=True)
@@ -270,7 +276,7 @@ async def already(ctx: Context, sub: Submission) -> None:
 
 async def on_button(ctx: Context) -> None:
     t = staff_t(ctx)
-    action, sub_id, extra = parse(ctx.inbound.data)
+    action, sub_id, version, extra = parse(ctx.inbound.data)
     sub = await ctx.store.submissions.get(sub_id) if sub_id is not None else None
     if sub is None:
         log.warning("staff %s pressed %r for no submission", ctx.inbound.sender.user_id, ctx.inbound.data)
@@ -281,31 +287,36 @@ async def on_button(ctx: Context) -> None:
     if action == "card":
         ctx.reset()
         return await show_card(ctx, sub, edit=True)
-    if not sub.is_open:
-        return await already(ctx, sub)
+    if action == "send":
+        return await send(ctx, sub)
+    if version is None:
+        return invalid(ctx)
+    if not sub.is_open or version != sub.version:
+        return await already(ctx, sub)            # decided, taken or answered since this card was drawn
     question = sub.kind == "question"
+    v = f"{sub.id}:{sub.version}"
     if action == "take":
         return await take(ctx, sub)
     if action == "ok" and not question:
         return await decide(ctx, sub, "ok")
     if action == "no":
         ctx.reset()
-        rows = [[Button(t._(label), f"mod:why:{sub.id}:{code}")] for code, (label, _s) in REJECT_REASONS.items()]
+        rows = [[Button(t._(label), f"mod:why:{v}:{code}")] for code, (label, _s) in REJECT_REASONS.items()]
         rows.append([Button("« " + t._("Back"), f"mod:card:{sub.id}")])
         return await show_card(ctx, sub, edit=True, footer=t._("Why is it rejected? Pick a reason:"), buttons=rows)
     if action in ("why", "nt") and extra in REJECT_REASONS:
         if action == "nt":
             return await decide(ctx, sub, "no", reason=extra)
-        ctx.goto("mod.text", action="no", id=sub.id, reason=extra)
+        ctx.goto("mod.text", action="no", id=sub.id, version=sub.version, reason=extra)
         footer = t._("Reason: {reason}. Reply to this message with a note for the resident (sent as you write "
                      "it), or send it without one.", reason=t._(REJECT_REASONS[extra][0]))
-        rows = [[Button(t._("Send without text"), f"mod:nt:{sub.id}:{extra}")],
+        rows = [[Button(t._("Send without text"), f"mod:nt:{v}:{extra}")],
                 [Button("« " + t._("Back"), f"mod:card:{sub.id}")]]
         return await show_card(ctx, sub, edit=True, footer=footer, buttons=rows)
     if action in ("ask", "rev") or (action == "re" and question):
         if action == "rev" and question:
             return invalid(ctx)
-        ctx.goto("mod.text", action=action, id=sub.id, reason="")
+        ctx.goto("mod.text", action=action, id=sub.id, version=sub.version, reason="")
         name = esc(await staff_name(ctx))
         footer = {"ask": t._("{name}: reply to this message with your question for the resident (sent as you "
                              "write it).", name=name),
@@ -315,13 +326,18 @@ async def on_button(ctx: Context) -> None:
                             "it).", name=name)}[action]
         return await show_card(ctx, sub, edit=True, footer=footer,
                                buttons=[[Button("« " + t._("Back"), f"mod:card:{sub.id}")]])
-    if action == "send":
-        draft = ctx.data if ctx.step == "mod.confirm" else {}
-        if draft.get("id") != sub.id or draft.get("action") not in TEXT_ACTIONS:
-            ctx.toast = t._("Nothing to send from you here. Start again from the card.")
-            return
-        return await decide(ctx, sub, draft["action"], reason=draft.get("reason", ""), text=draft.get("text", ""))
     invalid(ctx)
+
+
+async def send(ctx: Context, sub: Submission) -> None:
+    """The previewed question, note or answer: sent if the item is still as it was when it was typed."""
+    draft = ctx.data if ctx.step == "mod.confirm" else {}
+    if draft.get("id") != sub.id or draft.get("action") not in TEXT_ACTIONS:
+        ctx.toast = staff_t(ctx)._("Nothing to send from you here. Start again from the card.")
+        return
+    if not sub.is_open or draft.get("version") != sub.version:
+        return await already(ctx, sub)
+    await decide(ctx, sub, draft["action"], reason=draft.get("reason", ""), text=draft.get("text", ""))
 
 
 def invalid(ctx: Context) -> None:
@@ -395,7 +411,8 @@ async def on_text(ctx: Context) -> None:
                 "re": t._("Send this answer to the resident of {ref}?", ref=ref),
                 "no": t._("Reject {ref} ({reason}) with this note to the resident?", ref=ref,
                           reason=t._(REJECT_REASONS.get(draft.get("reason", ""), ("—", ""))[0]))}[action]
-    ctx.goto("mod.confirm", action=action, id=sub.id, reason=draft.get("reason", ""), text=text)
+    ctx.goto("mod.confirm", action=action, id=sub.id, version=draft.get("version"), reason=draft.get("reason", ""),
+             text=text)
     ctx.say(question + "\n\n" + esc(text),
             [[Button("📨 " + t._("Send"), f"mod:send:{sub.id}"), Button(t._("Cancel"), f"mod:card:{sub.id}")]])
 
@@ -428,7 +445,7 @@ async def idea(ctx: Context) -> None:
         return await ctx.engine.commands["idea"](ctx)      # a team member submitting an idea themselves
     ref = normalise_ref(arg)
     if ref is None:
-        ctx.say(t._("Please give a reference, for example /idea BAD-2026-014."))
+        ctx.say(t._("Please give a reference, for example {example}.", example="/idea BAD-2026-014"))
         return
     sub = await ctx.store.submissions.by_ref(ref)
     if sub is None:
@@ -466,7 +483,7 @@ async def stats(ctx: Context) -> None:
 
 def register(app: Dialogs) -> None:
     app.staff_command("queue", queue, N_("open submissions, oldest first"))
-    app.staff_command("idea", idea, N_("one submission by its reference, e.g. /idea BAD-2026-014"))
+    app.staff_command("idea", idea, N_("one submission by its reference"))
     app.staff_command("stats", stats, N_("counts by area, kind, status and language"))
     app.staff_button("mod", on_button)
     app.staff_step("mod", on_text)

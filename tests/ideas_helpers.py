@@ -99,3 +99,9 @@ def ref_in(text: str) -> str:
     found = REF.search(text)
     assert found, text
     return found.group(0)
+
+
+async def card_button(db, ref: str, action: str, extra: str = "") -> str:
+    """The callback data of a card button as the current card shows it (with the item's version)."""
+    row = await submission(db, ref)
+    return f"mod:{action}:{row.id}:{row.version}" + (f":{extra}" if extra else "")

@@ -30,7 +30,7 @@ def test_every_string_is_translated_with_the_same_placeholders_and_tags(lang, do
     values = {"n": 3, "max": 80, "minutes": 5, "cap": "1.500 €", "amount": "150 €", "ref": "BAD-2026-014",
               "title": "T", "text": "X", "name": "Dana", "date": "1.1.", "deadline": "1.1.", "time": "10:00",
               "when": "1.1.", "reason": "R", "kind": "K", "area": "A", "language": "L", "status": "S",
-              "url": "U", "length": "5:01", "total": 2, "open": 1}
+              "url": "U", "length": "5:01", "total": 2, "open": 1, "example": "/idea BAD-2026-014"}
     problems = []
     for message in catalog:
         if not message.id:

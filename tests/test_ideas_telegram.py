@@ -19,7 +19,7 @@ from locales import load_catalogs
 from storage.models import OutboxRow
 from storage.repositories import SqlUnitOfWork
 from tests.fake_telegram import FakeTelegram
-from tests.ideas_helpers import add_staff, submission
+from tests.ideas_helpers import add_staff, card_button
 
 STAFF_GROUP = -100123
 
@@ -83,7 +83,7 @@ async def test_idea_with_voice_and_photo_through_telegram(telegram, db):
     assert await deliver_outbox(db, transport) == 1
     card, photo, voice = await staff.wait_messages(3, timeout=10)
     assert "BAD-2026-001" in card.text and "Bänke <für> alle & mehr" in card.text
-    approve = f"mod:ok:{(await submission(db, 'BAD-2026-001')).id}"
+    approve = await card_button(db, "BAD-2026-001", "ok")
     assert ("✅ Annehmen", approve) in card.buttons[0]
     assert photo.photo is not None and voice.voice is not None and "BAD-2026-001" in photo.caption
 

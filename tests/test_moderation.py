@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from storage.ideas import SubmissionEventRow
 from tests.chat import ChatClient
-from tests.ideas_helpers import (STAFF_CHAT, add_staff, audit, member_in_group, outbox, send_project_idea,
-                                 submission)
+from tests.ideas_helpers import (STAFF_CHAT, add_staff, audit, card_button, member_in_group, outbox,
+                                 send_project_idea, submission)
 
 DANA, FRITZ = 501, 502
 
@@ -218,7 +218,7 @@ async def test_residents_cannot_moderate_even_with_forged_buttons(staffed, engli
     ref = await send_project_idea(english)
     row = await submission(db, ref)
     with caplog.at_level(logging.WARNING):
-        refused = await english.presses(f"mod:ok:{row.id}")
+        refused = await english.presses(await card_button(db, ref, "ok"))
         queue = await english.says("/queue")
     assert refused.toast == "Only the neighbourhood team can do this."
     assert "Only the neighbourhood team" in queue.text
@@ -233,7 +233,7 @@ async def test_non_staff_in_the_staff_group_is_refused(staffed, english, db):
     ref = await send_project_idea(english)
     row = await submission(db, ref)
     stranger = member_in_group(staffed, 999, "Stranger")
-    refused = await stranger.presses(f"mod:ok:{row.id}")
+    refused = await stranger.presses(await card_button(db, ref, "ok"))
     assert refused.toast and "Nur das Team" in refused.toast
     assert (await submission(db, ref)).status == "new"
 
@@ -241,19 +241,23 @@ async def test_non_staff_in_the_staff_group_is_refused(staffed, english, db):
 async def test_forged_and_replayed_buttons_change_nothing(staffed, english, dana, db):
     ref = await send_project_idea(english)
     row = await submission(db, ref)
-    missing = await dana.presses("mod:ok:987654")
+    missing = await dana.presses("mod:ok:987654:1")
     assert missing.toast == "This submission does not exist (any more)."
-    bogus_reason = await dana.presses(f"mod:why:{row.id}:bribe")
+    no_version = await dana.presses(f"mod:ok:{row.id}")
+    assert no_version.toast == "This button is no longer valid."
+    bogus_reason = await dana.presses(await card_button(db, ref, "why", "bribe"))
     assert bogus_reason.toast == "This button is no longer valid."
     nothing = await dana.presses(f"mod:send:{row.id}")
     assert nothing.toast == "Nothing to send from you here. Start again from the card."
-    huge = await dana.presses("mod:ok:" + "9" * 40)
+    huge = await dana.presses("mod:ok:" + "9" * 40 + ":1")
     assert huge.toast == "This submission does not exist (any more)."
     assert (await submission(db, ref)).status == "new"
-    await dana.presses(f"mod:ok:{row.id}")
-    replay = await dana.presses(f"mod:ok:{row.id}")
+    approve = await card_button(db, ref, "ok")
+    await dana.presses(approve)
+    replay = await dana.presses(approve)
     assert replay.toast.startswith("Already decided by Dana on ")
-    reject_after = await dana.presses(f"mod:nt:{row.id}:dup")
+    assert "Approved by Dana" in replay.text                 # the stale card is redrawn as it is now
+    reject_after = await dana.presses(f"mod:nt:{row.id}:{row.version}:dup")
     assert reject_after.toast.startswith("Already decided by Dana")
     assert (await submission(db, ref)).status == "approved"
     assert len(await notices(db, english.sender.chat_id)) == 1
@@ -266,12 +270,26 @@ async def test_forged_and_replayed_buttons_change_nothing(staffed, english, dana
     assert forged.toast == "This button is no longer valid."
 
 
+async def test_a_card_drawn_before_the_resident_answered_does_not_decide(staffed, english, dana, db):
+    ref = await send_project_idea(english)
+    await dana.says(f"/idea {ref}")
+    await dana.taps("Ask back")
+    await preview_send(dana, await dana.says("Which street?"))
+    approve_on_old_card = await card_button(db, ref, "ok")
+    await english.says("Prinzenallee.")                        # the resident answers meanwhile
+    stale = await dana.presses(approve_on_old_card)
+    assert stale.toast == "Resident changed this just now. The card shows the current state."
+    assert "Prinzenallee." in stale.text and (await submission(db, ref)).status == "answered"
+    fresh = await dana.taps("Approve")                        # on the redrawn card
+    assert fresh.toast == "Approved. The resident will be told."
+
+
 async def test_two_team_members_deciding_at_once_exactly_one_wins(staffed, english, dana, fritz, db):
     refs = [await send_project_idea(english, title=f"Idea {n}") for n in range(4)]
     for ref in refs:
         row = await submission(db, ref)
-        approve, reject = await asyncio.gather(dana.presses(f"mod:ok:{row.id}"),
-                                               fritz.presses(f"mod:nt:{row.id}:dup"))
+        approve, reject = await asyncio.gather(dana.presses(f"mod:ok:{row.id}:{row.version}"),
+                                               fritz.presses(f"mod:nt:{row.id}:{row.version}:dup"))
         final = await submission(db, ref)
         assert final.status in ("approved", "rejected")
         winner, loser = (approve, reject) if final.status == "approved" else (reject, approve)
@@ -290,7 +308,8 @@ async def test_two_members_pressing_in_the_staff_group_at_once(staffed, english,
     ref = await send_project_idea(english)
     row = await submission(db, ref)
     dana_g, fritz_g = member_in_group(staffed, DANA, "Dana"), member_in_group(staffed, FRITZ, "Fritz")
-    answers = await asyncio.gather(dana_g.presses(f"mod:ok:{row.id}"), fritz_g.presses(f"mod:ok:{row.id}"))
+    approve = f"mod:ok:{row.id}:{row.version}"
+    answers = await asyncio.gather(dana_g.presses(approve), fritz_g.presses(approve))
     toasts = sorted(a.toast for a in answers)            # the staff group speaks the team's language
     assert sum(t == "Angenommen. Die Person wird benachrichtigt." for t in toasts) == 1
     assert sum(t.startswith("Bereits entschieden von ") for t in toasts) == 1
@@ -303,7 +322,8 @@ async def test_two_members_pressing_in_the_staff_group_at_once(staffed, english,
 async def test_take_it_at_once_one_wins(staffed, english, dana, fritz, db):
     ref = await send_project_idea(english)
     row = await submission(db, ref)
-    a, b = await asyncio.gather(dana.presses(f"mod:take:{row.id}"), fritz.presses(f"mod:take:{row.id}"))
+    take = f"mod:take:{row.id}:{row.version}"
+    a, b = await asyncio.gather(dana.presses(take), fritz.presses(take))
     final = await submission(db, ref)
     winner = "Dana" if final.assignee_name == "Dana" else "Fritz"
     toasts = [a.toast, b.toast]
@@ -341,8 +361,7 @@ async def test_similar_earlier_submissions_are_on_the_card(staffed, english, dan
     earlier = await send_project_idea(english, title="More benches in the park",
                                       text="We need benches in the park for older people.")
     await send_project_idea(english, title="Language café", text="A café to practise German.")
-    row = await submission(db, earlier)
-    await dana.presses(f"mod:ok:{row.id}")
+    await dana.presses(await card_button(db, earlier, "ok"))
     later = await send_project_idea(english, title="Benches in the park",
                                     text="Please put benches in the park, older people need them.")
     card = await dana.says(f"/idea {later}")
@@ -377,14 +396,14 @@ async def test_audit_log_only_grows_and_records_who_when_and_why(staffed, englis
             return [(r.id, r.at.replace(tzinfo=None), r.actor_name, r.action, r.from_status, r.to_status, r.reason,
                      r.note) for r in rows]
 
-    await dana.presses(f"mod:take:{row.id}")
+    await dana.presses(await card_button(db, ref, "take"))
     clock.advance(minutes=5)
-    await dana.presses(f"mod:ask:{row.id}")
+    await dana.presses(await card_button(db, ref, "ask"))
     await preview_send(dana, await dana.says("Where exactly?"))
     before = await log()
     clock.advance(hours=2)
     await english.says("At the corner of Badstraße.")
-    await dana.presses(f"mod:why:{row.id}:area")
+    await dana.presses(await card_button(db, ref, "why", "area"))
     await preview_send(dana, await dana.says("That corner belongs to another QM."))
     after = await log()
     assert after[:len(before)] == before                      # earlier entries untouched
