@@ -6,13 +6,17 @@
     kiezbot seed [--areas FILE] load the areas file and Berlin's address list (idempotent)
     kiezbot areas export FILE   write the current areas (offices, hours, mapping) for editing
     kiezbot i18n update|status  keep the translation catalogs in step with the code
+    kiezbot i18n unreviewed LANG / reviewed LANG [CATALOG …]   machine translations waiting for a reviewer
+    kiezbot staff add USER_ID --name NAME | remove USER_ID | list
+    kiezbot export ideas [--area KEY] [--status S] [--format csv] [--output FILE]
     kiezbot events import|list  neighbourhood events from the team's calendar (bot/events_cli.py)
-    kiezbot export signups ID   an event's sign-ups as CSV
+    kiezbot export signups EVENT_ID [--format csv] [--output FILE]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -136,14 +140,112 @@ async def _areas_export(args: argparse.Namespace) -> int:
 async def _i18n(args: argparse.Namespace) -> int:
     from locales import catalog_tool
 
+    if args.action in ("unreviewed", "reviewed"):
+        if not args.language:
+            print(f"kiezbot i18n {args.action}: name a language, e.g. `kiezbot i18n {args.action} tr`", file=sys.stderr)
+            return EXIT_CONFIG
+        try:
+            if args.action == "reviewed":
+                count = catalog_tool.mark_reviewed(args.language, set(args.files) if args.files else None)
+                print(f"{args.language}: {count} translation(s) marked as reviewed")
+                return 0
+            entries = catalog_tool.unreviewed(args.language)
+        except KeyError as exc:
+            print(f"kiezbot i18n: {exc.args[0]}", file=sys.stderr)
+            return EXIT_CONFIG
+        for domain, message in entries:
+            source = message.id if isinstance(message.id, str) else message.id[0]
+            target = message.string if isinstance(message.string, str) else " | ".join(message.string)
+            print(f"[{domain}] {source}\n    -> {target}")
+        print(f"{args.language}: {len(entries)} unreviewed translation(s)")
+        return 0
     if args.action == "update":
         for code, count in catalog_tool.update().items():
             print(f"{code}: {count} new string(s)")
     problems = 0
-    for code, (total, missing, fuzzy) in catalog_tool.status().items():
-        problems += missing + fuzzy
-        print(f"{code}: {total} strings, {missing} untranslated, {fuzzy} fuzzy")
+    for code, st in catalog_tool.status().items():
+        problems += st.untranslated + st.fuzzy
+        print(f"{code}: {st.total} strings, {st.untranslated} untranslated, {st.fuzzy} fuzzy, "
+              f"{st.unreviewed} unreviewed")
     return 1 if problems and args.action == "status" else 0
+
+
+async def _staff(args: argparse.Namespace) -> int:
+    from storage import migrate
+    from storage.db import create_engine, session_factory
+    from storage.staff import add_staff, list_staff, remove_staff
+
+    settings = _settings()
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        sessions = session_factory(engine)
+        if args.staff_command == "add":
+            new = await add_staff(sessions, args.user_id, args.name)
+            print(f"{'added' if new else 'renamed'}: {args.user_id} {args.name}")
+        elif args.staff_command == "remove":
+            if not await remove_staff(sessions, args.user_id):
+                print(f"kiezbot staff: {args.user_id} is not a team member", file=sys.stderr)
+                return 1
+            print(f"removed: {args.user_id}")
+        else:
+            members = await list_staff(sessions)
+            for user_id, name in members:
+                print(f"{user_id}\t{name}")
+            if not members:
+                print("no team members yet: kiezbot staff add USER_ID --name NAME", file=sys.stderr)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _export_ideas(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from bot.export import write_csv
+    from dialogs.i18n import Translator
+    from dialogs.submissions import OPEN, STATUSES
+    from locales import load_catalogs
+    from storage import migrate
+    from storage.db import create_engine, session_factory
+    from storage.ideas import count_for_export, export_rows
+    from storage.repositories import SqlAreas
+
+    settings = _settings()
+    statuses = None
+    if args.status:
+        statuses = list(OPEN) if args.status == "open" else [args.status]
+        if args.status != "open" and args.status not in STATUSES:
+            raise ConfigError(f"--status: {args.status!r} is not one of open, {', '.join(STATUSES)}")
+    catalogs = load_catalogs(all_languages=True)
+    if args.lang not in catalogs.by_code:
+        raise ConfigError(f"--lang: {args.lang!r} is not one of {', '.join(catalogs.by_code)}")
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        sessions = session_factory(engine)
+        if args.area:
+            async with sessions() as session:
+                known = [a.key for a in await SqlAreas(session).all()]
+            if args.area not in known:
+                raise ConfigError(f"--area: {args.area!r} is not one of {', '.join(known)}")
+        total = await count_for_export(sessions, args.area, statuses)
+        t = Translator(catalogs.language(args.lang), catalogs.translations(args.lang), settings.timezone)
+        with contextlib.ExitStack() as stack:
+            out = sys.stdout
+            if args.output != "-":
+                # utf-8-sig: spreadsheet programs recognise the file as UTF-8 (umlauts, Arabic, Cyrillic)
+                out = stack.enter_context(open(args.output, "w", encoding="utf-8-sig", newline=""))  # noqa: ASYNC230
+            bar = stack.enter_context(tqdm(total=total, unit=" submissions", desc="Export", file=sys.stderr,
+                                           leave=False))
+            written = await write_csv(export_rows(sessions, args.area, statuses), out, t,
+                                      language_name=lambda code: catalogs.language(code).name,
+                                      progress=bar.update, delimiter=args.delimiter)
+        if args.output != "-":
+            print(f"{written} submission(s) written to {args.output}", file=sys.stderr)
+    finally:
+        await engine.dispose()
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -169,10 +271,33 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("file", help="target file, or - for standard output")
     export.set_defaults(func=_areas_export)
     i18n = sub.add_parser("i18n", help="translations: update the catalogs from the code, show status")
-    i18n.add_argument("action", choices=["update", "status"])
+    i18n.add_argument("action", choices=["update", "status", "unreviewed", "reviewed"],
+                      help="update | status | unreviewed LANG (list them) | reviewed LANG [CATALOG …] (drop the marks)")
+    i18n.add_argument("language", nargs="?", help="language code for unreviewed/reviewed, e.g. tr")
+    i18n.add_argument("files", nargs="*", help="only these catalogs (e.g. office start) for reviewed")
     i18n.set_defaults(func=_i18n)
+    staff = sub.add_parser("staff", help="the team: who may moderate")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    staff_add = staff_sub.add_parser("add", help="add a team member (or rename one) by Telegram user id")
+    staff_add.add_argument("user_id", type=int)
+    staff_add.add_argument("--name", required=True, help="shown on cards and decisions, e.g. Dana")
+    staff_add.set_defaults(func=_staff)
+    staff_remove = staff_sub.add_parser("remove", help="remove a team member")
+    staff_remove.add_argument("user_id", type=int)
+    staff_remove.set_defaults(func=_staff)
+    staff_sub.add_parser("list", help="list the team").set_defaults(func=_staff)
+    export_cmd = sub.add_parser("export", help="export data for the neighbourhood council or the jury")
+    export_sub = export_cmd.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    ideas = export_sub.add_parser("ideas", help="submissions as CSV (no Telegram ids)")
+    ideas.add_argument("--area", help="only this area (key, e.g. badstrasse)")
+    ideas.add_argument("--status", help="only this state: open, new, approved, rejected, …")
+    ideas.add_argument("--format", choices=["csv"], default="csv")
+    ideas.add_argument("--output", default="-", help="file to write (default: standard output)")
+    ideas.add_argument("--lang", default="de", help="language of kinds and states (default de)")
+    ideas.add_argument("--delimiter", default=",", help="field separator, e.g. ';' for German Excel")
+    ideas.set_defaults(func=_export_ideas)
     from bot import events_cli
-    events_cli.add_parsers(sub)
+    events_cli.add_parsers(sub, export_sub)
     return p
 
 

@@ -72,5 +72,6 @@ async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: boo
     operator = Operator(name=settings.operator_name, email=settings.privacy_contact, privacy_url=settings.privacy_url)
     dialogs = build_dialogs(SqlUnitOfWork(sessions, addresses), catalogs, clock=clock, timezone=settings.timezone,
                             default_language=settings.default_locale, operator=operator,
-                            staff_chat_id=settings.staff_chat_id)
+                            staff_chat_id=settings.staff_chat_id,
+                            max_submissions_per_day=settings.max_submissions_per_day)
     return Runtime(settings, engine, sessions, addresses, dialogs)

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
                                description="who runs the bot (privacy notice)")
     privacy_contact: str = Field("", description="data-protection contact e-mail shown in /privacy")
     privacy_url: str = Field("", description="link to the full privacy policy")
+    max_submissions_per_day: int = Field(5, ge=1, description="ideas and questions a resident may send per day")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
 
     @field_validator("timezone")

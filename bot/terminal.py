@@ -67,8 +67,9 @@ class TerminalChat:
             choice = self.buttons[int(text) - 1]
         else:
             for button in self.buttons:
-                if button.label.strip().casefold() == text.casefold() or \
-                        button.label.lstrip("✓ ").casefold() == text.casefold():
+                label = button.label.lstrip("\u200f")      # right-to-left mark on Arabic labels
+                if label.strip().casefold() == text.casefold() or \
+                        label.lstrip("✓ ").casefold() == text.casefold():
                     choice = button
                     break
         if choice is not None:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -27,7 +28,7 @@ from dialogs.i18n import RLM, Language, Translator
 from dialogs.messages import Button, Document, Inbound, Reply, Venue
 from dialogs.model import Resident
 from dialogs.ports import ChatState, Clock, Store, UnitOfWork
-from dialogs.text import split_for_telegram
+from dialogs.text import esc, split_for_telegram
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ Handler = Callable[["Context"], Awaitable[None]]
 
 # Commands a resident may use before acknowledging the privacy notice.
 PRE_CONSENT_COMMANDS = {"start", "language", "privacy", "about", "help", "cancel"}
+
+# Outdated or unofficial primary subtags some Telegram apps still send.
+LANGUAGE_ALIASES = {"ua": "uk", "mo": "ro"}
 
 
 def utc_now() -> datetime:
@@ -88,8 +92,14 @@ class Context:
         return reply
 
     async def notify(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
-                     key: str | None = None, purpose: str = "") -> None:
-        """Send ``reply`` to another chat (or later) through the durable outbox."""
+                     key: str | None = None, purpose: str = "", language: str | None = None) -> None:
+        """Send ``reply`` to another chat (or later) through the durable outbox.
+
+        ``language``: the recipient's language code, when the reply was written in it (with
+        ``ctx.engine.translator(code)``) — a right-to-left language then gets its direction marks.
+        """
+        if language is not None:
+            reply = self.engine.finalise(reply, self.engine.translator(language))
         await self.store.outbox.enqueue(chat_id, reply, due_at=due_at, key=key, purpose=purpose)
 
     def goto(self, step: str, **data: Any) -> None:
@@ -193,9 +203,16 @@ class Dialogs:
         return Translator(lang, self.catalogs.translations(lang.code), self.timezone)
 
     def guess_language(self, language_code: str | None) -> str:
-        """Telegram's language_code ("tr", "pt-br", "uk") -> one of our languages, else the default."""
+        """Telegram's language_code -> one of the offered languages, else the default.
+
+        Telegram sends an IETF tag from the user's app settings: "tr", "ar", "uk", "en-GB", "pt-br".
+        Only the primary subtag counts ("ar-SA" -> ar, "ro-MD" -> ro); a language we do not offer
+        ("pt-br", "fa") gets the default. A variant such as Einfache Sprache is never guessed — the
+        resident picks it on the language keyboard.
+        """
         if language_code:
-            base = language_code.replace("-", "_").split("_")[0].lower()
+            base = language_code.strip().replace("-", "_").split("_")[0].lower()
+            base = LANGUAGE_ALIASES.get(base, base)
             for lang in self.catalogs.languages:
                 if lang.code == base:
                     return lang.code
@@ -279,7 +296,8 @@ class Dialogs:
 
     def show_staff_help(self, ctx: Context) -> None:
         lines = [ctx.t._("<b>Commands for the team</b>")]
-        lines += [f"/{name} — {ctx.t._(msgid)}" for name, msgid in self.staff_help]
+        lines += [ctx.t._("{command} — {description}", command=ctx.t.ltr("/" + name), description=ctx.t._(msgid))
+                  for name, msgid in self.staff_help]
         ctx.say("\n".join(lines))
 
     async def _route(self, ctx: Context) -> None:
@@ -299,8 +317,8 @@ class Dialogs:
                 return await self._need_consent(ctx)
             handler = self.commands.get(inbound.command)
             if handler is None:
-                ctx.say(ctx.t._("I don't know the command /{command}. Here is what I can do:",
-                                command=inbound.command[:32]))
+                ctx.say(ctx.t._("I don't know the command {command}. Here is what I can do:",
+                                command=ctx.t.ltr(esc("/" + inbound.command[:32]))))
                 return await ctx.show_menu(ctx.t._("What would you like to do?"))
             return await handler(ctx)
         if inbound.kind == "press":
@@ -350,9 +368,43 @@ class Dialogs:
         await store.conversations.save(sender.chat_id, sender.user_id, ctx.state)
 
     def _finalise(self, reply: Reply, t: Translator) -> Reply:
-        if t.rtl and reply.text and not reply.text.startswith(RLM):
-            reply.text = RLM + reply.text
+        return self.finalise(reply, t)
+
+    @staticmethod
+    def finalise(reply: Reply, t: Translator) -> Reply:
+        """Direction marks for a reply in a right-to-left language (no change otherwise).
+
+        Telegram apps pick a paragraph's direction from its first strong character, and some do so per
+        line: every non-empty line of the text and of captions starts with U+200F RIGHT-TO-LEFT MARK,
+        so a line that begins with an insert ("/menu — …", an address) still reads right to left.
+        Button labels that contain right-to-left letters get the mark too; a label that is only
+        left-to-right data (a street, an area name) is left alone and reads left to right.
+        """
+        if not t.rtl:
+            return reply
+        reply.text = rtl_lines(reply.text)
+        reply.buttons = [[replace(b, label=RLM + b.label) if _needs_rlm(b.label) else b for b in row]
+                         for row in reply.buttons]
+        if reply.document is not None and reply.document.caption:
+            reply.document = replace(reply.document, caption=rtl_lines(reply.document.caption))
+        reply.media = [replace(m, caption=rtl_lines(m.caption)) if m.caption else m for m in reply.media]
         return reply
+
+
+def _is_rtl_char(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in ("R", "AL")
+
+
+def _needs_rlm(label: str) -> bool:
+    return not label.startswith(RLM) and any(_is_rtl_char(ch) for ch in label)
+
+
+def rtl_lines(text: str) -> str:
+    """Prefix U+200F to every non-empty line that does not start with it."""
+    if not text:
+        return text
+    return "\n".join(RLM + line if line.strip() and not line.startswith(RLM) else line
+                     for line in text.split("\n"))
 
 
 def chunk_replies(replies: list[Reply]) -> list[Reply]:

@@ -34,16 +34,16 @@ def status(hours: OpeningHours, now: datetime, tz) -> OpenStatus | None:
 
 def describe_status(st: OpenStatus, t: Translator, now: datetime) -> str:
     if st.open and st.until is not None:
-        return t._("🟢 Open now, until {time}", time=t.time(st.until))
+        return t._("🟢 Open now, until {time}", time=t.ltr(t.time(st.until)))
     if st.next_open is not None:
         today = now.astimezone(t.tz).date()
         day = st.next_open.date()
         if day == today:
-            return t._("🔴 Closed now, opens today at {time}", time=t.time(st.next_open))
+            return t._("🔴 Closed now, opens today at {time}", time=t.ltr(t.time(st.next_open)))
         if day == today + timedelta(days=1):
-            return t._("🔴 Closed now, opens tomorrow at {time}", time=t.time(st.next_open))
+            return t._("🔴 Closed now, opens tomorrow at {time}", time=t.ltr(t.time(st.next_open)))
         return t._("🔴 Closed now, opens {weekday} at {time}",
-                   weekday=t.weekday(day.weekday()), time=t.time(st.next_open))
+                   weekday=t.weekday(day.weekday()), time=t.ltr(t.time(st.next_open)))
     return t._("🔴 Closed now")
 
 
@@ -51,6 +51,7 @@ def weekly_lines(hours: OpeningHours, t: Translator) -> list[str]:
     lines = []
     for index, spans in enumerate(hours.days):
         if spans:
-            times = ", ".join(t._("{start}–{end}", start=t.time(s.start), end=t.time(s.end)) for s in spans)
-            lines.append(f"{t.weekday(index)}: {times}")
+            times = ", ".join(t._("{start}–{end}", start=t.ltr(t.time(s.start)), end=t.ltr(t.time(s.end)))
+                              for s in spans)
+            lines.append(t._("{weekday}: {times}", weekday=t.weekday(index), times=times))
     return lines

@@ -6,12 +6,17 @@ filled by the translator, so translators can reorder them. Dates, times, numbers
 from Babel/CLDR in the resident's locale and Europe/Berlin time.
 
 Right-to-left languages: every message starts with a right-to-left mark (added by the engine) and
-left-to-right inserts — addresses, phone numbers, URLs, names, references — are wrapped in Unicode
-isolates with :meth:`Translator.ltr`.
+left-to-right inserts — addresses, phone numbers, URLs, names, references, e-mails, numbers and
+times — are wrapped in Unicode isolates with :meth:`Translator.ltr`.
+
+Texts that staff write (office notes, later event, meeting and broadcast texts) are stored per language
+code; :func:`pick_text` chooses the resident's language, else German, and :meth:`Translator.staff_text`
+renders the choice with the marker "(in German)" when it fell back.
 """
 from __future__ import annotations
 
 import gettext
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
@@ -21,8 +26,11 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.numbers import format_currency, format_decimal
 
+from dialogs.text import esc
+
 FSI, PDI = "\u2068", "\u2069"    # first-strong isolate … pop directional isolate
 RLM = "\u200f"
+STAFF_TEXT_LANGUAGE = "de"      # what staff write when they write only one language
 
 
 @dataclass(frozen=True)
@@ -56,12 +64,26 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, n: int, /, **values: object) -> str:
         text = self._translations.ngettext(singular, plural, n)
-        return text.format(n=self.number(n), **values)
+        return text.format(n=self.ltr(self.number(n)), **values)
 
     def ltr(self, value: object) -> str:
-        """Isolate a left-to-right insert (address, phone, URL, name) inside right-to-left text."""
+        """Isolate a left-to-right insert (address, phone, URL, name) inside right-to-left text.
+
+        First-strong isolates (U+2068 … U+2069): the insert keeps its own direction and does not
+        reorder the sentence around it — an Arabic name inside stays right-to-left.
+        """
         text = str(value)
         return f"{FSI}{text}{PDI}" if self.rtl and text else text
+
+    def staff_text(self, texts: Mapping[str, str], default: str = STAFF_TEXT_LANGUAGE) -> str:
+        """A text staff wrote per language, as HTML for this resident: escaped, in their language when
+        it exists, else German with the marker "(in German)". Empty when there is no text at all."""
+        text, is_fallback = pick_text(texts, self.code, default)
+        if not text:
+            return ""
+        if is_fallback:
+            return self._(IN_GERMAN, text=self.ltr(esc(text)))
+        return esc(text)
 
     # --- formatting -------------------------------------------------------------------------
     def number(self, value: int | float | Decimal) -> str:
@@ -91,3 +113,27 @@ class Translator:
 def N_(msgid: str) -> str:
     """Mark a string for translation where it is defined; it is translated where it is shown."""
     return msgid
+
+
+# Translators: {text} is a note staff wrote in German, shown because none exists in this language.
+IN_GERMAN = N_("{text} (in German)")
+
+
+def base_language(code: str) -> str:
+    """``de_simple`` -> ``de``: the language a variant belongs to."""
+    return code.split("_", 1)[0]
+
+
+def pick_text(texts: Mapping[str, str], code: str, default: str = STAFF_TEXT_LANGUAGE) -> tuple[str, bool]:
+    """Choose among texts staff wrote per language: ``(text, is_fallback)``.
+
+    Order: the resident's language (``de_simple``), its base language (``de``), then ``default``
+    (German). ``is_fallback`` is True when the text is in another language than the resident reads
+    (so the flow marks it "(in German)"); Einfache Sprache reading the German text is no fallback.
+    Blank texts count as missing. ``("", False)`` when there is nothing at all.
+    """
+    for key in (code, base_language(code), default):
+        text = (texts.get(key) or "").strip()
+        if text:
+            return text, base_language(key) != base_language(code)
+    return "", False

@@ -11,6 +11,8 @@ Steps::
               ├─ ChooseStreet ─> buttons "Koloniestraße (Gesundbrunnen)" / "(Lichterfelde)" ─> resolve
               ├─ NoStreet ─> "did you mean" buttons, or type again
               └─ NotAnAddress ─> short hint with an example, stay in the step
+        (not an address, but clearly another wish — "Datenschutz", "ich habe eine Frage" — leaves the step
+         for that flow, see dialogs/intents.py; greetings get the hint)
 
 Street choices and suggestions are kept in the conversation draft; buttons carry only their index,
 so a forged button cannot point anywhere the resident was not offered.
@@ -25,6 +27,7 @@ from dialogs.addresses import (AddressRow, ChooseStreet, Found, NeedNumber, NoSt
 from dialogs.engine import Context, Dialogs
 from dialogs.hours import describe_status, status, weekly_lines
 from dialogs.i18n import N_
+from dialogs.intents import leave_step_for_wish, names_another_flow
 from dialogs.messages import Button, Venue
 from dialogs.model import Area
 from dialogs.text import clip, esc
@@ -61,7 +64,7 @@ async def start(ctx: Context) -> None:
 async def office_card(ctx: Context, area: Area) -> None:
     t = ctx.t
     office = area.office
-    lines = [f"<b>{esc(area.name)}</b>", ""]
+    lines = [f"<b>{t.ltr(esc(area.name))}</b>", ""]
     lines.append(t._("📍 Office: {address}", address=t.ltr(esc(office.address))))
     st = status(office.hours, ctx.now, t.tz)
     if st is None:
@@ -69,20 +72,18 @@ async def office_card(ctx: Context, area: Area) -> None:
     else:
         lines.append(describe_status(st, t, ctx.now))
         lines.extend("   " + esc(line) for line in weekly_lines(office.hours, t))
-    note = office.hours.note.get(t.code) or office.hours.note.get("de")
-    if note:
-        lines.append("   " + esc(note))
+    hours_note = t.staff_text(office.hours.note)
+    if hours_note:
+        lines.append("   " + hours_note)
     lines.append(t._("📞 Phone: {phone}", phone=t.ltr(esc(office.phone))) if office.phone
                  else t._("📞 Phone: not known"))
     lines.append(t._("✉️ E-mail: {email}", email=t.ltr(esc(office.email))) if office.email
                  else t._("✉️ E-mail: not known"))
     if area.website:
         lines.append(t._("🌐 Website: {url}", url=t.ltr(esc(area.website))))
-    note = area.notes.get(t.code)
-    if note is None and area.notes.get("de"):
-        note = area.notes["de"] + " " + t._("(in German)")
+    note = t.staff_text(area.notes)
     if note:
-        lines.extend(["", esc(note)])
+        lines.extend(["", note])
     # "(Stadtteilladen)" and the like confuse map search: search for the street address only.
     search = re.sub(r"\s*\(.*?\)", "", office.address)
     map_url = "https://www.openstreetmap.org/search?query=" + quote_plus(search)
@@ -143,13 +144,23 @@ async def on_text(ctx: Context) -> None:
                                           ctx.store.addresses, await ctx.store.areas.area_map())
             return await answer(ctx, result)
     result = await resolve(text, ctx.store.addresses, await ctx.store.areas.area_map())
+    if isinstance(result, (NotAnAddress, NoStreet)) and await leave_step_for_wish(ctx, text):
+        return                  # "I have a question" typed while asked for an address: that flow instead
     await answer(ctx, result)
 
 
 async def try_free_text(ctx: Context) -> bool:
-    """At the menu, a message that is clearly an address goes straight to the office finder."""
-    result = await resolve(ctx.inbound.text, ctx.store.addresses, await ctx.store.areas.area_map())
+    """At the menu, a message that is clearly an address goes straight to the office finder.
+
+    A text that only names a street ("an idea for Badstraße") and clearly asks for another flow is
+    left to the free-text intents; an exact address ("Badstraße 10") always stays here.
+    """
+    text = ctx.inbound.text
+    result = await resolve(text, ctx.store.addresses, await ctx.store.areas.area_map())
     if isinstance(result, (Found, NeedNumber, ChooseStreet)):
+        exact = isinstance(result, Found) and result.number_exact
+        if not exact and names_another_flow(ctx, text):
+            return False
         await answer(ctx, result)
         return True
     return False
@@ -181,10 +192,10 @@ async def answer(ctx: Context, result) -> None:
                     ctx.say(t._("I could not find house number {number} on {street}; the houses near it lie in "
                                 "or near the area of <b>{area}</b>. Here is its office:",
                                 number=t.ltr(result.typed_number), street=t.ltr(esc(row.street)),
-                                area=esc(area.name)))
+                                area=t.ltr(esc(area.name))))
                 else:
                     ctx.say(t._("{address} lies in or near the area of <b>{area}</b>. Here is its office:",
-                                address=where, area=esc(area.name)))
+                                address=where, area=t.ltr(esc(area.name))))
                 return await office_card(ctx, area)
         district, slug = DISTRICTS.get(row.plr_id[:2], ("", ""))
         text = t._("{address} is in Berlin, but not in one of our four neighbourhood areas.", address=where)
@@ -215,10 +226,10 @@ async def answer(ctx: Context, result) -> None:
         if suggestions:
             buttons = [[Button(s, f"office:sugg:{i}")] for i, s in enumerate(suggestions)]
             ctx.say(t._("I could not find the street “{text}” in Berlin. Did you mean one of these? "
-                        "Or type the address again.", text=esc(clip(result.text, 80))), buttons)
+                        "Or type the address again.", text=t.ltr(esc(clip(result.text, 80)))), buttons)
         else:
             ctx.say(t._("I could not find the street “{text}” in Berlin. Please check the spelling, "
-                        "for example <i>Prinzenallee 10</i>, or pick your area:", text=esc(clip(result.text, 80))),
+                        "for example <i>Prinzenallee 10</i>, or pick your area:", text=t.ltr(esc(clip(result.text, 80)))),
                     await area_buttons(ctx))
         return
     assert isinstance(result, NotAnAddress)

@@ -11,6 +11,7 @@ from dialogs.addresses import AddressBook, AreaMap
 from dialogs.event_rules import Events
 from dialogs.messages import Reply
 from dialogs.model import Area, Resident
+from dialogs.submissions import Submissions
 
 
 class Clock(Protocol):
@@ -91,6 +92,7 @@ class Store(Protocol):
     outbox: Outbox
     staff: Staff
     meetings: Meetings
+    submissions: Submissions
     events: Events
 
 

@@ -59,7 +59,7 @@ async def on_language(ctx: Context) -> None:
         return await show_notice(ctx)
     if first_time:
         return await ctx.show_menu()
-    await ctx.show_menu(ctx._("Done: I will write to you in {language}.", language=ctx.t.language.name))
+    await ctx.show_menu(ctx._("Done: I will write to you in {language}.", language=ctx.t.ltr(ctx.t.language.name)))
 
 
 async def show_notice(ctx: Context) -> None:
@@ -117,7 +117,7 @@ async def help_(ctx: Context) -> None:
     lines = [ctx._("<b>How to use me</b>"),
              ctx._("Tap the buttons, or simply write what you want. These commands always work:")]
     for command, msgid in ctx.engine.command_help:
-        lines.append(f"/{command} — {ctx._(msgid)}")
+        lines.append(ctx._("{command} — {description}", command=ctx.t.ltr("/" + command), description=ctx._(msgid)))
     ctx.say("\n".join(lines))
 
 

@@ -3,6 +3,9 @@
 The ``.po`` files are the only source: they are compiled in memory when kiezbot starts (no ``.mo``
 files to forget to rebuild). One catalog file per dialog module (``dialogs/office.py`` ->
 ``office.po``) lets several people translate different flows at the same time.
+
+Beside the catalogs live the phrase lists for free text (``<lang>/intents.yaml``) and the table that
+routes an understood intent to a command (``intents.yaml``); see :mod:`dialogs.intents`.
 """
 from __future__ import annotations
 
@@ -69,6 +72,25 @@ class Catalogs:
     @property
     def languages(self) -> list[Language]:
         return [lang for lang, _ in self.by_code.values()]
+
+    def intents(self) -> dict:
+        """Routing table and phrase lists for :class:`dialogs.intents.IntentMatcher`."""
+        return intent_data()
+
+
+@lru_cache(maxsize=1)
+def intent_data() -> dict:
+    """``{"routes": …, "languages": {code: {"phrases": …, "examples": …}}}`` from the YAML files.
+
+    Phrases of every listed language are used, offered or not: a resident may write in any of them.
+    """
+    routes = yaml.safe_load((ROOT / "intents.yaml").read_text(encoding="utf-8")) or {}
+    per_language = {}
+    for lang in languages():
+        path = ROOT / lang.code / "intents.yaml"
+        if path.exists():
+            per_language[lang.code] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {"routes": routes, "languages": per_language}
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, JurySession, StaffMember
 from storage.db import writer_session_factory
 from storage.events import SqlEvents
+from storage.ideas import SqlSubmissions
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -154,6 +155,7 @@ class SqlStore:
         self.outbox = SqlOutbox(session)
         self.staff = SqlStaff(session)
         self.meetings = NoMeetings()
+        self.submissions = SqlSubmissions(session)
         self.events = SqlEvents(session)
         self.addresses = addresses
 

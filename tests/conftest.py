@@ -27,6 +27,7 @@ from storage.models import Base
 from storage.repositories import SqlUnitOfWork
 from storage.seed import seed_all, seed_areas
 from tests.chat import ChatClient, Clock
+from tests.i18n_walk import flow_walks  # noqa: F401  (every flow walked in every language, once per run)
 
 REFERENCE_TABLES = {"areas", "offices", "planning_areas", "area_overrides", "streets", "addresses", "datasets",
                     "alembic_version"}

@@ -50,7 +50,7 @@ async def test_kiezbot_run_long_polling_serves_a_resident(tg, seeded_file, tmp_p
         user = tg.user(8001, first_name="Ada", language_code="tr")
         await user.send("/start")
         [ask] = await user.wait_messages(1, timeout=60)
-        assert "Welche Sprache" in ask.text           # no Turkish offered yet: German proposed
+        assert "Hangi dili" in ask.text               # Telegram's language (Turkish) proposed
         await user.press(ask, "lang:en")
         [notice] = await user.wait_messages(1, timeout=20)
         await user.press(notice, "consent:yes")

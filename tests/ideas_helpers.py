@@ -1,0 +1,101 @@
+"""Shared steps for the ideas and moderation tests: a resident sending, the team deciding, what is queued."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from dialogs.messages import Reply, Sender, reply_from_dict
+from dialogs.text import plain
+from storage.ideas import SubmissionEventRow, SubmissionRow
+from storage.models import OutboxRow, StaffRow
+from tests.chat import ChatClient
+
+STAFF_CHAT = -100777
+REF = re.compile(r"[A-Z]{2,4}-\d{4}-\d{3,}")
+
+
+async def add_staff(db, user_id: int, name: str) -> None:
+    async with db.sessions() as session, session.begin():
+        session.add(StaffRow(user_id=user_id, name=name))
+
+
+def member_in_group(dialogs, user_id: int, name: str, language_code: str = "de") -> ChatClient:
+    client = ChatClient(dialogs, chat_id=STAFF_CHAT, language_code=language_code, chat_kind="group")
+    client.sender = Sender(chat_id=STAFF_CHAT, user_id=user_id, language_code=language_code, display_name=name,
+                           chat_kind="group")
+    return client
+
+
+@dataclass
+class Queued:
+    """An outbox row as the delivery engine will see it."""
+
+    chat_id: int
+    purpose: str
+    key: str | None
+    reply: Reply
+
+    @property
+    def text(self) -> str:
+        return plain(self.reply.text).replace("\u202f", " ").replace("\xa0", " ")
+
+    @property
+    def buttons(self) -> dict[str, str]:
+        return {b.label: b.data for row in self.reply.buttons for b in row}
+
+
+async def outbox(db, purpose: str | None = None, chat_id: int | None = None) -> list[Queued]:
+    async with db.sessions() as session:
+        stmt = select(OutboxRow).order_by(OutboxRow.id)
+        if purpose:
+            stmt = stmt.where(OutboxRow.purpose == purpose)
+        if chat_id is not None:
+            stmt = stmt.where(OutboxRow.chat_id == chat_id)
+        rows = (await session.execute(stmt)).scalars().all()
+    return [Queued(r.chat_id, r.purpose, r.dedupe_key, reply_from_dict(r.payload)) for r in rows]
+
+
+async def submissions(db) -> list[SubmissionRow]:
+    async with db.sessions() as session:
+        return list((await session.execute(select(SubmissionRow).order_by(SubmissionRow.id))).scalars().all())
+
+
+async def submission(db, ref: str) -> SubmissionRow:
+    async with db.sessions() as session:
+        row = await session.scalar(select(SubmissionRow).where(SubmissionRow.ref == ref))
+    assert row is not None, ref
+    return row
+
+
+async def audit(db, ref: str) -> list[tuple[str, str | None, str, str]]:
+    """(action, from, to, actor) of one submission, oldest first."""
+    async with db.sessions() as session:
+        rows = await session.execute(
+            select(SubmissionEventRow.action, SubmissionEventRow.from_status, SubmissionEventRow.to_status,
+                   SubmissionEventRow.actor_name)
+            .join(SubmissionRow, SubmissionRow.id == SubmissionEventRow.submission_id)
+            .where(SubmissionRow.ref == ref).order_by(SubmissionEventRow.id))
+        return [tuple(r) for r in rows.all()]
+
+
+async def send_project_idea(client: ChatClient, title: str = "Benches along the Panke",
+                            text: str = "More benches on the Panke path, so older neighbours can rest.",
+                            area: str = "QM Badstraße") -> str:
+    """Walk the English flow for a project idea without media; returns the reference."""
+    await client.presses("idea:new")
+    await client.taps("Project idea")
+    if client.last and area in client.last.buttons:
+        await client.taps(area)
+    await client.says(title)
+    await client.says(text)
+    await client.taps("Done")
+    answer = await client.taps("Send")
+    return ref_in(answer.text)
+
+
+def ref_in(text: str) -> str:
+    found = REF.search(text)
+    assert found, text
+    return found.group(0)
