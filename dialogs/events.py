@@ -297,7 +297,7 @@ async def show_list(ctx: Context, page: int, scope: str, *, edit: bool = False) 
     page = min(max(page, 0), pages - 1)
     shown = events[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     if area is not None:
-        head = t._("<b>Upcoming events in {area}</b> (and for all areas)", area=esc(area.name))
+        head = t._("<b>Upcoming events in {area}</b> (and for all areas)", area=t.ltr(esc(area.name)))
     else:
         head = t._("<b>Upcoming events in all our areas</b>")
     if pages > 1:
