@@ -10,7 +10,8 @@
     kiezbot staff add USER_ID --name NAME | remove USER_ID | list
     kiezbot export ideas [--area KEY] [--status S] [--format csv] [--output FILE]
     kiezbot events import|list  neighbourhood events from the team's calendar (bot/events_cli.py)
-    kiezbot export signups EVENT_ID [--format csv] [--output FILE]
+    kiezbot export signups ID   an event's sign-ups as CSV
+    kiezbot meetings add|list|cancel   council and jury sessions (see bot/meetings_cli.py)
 """
 from __future__ import annotations
 
@@ -298,6 +299,8 @@ def parser() -> argparse.ArgumentParser:
     ideas.set_defaults(func=_export_ideas)
     from bot import events_cli
     events_cli.add_parsers(sub, export_sub)
+    from bot import meetings_cli
+    meetings_cli.add_parser(sub)
     return p
 
 

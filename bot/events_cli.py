@@ -209,9 +209,8 @@ async def _export_signups(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub, export_sub=None) -> None:  # noqa: ANN001
-    """``events import|list`` under ``sub``; ``signups`` under ``export_sub`` (``kiezbot export``),
-    which is created here if no other feature made it."""
+def add_parsers(sub, export_sub) -> None:  # noqa: ANN001
+    """Add `kiezbot events …` to ``sub`` and `kiezbot export signups` to the shared ``export_sub``."""
     events = sub.add_parser("events", help="neighbourhood events: import a calendar file, list")
     events_sub = events.add_subparsers(dest="events_command", required=True, metavar="ACTION")
     imp = events_sub.add_parser("import", help="create or update events from an iCalendar (.ics) file")
@@ -223,9 +222,6 @@ def add_parsers(sub, export_sub=None) -> None:  # noqa: ANN001
     lst = events_sub.add_parser("list", help="upcoming events with numbers, places and waitlist")
     lst.add_argument("--all", action="store_true", help="also past and cancelled events")
     lst.set_defaults(func=_list)
-    if export_sub is None:
-        export = sub.add_parser("export", help="export data as files for the team")
-        export_sub = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
     signups = export_sub.add_parser("signups", help="the sign-ups of one event")
     signups.add_argument("event_id", type=int, help="event number (see `kiezbot events list`)")
     signups.add_argument("--format", choices=["csv"], default="csv")

@@ -73,5 +73,7 @@ async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: boo
     dialogs = build_dialogs(SqlUnitOfWork(sessions, addresses), catalogs, clock=clock, timezone=settings.timezone,
                             default_language=settings.default_locale, operator=operator,
                             staff_chat_id=settings.staff_chat_id,
-                            max_submissions_per_day=settings.max_submissions_per_day)
+                            max_submissions_per_day=settings.max_submissions_per_day,
+                            meeting_reminders=settings.meeting_reminders,
+                            deadline_reminders=settings.deadline_reminders)
     return Runtime(settings, engine, sessions, addresses, dialogs)

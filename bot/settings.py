@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     privacy_url: str = Field("", description="link to the full privacy policy")
     max_submissions_per_day: int = Field(5, ge=1, description="ideas and questions a resident may send per day")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
+    meeting_reminders: str = Field("1d,2h", description="lead times of session reminders, e.g. 1d,2h (none: off)")
+    deadline_reminders: str = Field("3d", description="lead times of jury deadline reminders, e.g. 3d")
 
     @field_validator("timezone")
     @classmethod
@@ -56,6 +58,13 @@ class Settings(BaseSettings):
         if not head.isdigit() or not tail:
             raise ValueError("does not look like a bot token (digits:letters, from @BotFather)")
         return SecretStr(token)
+
+    @field_validator("meeting_reminders", "deadline_reminders")
+    @classmethod
+    def _leads(cls, value: str) -> str:
+        from dialogs.meetings import parse_leads
+        parse_leads(value)          # raises ValueError with a readable message
+        return value
 
     @field_validator("webhook_port")
     @classmethod

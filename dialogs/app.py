@@ -3,22 +3,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs import event_admin, events, ideas, intents, moderation, office, start
+from dialogs import event_admin, events, ideas, intents, meetings, meetings_staff, moderation, office, start
 from dialogs.engine import Dialogs, Operator, utc_now
 from dialogs.ports import Clock, UnitOfWork
 
 # intents last: an address typed at the menu is the office finder's, and intents only route to
 # commands that the flows before them registered.
-FLOWS = [start, office, ideas, moderation, events, event_admin, intents]
+FLOWS = [start, office, ideas, moderation, events, event_admin, meetings, meetings_staff, intents]
 
 
 def build_dialogs(uow: UnitOfWork, catalogs: Any, *, clock: Clock = utc_now, timezone: str = "Europe/Berlin",
                   default_language: str = "de", operator: Operator | None = None,
                   staff_chat_id: int | None = None,
-                  max_submissions_per_day: int = ideas.DEFAULT_MAX_PER_DAY) -> Dialogs:
+                  max_submissions_per_day: int = ideas.DEFAULT_MAX_PER_DAY, meeting_reminders: str = "1d,2h",
+                  deadline_reminders: str = "3d") -> Dialogs:
     app = Dialogs(uow=uow, catalogs=catalogs, clock=clock, timezone=timezone,
                   default_language=default_language, operator=operator or Operator(), staff_chat_id=staff_chat_id)
     for flow in FLOWS:
         flow.register(app)
     ideas.settings(app).max_per_day = max_submissions_per_day
+    meetings.configure(app, meeting_reminders, deadline_reminders)
     return app

@@ -160,6 +160,7 @@ class Dialogs:
     staff_steps: dict[str, Handler] = field(default_factory=dict)
     staff_help: list[tuple[str, str]] = field(default_factory=list)
     command_help: list[tuple[str, str]] = field(default_factory=list)   # (command, msgid) for /help and the menu
+    options: dict[str, Any] = field(default_factory=dict)              # per-flow settings, e.g. reminder lead times
     _locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
 
     # --- registration -----------------------------------------------------------------------

@@ -332,6 +332,9 @@ async def take(ctx: Context, sub: Submission) -> None:
     if sub.assignee_id == me:
         ctx.toast = t._("It is already yours.")
         return await show_card(ctx, sub, edit=True)
+    if sub.assignee_id is not None:
+        # Someone else took it (perhaps a moment ago, from the same card): say who, don't steal it.
+        return await already(ctx, sub)
     name = await staff_name(ctx)
     event = Event("assigned", "staff", me, name, to_status=sub.status, note=sub.assignee_name)
     if not await ctx.store.submissions.transition(sub, to_status=sub.status, event=event, now=ctx.now,

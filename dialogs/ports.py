@@ -56,6 +56,17 @@ class Staff(Protocol):
     async def all(self) -> Sequence[StaffMember]: ...
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for :meth:`Outbox.enqueue_many` (same meaning as the arguments of ``enqueue``)."""
+
+    chat_id: int
+    reply: Reply
+    due_at: datetime | None = None
+    key: str | None = None
+    purpose: str = ""
+
+
 class Outbox(Protocol):
     """Messages to send later or to another chat (staff chat, other residents, reminders).
 
@@ -67,6 +78,8 @@ class Outbox(Protocol):
     async def enqueue(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
                       key: str | None = None, purpose: str = "") -> None: ...
     async def cancel(self, key_prefix: str) -> int: ...
+    # Many at once (reminders of every subscriber): one round trip instead of two per message.
+    async def enqueue_many(self, messages: Sequence[Outgoing]) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -78,8 +91,56 @@ class JurySession:
     deadline: datetime | None
 
 
+BODIES = ("council", "jury")      # the area's Quartiersrat and its Aktionsfondsjury
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A session of an area's Quartiersrat ("council") or Aktionsfondsjury ("jury").
+
+    ``agenda`` holds the agenda per language (German is the fallback); ``deadline`` (jury only) is
+    the end of the submission day; ``revision`` counts moves, so reminders planned for an earlier
+    date can be told apart from the current ones.
+    """
+
+    area_key: str
+    body: str
+    starts_at: datetime
+    place: str
+    ends_at: datetime | None = None
+    agenda: dict[str, str] = field(default_factory=dict)
+    agenda_url: str | None = None
+    deadline: datetime | None = None
+    status: str = "scheduled"          # scheduled, cancelled
+    revision: int = 0
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A resident who wants reminders for one body of one area, in their language."""
+
+    chat_id: int
+    language: str
+    subscription_id: int
+
+
 class Meetings(Protocol):
     async def next_jury_session(self, area_key: str, now: datetime) -> JurySession | None: ...
+    # --- the meetings feature (dialogs/meetings.py, dialogs/meetings_staff.py) ---
+    async def get(self, meeting_id: int) -> Meeting | None: ...
+    async def upcoming(self, now: datetime, *, area_key: str | None = None, body: str | None = None,
+                       limit: int = 20) -> Sequence[Meeting]: ...
+    async def add(self, meeting: Meeting) -> Meeting: ...
+    async def move(self, meeting_id: int, revision: int, starts_at: datetime, ends_at: datetime | None,
+                   deadline: datetime | None) -> Meeting | None: ...
+    async def cancel(self, meeting_id: int) -> Meeting | None: ...
+    async def lock_topic(self, body: str, area_key: str) -> None: ...
+    async def subscriptions(self, chat_id: int) -> set[tuple[str, str]]: ...
+    async def subscribe(self, chat_id: int, body: str, area_key: str) -> Subscriber | None: ...
+    async def unsubscribe(self, chat_id: int, body: str, area_key: str) -> bool: ...
+    async def subscribers(self, body: str, area_key: str) -> Sequence[Subscriber]: ...
+    async def cancel_reminders(self, chat_id: int, meeting_ids: Sequence[int]) -> int: ...
 
 
 class Store(Protocol):

@@ -7,16 +7,17 @@ from typing import AsyncIterator
 
 from datetime import datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
 from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
-from dialogs.ports import ChatState, JurySession, StaffMember
+from dialogs.ports import ChatState, Outgoing, StaffMember
 from storage.db import writer_session_factory
-from storage.events import SqlEvents
 from storage.ideas import SqlSubmissions
+from storage.events import SqlEvents
+from storage.meetings import SqlMeetings
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -138,12 +139,24 @@ class SqlOutbox:
             .values(state="cancelled"))
         return result.rowcount or 0
 
-
-class NoMeetings:
-    """Until council and jury sessions are kept (meetings feature), no session is known."""
-
-    async def next_jury_session(self, area_key: str, now: datetime) -> JurySession | None:
-        return None
+    async def enqueue_many(self, messages: Sequence[Outgoing]) -> int:
+        """Like ``enqueue`` for each message (keys already stored are skipped); returns how many were added."""
+        keys = [m.key for m in messages if m.key is not None]
+        existing: set[str] = set()
+        for i in range(0, len(keys), 500):
+            existing.update(await self.session.scalars(
+                select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.in_(keys[i:i + 500]))))
+        now, seen, rows = utcnow(), set(existing), []
+        for m in messages:
+            if m.key is not None:
+                if m.key in seen:
+                    continue
+                seen.add(m.key)
+            rows.append({"chat_id": m.chat_id, "payload": reply_to_dict(m.reply), "due_at": m.due_at or now,
+                         "dedupe_key": m.key, "purpose": m.purpose})
+        if rows:
+            await self.session.execute(insert(OutboxRow), rows)
+        return len(rows)
 
 
 class SqlStore:
@@ -154,7 +167,7 @@ class SqlStore:
         self.areas = SqlAreas(session)
         self.outbox = SqlOutbox(session)
         self.staff = SqlStaff(session)
-        self.meetings = NoMeetings()
+        self.meetings = SqlMeetings(session)
         self.submissions = SqlSubmissions(session)
         self.events = SqlEvents(session)
         self.addresses = addresses

@@ -10,10 +10,9 @@ from babel.numbers import format_currency
 from hypothesis import given, settings, strategies as st
 
 from dialogs.app import build_dialogs
-from dialogs.ports import JurySession
 from dialogs.submissions import MAX_TEXT, parse_amount
 from locales import load_catalogs
-from storage.repositories import NoMeetings, SqlUnitOfWork
+from storage.repositories import SqlUnitOfWork
 from tests.chat import ChatClient
 from tests.ideas_helpers import STAFF_CHAT, outbox, ref_in, send_project_idea, submission, submissions
 
@@ -151,11 +150,10 @@ async def test_over_the_cap_can_become_a_project_idea(staffed, english, db):
     assert row.kind == "project" and row.costs_cents is None
 
 
-async def test_next_jury_session_and_deadline_are_shown_when_known(staffed, english, monkeypatch):
-    async def known(self, area_key, now):
-        return JurySession(area_key, datetime(2027, 2, 14, 17, 0, tzinfo=timezone.utc),
-                           datetime(2027, 2, 7, 22, 0, tzinfo=timezone.utc))
-    monkeypatch.setattr(NoMeetings, "next_jury_session", known)
+async def test_next_jury_session_and_deadline_are_shown_when_known(staffed, english):
+    from tests.meeting_tools import plan   # the jury session as staff plan it with /newmeeting
+    await plan(staffed, area="badstrasse", body="jury", start=datetime(2027, 2, 14, 17, 0, tzinfo=timezone.utc),
+               deadline=datetime(2027, 2, 7, 22, 0, tzinfo=timezone.utc))
     await english.taps("Submit an idea")
     await english.taps("Aktionsfonds")
     await english.taps("QM Badstraße")

@@ -149,6 +149,7 @@ async def test_address_at_the_menu_still_goes_to_the_office_finder(dialogs):
 async def test_intent_runs_only_a_registered_flow_else_the_menu(dialogs):
     dialogs.commands.pop("events", None)          # as before the events flow was installed
     client = await resident(dialogs, 7004, "pl")
+    dialogs.commands.pop("events", None)          # as in a deployment without the events flow
     without = await client.says("jakie są wydarzenia?")
     assert "Co chcesz zrobić?" in without.text and "📍 Znajdź moje biuro" in without.buttons
     seen = []
@@ -164,6 +165,7 @@ async def test_intent_runs_only_a_registered_flow_else_the_menu(dialogs):
 
 async def test_a_wish_naming_a_street_goes_to_that_flow_when_it_exists(dialogs):
     client = await resident(dialogs, 7005, "de")
+    dialogs.commands.pop("idea", None)            # as in a deployment without the ideas flow
     answer = await client.says("Ich habe eine Idee für die Badstraße")
     assert "Welche Hausnummer" in answer.text                  # no ideas flow yet: the street is all we have
     await client.says("/cancel")

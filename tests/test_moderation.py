@@ -308,7 +308,7 @@ async def test_take_it_at_once_one_wins(staffed, english, dana, fritz, db):
     winner = "Dana" if final.assignee_name == "Dana" else "Fritz"
     toasts = [a.toast, b.toast]
     assert f"{ref} is yours now." in toasts
-    assert any(t.startswith(f"{winner} changed this just now") for t in toasts)
+    assert any(t.startswith(f"{winner} changed this just now") for t in toasts), toasts
 
 
 async def test_without_a_staff_chat_submissions_wait_in_the_queue(dialogs, english, dana, db, caplog):

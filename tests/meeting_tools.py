@@ -1,0 +1,92 @@
+"""Helpers for the meetings tests: staff in the staff group, sessions planned directly, the outbox as rows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from dialogs.meetings import schedule_session
+from dialogs.messages import Sender
+from dialogs.ports import Meeting
+from dialogs.text import plain
+from storage.models import OutboxRow, StaffRow
+from tests.chat import ChatClient
+
+BERLIN = ZoneInfo("Europe/Berlin")
+STAFF_CHAT = -100777
+
+
+def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A Berlin wall-clock time as an aware UTC datetime."""
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN).astimezone(timezone.utc)
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+
+
+async def add_staff(db, user_id: int, name: str) -> None:
+    async with db.sessions() as session, session.begin():
+        session.add(StaffRow(user_id=user_id, name=name))
+
+
+def staff_in_group(dialogs, user_id: int, language_code: str = "de") -> ChatClient:
+    dialogs.staff_chat_id = STAFF_CHAT
+    client = ChatClient(dialogs, chat_id=STAFF_CHAT, language_code=language_code, chat_kind="group")
+    client.sender = Sender(chat_id=STAFF_CHAT, user_id=user_id, language_code=language_code,
+                           display_name=f"staff{user_id}", chat_kind="group")
+    return client
+
+
+async def plan(dialogs, *, area: str = "pankstrasse", body: str = "council", start: datetime,
+               end: datetime | None = None, place: str = "Vor-Ort-Büro, Prinzenallee 30",
+               agenda: dict[str, str] | None = None, deadline: datetime | None = None,
+               agenda_url: str | None = None) -> Meeting:
+    """Plan a session the way /newmeeting and `kiezbot meetings add` do (reminders included)."""
+    async with dialogs.uow(0) as store:
+        planned = await schedule_session(dialogs, store, Meeting(
+            area_key=area, body=body, starts_at=start, ends_at=end, place=place, agenda=agenda or {},
+            agenda_url=agenda_url, deadline=deadline), dialogs.clock())
+    return planned.meeting
+
+
+@dataclass
+class Row:
+    chat_id: int
+    key: str
+    due_at: datetime
+    state: str
+    purpose: str
+    html: str
+    buttons: list[list[dict]]
+
+    @property
+    def text(self) -> str:
+        """What the resident reads (tags removed, CLDR's narrow spaces as spaces)."""
+        return plain(self.html).replace("\u202f", " ").replace("\xa0", " ")
+
+
+async def outbox(db, *, state: str | None = None, purpose: str | None = None) -> list[Row]:
+    async with db.sessions() as session:
+        query = select(OutboxRow).order_by(OutboxRow.id)
+        if state:
+            query = query.where(OutboxRow.state == state)
+        if purpose:
+            query = query.where(OutboxRow.purpose == purpose)
+        rows = (await session.execute(query)).scalars().all()
+    out = []
+    for r in rows:
+        due = r.due_at if r.due_at.tzinfo else r.due_at.replace(tzinfo=timezone.utc)
+        out.append(Row(r.chat_id, r.dedupe_key or "", due.astimezone(timezone.utc), r.state, r.purpose,
+                       r.payload.get("text", ""), r.payload.get("buttons") or []))
+    return out
+
+
+def button_data(row: Row, label_part: str) -> str:
+    for line in row.buttons:
+        for button in line:
+            if label_part.casefold() in button["label"].casefold():
+                return button["data"]
+    raise AssertionError(f"no button {label_part!r} in {row.buttons}")
