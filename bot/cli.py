@@ -12,6 +12,9 @@
     kiezbot events import|list  neighbourhood events from the team's calendar (bot/events_cli.py)
     kiezbot export signups ID   an event's sign-ups as CSV
     kiezbot meetings add|list|cancel   council and jury sessions (see bot/meetings_cli.py)
+    kiezbot broadcast (--area KEY | --all) --text-de TEXT [--text-en TEXT …] [--yes]
+                                send one message to many residents, with a progress bar
+    kiezbot broadcast --stop ID stop a running broadcast
 """
 from __future__ import annotations
 
@@ -56,9 +59,149 @@ async def _chat(args: argparse.Namespace) -> int:
         if args.lang and args.lang not in runtime.dialogs.catalogs.by_code:
             raise ConfigError(f"--lang: {args.lang!r} is not one of {', '.join(runtime.dialogs.catalogs.by_code)}")
         chat = TerminalChat(runtime.dialogs, chat_id=args.chat_id, language_code=args.lang)
-        await chat.run(language=args.lang)
+        delivery = terminal_delivery(runtime, chat)
+        chat.after_exchange = delivery.drain
+        try:
+            await chat.run(language=args.lang)
+        finally:
+            await delivery.close()
     finally:
         await runtime.close()
+    return 0
+
+
+def terminal_delivery(runtime, chat):  # noqa: ANN001, ANN201
+    """The delivery engine for ``kiezbot chat``: shows the outbox messages addressed to the terminal
+    user's chat id and leaves every other chat's messages for the Telegram bot sharing the database."""
+    from bot.broadcasting import BroadcastSteps
+    from bot.delivery import DeliveryEngine, TerminalSender
+    from bot.ratelimit import Limits, RateLimiter
+
+    unlimited = RateLimiter(Limits(global_per_sec=1000, private_per_sec=1000, group_per_min=60000))
+    return DeliveryEngine(runtime.sessions, TerminalSender(chat.render), unlimited, clock=runtime.dialogs.clock,
+                          chat_ids=[chat.sender.chat_id], broadcasts=BroadcastSteps(runtime.sessions, runtime.dialogs))
+
+
+def text_options() -> dict[str, str]:
+    """--text-<language> option names -> language codes (Einfache Sprache: --text-de-simple)."""
+    from locales import languages
+    return {f"text_{lang.code}": lang.code for lang in languages()}
+
+
+async def _broadcast(args: argparse.Namespace) -> int:
+    from bot.broadcasting import audience_languages, create_broadcast, stop_broadcast
+    from bot.runtime import open_runtime
+    from dialogs.broadcasting import Audience, text_for
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    runtime = await open_runtime(settings)
+    try:
+        now = runtime.dialogs.clock()
+        if args.stop is not None:
+            if await stop_broadcast(runtime.sessions, args.stop, by="kiezbot broadcast --stop", now=now):
+                print(f"Broadcast #{args.stop} stopped; nothing more goes out.")
+                return 0
+            print(f"kiezbot broadcast: #{args.stop} is unknown, finished or already stopped.", file=sys.stderr)
+            return 1
+        texts = {code: getattr(args, option).strip() for option, code in text_options().items()
+                 if getattr(args, option, None) and getattr(args, option).strip()}
+        if "de" not in texts:
+            raise ConfigError("--text-de: the German text is needed; residents without their language get it")
+        if not args.all and not args.area:
+            raise ConfigError("say who receives it: --area KEY or --all")
+        if args.area:
+            keys = [area.key for area in await _areas(runtime)]
+            if args.area not in keys:
+                raise ConfigError(f"--area: {args.area!r} is not one of {', '.join(keys)}")
+        audience = Audience("area", area_key=args.area) if args.area else Audience("all")
+        by_language = await audience_languages(runtime.sessions, audience)
+        total = sum(by_language.values())
+        fallback = sum(n for code, n in by_language.items() if text_for(texts, code)[1])
+        print(f"Audience: {'area ' + args.area if args.area else 'all residents'} — {total} resident(s) "
+              f"with consent and reachable; {fallback} get the German text.")
+        for code, text in texts.items():
+            print(f"  [{code}] {text}")
+        if total == 0:
+            print("Nobody would receive it; nothing sent.")
+            return 1
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise ConfigError("confirm with --yes when not typing at a terminal")
+            if input(f"Send to {total} resident(s)? [y/N] ").strip().lower() not in ("y", "yes", "j", "ja"):
+                print("Nothing sent.")
+                return 1
+        broadcast_id = await create_broadcast(runtime.sessions, audience, texts, created_by=0,
+                                              created_by_name="kiezbot broadcast (terminal)",
+                                              language=settings.default_locale,
+                                              report_chat_id=settings.staff_chat_id, now=now)
+        if settings.bot_token is None:
+            print(f"Broadcast #{broadcast_id} is queued. `kiezbot run` will send it "
+                  "(no KIEZBOT_BOT_TOKEN here to send it myself).")
+            return 0
+        return await _send_broadcast(runtime, settings, broadcast_id, total)
+    finally:
+        await runtime.close()
+
+
+async def _areas(runtime):  # noqa: ANN001, ANN202
+    from storage.repositories import SqlAreas
+    async with runtime.sessions() as session:
+        return await SqlAreas(session).all()
+
+
+async def _send_broadcast(runtime, settings: Settings, broadcast_id: int, total: int) -> int:  # noqa: ANN001
+    from tqdm import tqdm
+
+    from bot.delivery import TelegramSender
+    from bot.scheduler import build_delivery
+    from bot.telegram import make_bot
+    from storage.broadcasts import BroadcastJobs
+
+    assert settings.bot_token is not None
+    bot = make_bot(settings.bot_token.get_secret_value(), settings.api_base_url)
+    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot),
+                              clock=runtime.dialogs.clock, broadcast_id=broadcast_id)
+    jobs = BroadcastJobs(runtime.sessions)
+    bar = tqdm(total=total, unit=" msg", desc=f"Broadcast #{broadcast_id}", file=sys.stderr)
+    done = asyncio.Event()
+
+    async def watch() -> None:
+        while not done.is_set():
+            info = await jobs.get(broadcast_id)
+            if info is not None:
+                bar.total = info.total or total
+                bar.n = info.finished
+                bar.set_postfix(sent=info.sent, failed=info.failed, blocked=info.blocked, refresh=False)
+                bar.refresh()
+            try:
+                await asyncio.wait_for(done.wait(), 0.5)
+            except TimeoutError:
+                pass
+
+    watcher = asyncio.create_task(watch())
+    try:
+        while True:
+            await delivery.drain()
+            info = await jobs.get(broadcast_id)
+            if info is None or (info.state in ("done", "stopped") and not
+                                {"pending", "claimed", "sending"} & set(info.counts)):
+                break
+            await asyncio.sleep(1.0)      # retries wait for their time; a stop from the staff chat ends it
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        print(f"\nInterrupted: the rest of broadcast #{broadcast_id} stays queued for `kiezbot run`; "
+              f"stop it with `kiezbot broadcast --stop {broadcast_id}`.", file=sys.stderr)
+        raise
+    finally:
+        done.set()
+        await watcher
+        bar.close()
+        await delivery.close()
+        await bot.session.close()
+    info = await jobs.get(broadcast_id)
+    if info is not None:
+        print(f"Broadcast #{broadcast_id} {'stopped' if info.state == 'stopped' else 'finished'}: "
+              f"{info.sent} sent, {info.failed} failed, {info.blocked} blocked, {info.cancelled} not sent.")
     return 0
 
 
@@ -301,6 +444,17 @@ def parser() -> argparse.ArgumentParser:
     events_cli.add_parsers(sub, export_sub)
     from bot import meetings_cli
     meetings_cli.add_parser(sub)
+    broadcast = sub.add_parser("broadcast", help="send one message to many residents (with a progress bar)")
+    who = broadcast.add_mutually_exclusive_group()
+    who.add_argument("--area", help="residents of this area (its key, e.g. pankstrasse)")
+    who.add_argument("--all", action="store_true", help="all residents")
+    who.add_argument("--stop", type=int, metavar="ID", help="stop broadcast ID")
+    for option, code in text_options().items():
+        broadcast.add_argument("--" + option.replace("_", "-"), dest=option, metavar="TEXT",
+                               help="the German text (required; the fallback)" if code == "de"
+                               else f"the text for {code} readers")
+    broadcast.add_argument("--yes", action="store_true", help="send without asking")
+    broadcast.set_defaults(func=_broadcast)
     return p
 
 

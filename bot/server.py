@@ -7,7 +7,9 @@ import secrets
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot.delivery import DeliveryEngine, TelegramSender
 from bot.runtime import Runtime, open_runtime
+from bot.scheduler import Housekeeping, build_delivery, build_scheduler, purge_outbox
 from bot.settings import ConfigError, Settings
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
 
@@ -31,13 +33,30 @@ def health_app(runtime: Runtime) -> web.Application:
     return app
 
 
+def deliver_after_update(delivery: DeliveryEngine):  # noqa: ANN201
+    """Outer middleware: messages an update queued for other chats go out now, not at the next tick."""
+    async def middleware(handler, event, data):  # noqa: ANN001, ANN202
+        try:
+            return await handler(event, data)
+        finally:
+            delivery.tick()
+    return middleware
+
+
 async def serve(settings: Settings, *, webhook: bool = False) -> int:
     assert settings.bot_token is not None
     runtime = await open_runtime(settings, quiet=False)
     bot = make_bot(settings.bot_token.get_secret_value(), settings.api_base_url)
     transport = TelegramTransport(bot, runtime.dialogs)
     dp = build_dispatcher(transport)
+    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot))
+    housekeeping = Housekeeping()
+    housekeeping.add("purge delivered outbox rows", purge_outbox(runtime.sessions, settings.outbox_keep_days))
+    scheduler = build_scheduler(settings, delivery, housekeeping)
+    dp.update.outer_middleware(deliver_after_update(delivery))
     try:
+        scheduler.start()
+        delivery.tick()          # whatever was queued while kiezbot was down
         me = await bot.get_me()
         log.info("connected to the Bot API as @%s", me.username)
         await transport.set_commands()
@@ -68,5 +87,7 @@ async def serve(settings: Settings, *, webhook: bool = False) -> int:
         await runner.cleanup()
         return 0
     finally:
+        scheduler.shutdown(wait=False)
+        await delivery.close()
         await bot.session.close()
         await runtime.close()

@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
     meeting_reminders: str = Field("1d,2h", description="lead times of session reminders, e.g. 1d,2h (none: off)")
     deadline_reminders: str = Field("3d", description="lead times of jury deadline reminders, e.g. 3d")
+    # Delivery engine (bot/delivery.py). The rate limits are per bot token: with several processes
+    # on one token, give each its share (e.g. 15 each for two).
+    rate_global_per_sec: float = Field(30.0, gt=0, description="messages per second overall (Telegram: ~30)")
+    rate_private_per_sec: float = Field(1.0, gt=0, description="messages per second to one private chat")
+    rate_group_per_min: float = Field(20.0, gt=0, description="messages per minute to one group")
+    delivery_interval: float = Field(1.0, gt=0, description="seconds between looks for due outbox messages")
+    delivery_max_attempts: int = Field(5, ge=1, description="tries before a message counts as failed")
+    outbox_keep_days: int = Field(30, ge=1, description="days delivered outbox messages are kept")
 
     @field_validator("timezone")
     @classmethod

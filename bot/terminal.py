@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from dialogs.engine import Dialogs, chunk_replies
 from dialogs.messages import Button, Inbound, Reply, Sender
@@ -19,8 +20,11 @@ BOLD, RESET = "\033[1m", "\033[0m"
 
 class TerminalChat:
     def __init__(self, dialogs: Dialogs, *, chat_id: int = 1, language_code: str | None = None,
-                 name: str = "Terminal", out: TextIO = sys.stdout, files_dir: Path | None = None) -> None:
+                 name: str = "Terminal", out: TextIO = sys.stdout, files_dir: Path | None = None,
+                 after_exchange: Callable[[], Awaitable[Any]] | None = None) -> None:
         self.dialogs = dialogs
+        # Shows what the outbox holds for this chat (reminders, decisions) after each exchange.
+        self.after_exchange = after_exchange
         self.sender = Sender(chat_id=chat_id, user_id=chat_id, language_code=language_code, display_name=name)
         self.out = out
         self.files_dir = files_dir or Path.cwd() / "kiezbot-files"
@@ -89,6 +93,8 @@ class TerminalChat:
         replies = chunk_replies(replies)
         for reply in replies:
             self.render(reply)
+        if self.after_exchange is not None:
+            await self.after_exchange()
         return replies
 
     async def quick_start(self, language: str) -> None:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs import event_admin, events, ideas, intents, meetings, meetings_staff, moderation, office, start
+from dialogs import (broadcast, event_admin, events, ideas, intents, meetings, meetings_staff, moderation, office,
+                     start)
 from dialogs.engine import Dialogs, Operator, utc_now
 from dialogs.ports import Clock, UnitOfWork
 
 # intents last: an address typed at the menu is the office finder's, and intents only route to
 # commands that the flows before them registered.
-FLOWS = [start, office, ideas, moderation, events, event_admin, meetings, meetings_staff, intents]
+FLOWS = [start, office, ideas, moderation, events, event_admin, meetings, meetings_staff, broadcast, intents]
 
 
 def build_dialogs(uow: UnitOfWork, catalogs: Any, *, clock: Clock = utc_now, timezone: str = "Europe/Berlin",

@@ -100,7 +100,7 @@ class Context:
         """
         if language is not None:
             reply = self.engine.finalise(reply, self.engine.translator(language))
-        await self.store.outbox.enqueue(chat_id, reply, due_at=due_at, key=key, purpose=purpose)
+        await self.store.outbox.enqueue(chat_id, reply, due_at=due_at or self.now, key=key, purpose=purpose)
 
     def goto(self, step: str, **data: Any) -> None:
         """Enter ``step`` with a fresh draft (``data``)."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from dialogs.addresses import AddressBook, AreaMap
+from dialogs.broadcasting import Broadcasts
 from dialogs.event_rules import Events
 from dialogs.messages import Reply
 from dialogs.model import Area, Resident
@@ -153,6 +154,7 @@ class Store(Protocol):
     outbox: Outbox
     staff: Staff
     meetings: Meetings
+    broadcasts: Broadcasts
     submissions: Submissions
     events: Events
 

@@ -156,12 +156,20 @@ class OutboxRow(Base):
     purpose: Mapped[str] = mapped_column(String(32), default="")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
-    state: Mapped[str] = mapped_column(String(16), default="pending")   # pending, sent, failed, blocked, cancelled
+    state: Mapped[str] = mapped_column(String(16), default="pending")   # pending, claimed, sending, sent, failed, blocked, cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Delivery engine (storage/outbox.py): which process holds the row and until when, when a
+    # retry may go, how many parts of a multi-part message already went, the broadcast it is part of.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
+    parts_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    broadcast_id: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),)
+    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),
+                      Index("ix_outbox_broadcast_state", "broadcast_id", "state"))

@@ -14,6 +14,7 @@ from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
 from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, Outgoing, StaffMember
+from storage.broadcasts import SqlBroadcasts
 from storage.db import writer_session_factory
 from storage.ideas import SqlSubmissions
 from storage.events import SqlEvents
@@ -46,6 +47,7 @@ class SqlResidents:
             row.area_key = resident.area_key
             row.display_name = resident.display_name
         row.last_seen_at = utcnow()
+        row.unreachable_at = None        # whoever writes to kiezbot has not blocked it (any more)
 
 
 class SqlConversations:
@@ -135,8 +137,10 @@ class SqlOutbox:
 
     async def cancel(self, key_prefix: str) -> int:
         result = await self.session.execute(
-            update(OutboxRow).where(OutboxRow.state == "pending", OutboxRow.dedupe_key.startswith(key_prefix))
-            .values(state="cancelled"))
+            # "claimed": a delivering process holds it but has not started sending, and will skip it now
+            update(OutboxRow).where(OutboxRow.state.in_(("pending", "claimed")),
+                                    OutboxRow.dedupe_key.startswith(key_prefix))
+            .values(state="cancelled", claimed_by=None, claimed_until=None))
         return result.rowcount or 0
 
     async def enqueue_many(self, messages: Sequence[Outgoing]) -> int:
@@ -171,6 +175,7 @@ class SqlStore:
         self.submissions = SqlSubmissions(session)
         self.events = SqlEvents(session)
         self.addresses = addresses
+        self.broadcasts = SqlBroadcasts(session)
 
 
 class SqlUnitOfWork:

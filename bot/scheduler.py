@@ -1,0 +1,74 @@
+"""Periodic work: APScheduler only *triggers* it; the outbox table is the source of truth.
+
+* every ``KIEZBOT_DELIVERY_INTERVAL`` seconds: start a delivery drain (returns at once if one runs);
+* daily at 03:30 (Berlin): housekeeping — every job registered with :meth:`Housekeeping.add`
+  (purging delivered outbox rows older than ``KIEZBOT_OUTBOX_KEEP_DAYS`` is the first).
+
+The job store is the in-memory default and never shared: each process has its own scheduler, and a
+missed run is harmless because the next one finds the same due rows in the database.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.broadcasting import BroadcastSteps
+from bot.delivery import DeliveryConfig, DeliveryEngine, Sender
+from bot.ratelimit import Limits, RateLimiter
+from bot.settings import Settings
+from dialogs.engine import Dialogs, utc_now
+from dialogs.ports import Clock
+from storage.outbox import OutboxQueue
+
+log = logging.getLogger(__name__)
+
+
+class Housekeeping:
+    """Daily jobs; features add theirs with ``housekeeping.add("name", coroutine_function)``."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+
+    def add(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
+        self.jobs.append((name, job))
+
+    async def run(self) -> dict[str, object]:
+        results: dict[str, object] = {}
+        for name, job in self.jobs:
+            try:
+                results[name] = await job()
+                log.info("housekeeping %s: %s", name, results[name])
+            except Exception:   # noqa: BLE001 — one failing job must not stop the others
+                log.exception("housekeeping job %s failed", name)
+        return results
+
+
+def build_delivery(settings: Settings, sessions: async_sessionmaker, dialogs: Dialogs, sender: Sender, *,
+                   clock: Clock = utc_now, **options) -> DeliveryEngine:
+    limits = Limits(global_per_sec=settings.rate_global_per_sec, private_per_sec=settings.rate_private_per_sec,
+                    group_per_min=settings.rate_group_per_min)
+    options.setdefault("broadcasts", BroadcastSteps(sessions, dialogs))
+    return DeliveryEngine(sessions, sender, RateLimiter(limits),
+                          DeliveryConfig(max_attempts=settings.delivery_max_attempts), clock=clock, **options)
+
+
+def purge_outbox(sessions: async_sessionmaker, keep_days: int, clock: Clock = utc_now) -> Callable[[], Awaitable[int]]:
+    async def purge() -> int:
+        return await OutboxQueue(sessions, "housekeeping").purge(clock() - timedelta(days=keep_days))
+    return purge
+
+
+def build_scheduler(settings: Settings, delivery: DeliveryEngine, housekeeping: Housekeeping) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=settings.timezone,
+                                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+
+    async def deliver() -> None:
+        delivery.tick()
+
+    scheduler.add_job(deliver, "interval", seconds=settings.delivery_interval, id="deliver")
+    scheduler.add_job(housekeeping.run, "cron", hour=3, minute=30, id="housekeeping")
+    return scheduler
