@@ -153,7 +153,7 @@ async def announce_change(store: Store, engine: Dialogs, now: datetime, event: E
     for signup in await store.events.signups(event.id):
         t = await translator_for(store, engine, signup.chat_id)
         await store.outbox.enqueue(signup.chat_id, change_notice(t, event, signup, now, engine.timezone),
-                                   key=f"event:{event.id}:changed:{event.sequence}:{signup.id}",
+                                   due_at=now, key=f"event:{event.id}:changed:{event.sequence}:{signup.id}",
                                    purpose="event-change")
         told += 1
     await reschedule_reminders(store, engine, now, event)
@@ -196,7 +196,7 @@ async def cancel_event(store: Store, engine: Dialogs, now: datetime, event_id: i
     told = 0
     for signup in await store.events.signups(event.id):
         t = await translator_for(store, engine, signup.chat_id)
-        await store.outbox.enqueue(signup.chat_id, cancelled_notice(t, event),
+        await store.outbox.enqueue(signup.chat_id, cancelled_notice(t, event), due_at=now,
                                    key=f"event:{event.id}:cancelled:{signup.id}", purpose="event-cancelled")
         told += 1
     return told
