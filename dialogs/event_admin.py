@@ -153,7 +153,7 @@ async def announce_change(store: Store, engine: Dialogs, now: datetime, event: E
     for signup in await store.events.signups(event.id):
         t = await translator_for(store, engine, signup.chat_id)
         await store.outbox.enqueue(signup.chat_id, change_notice(t, event, signup, now, engine.timezone),
-                                   key=f"event:{event.id}:changed:{event.sequence}:{signup.id}",
+                                   due_at=now, key=f"event:{event.id}:changed:{event.sequence}:{signup.id}",
                                    purpose="event-change")
         told += 1
     await reschedule_reminders(store, engine, now, event)
@@ -196,7 +196,7 @@ async def cancel_event(store: Store, engine: Dialogs, now: datetime, event_id: i
     told = 0
     for signup in await store.events.signups(event.id):
         t = await translator_for(store, engine, signup.chat_id)
-        await store.outbox.enqueue(signup.chat_id, cancelled_notice(t, event),
+        await store.outbox.enqueue(signup.chat_id, cancelled_notice(t, event), due_at=now,
                                    key=f"event:{event.id}:cancelled:{signup.id}", purpose="event-cancelled")
         told += 1
     return told
@@ -379,12 +379,15 @@ def draft_lines(ctx: Context) -> list[str]:
     t, d = ctx.t, ctx.data
     lines = []
     for code, text in d.get("texts", {}).items():
-        lines.append(f"<b>{esc(text['title'])}</b> ({esc(_language_name(ctx, code))})")
-        if text.get("description"):
-            lines.append(esc(clip(text["description"], 300)))
+        own = code == t.code                      # text in another language: isolated in Arabic
+        title, description = esc(text["title"]), esc(clip(text.get("description", ""), 300))
+        lines.append(f"<b>{title if own else t.ltr(title)}</b> ({esc(_language_name(ctx, code))})")
+        if description:
+            lines.append(description if own else t.ltr(description))
     start, end, deadline = _dt(d.get("start")), _dt(d.get("end")), _dt(d.get("deadline"))
-    lines.append(t._("Area: {area}", area=t.ltr(esc(d.get("area_name") or t._("All areas")))))
-    lines.append(t._("Place: {place}", place=esc(d.get("place", ""))))
+    area = t.ltr(esc(d["area_name"])) if d.get("area_name") else t._("All areas")
+    lines.append(t._("Area: {area}", area=area))
+    lines.append(t._("Place: {place}", place=t.ltr(esc(d.get("place", "")))))
     if start:
         if end and t.date(end) == t.date(start):
             when = t._("{date}, {start} – {end}", date=t.date(start), start=t.time(start), end=t.time(end))
@@ -617,7 +620,7 @@ def event_card(ctx: Context, event: Event) -> str:
     t = ctx.t
     lines = [f"<b>{event.id}. {title_of(t, event)}</b>", "🕒 " + when_of(t, event)]
     if event.place:
-        lines.append("📍 " + esc(event.place))
+        lines.append("📍 " + t.ltr(esc(event.place)))
     taken = t._("{taken} of {capacity} places taken", taken=t.number(event.seats_taken),
                 capacity=capacity_text(t, event.capacity))
     lines.append("👥 " + taken + " · " + t.ngettext("{n} waiting", "{n} waiting", event.waitlisted))
@@ -714,7 +717,7 @@ async def on_edit_text(ctx: Context, step: str, text: str) -> None:
         change = t._("New time: {when}", when=new)
     elif step == "eplace":
         ctx.data["place"] = clip(text, MAX_PLACE)
-        change = t._("New place: {place}", place=esc(ctx.data["place"]))
+        change = t._("New place: {place}", place=t.ltr(esc(ctx.data["place"])))
     elif step == "ecap":
         if not text.isdigit() or not 1 <= int(text) <= MAX_CAPACITY:
             ctx.say(t._("Please type a number of places from 1 to {max}, or tap “No limit”.",
@@ -853,14 +856,14 @@ async def list_signups(ctx: Context) -> None:
     if not confirmed:
         lines.append(t._("nobody yet"))
     for i, s in enumerate(confirmed, 1):
-        lines.append(t._("{i}. {name} — {party} — {time}", i=t.number(i), name=esc(s.display_name or "—"),
+        lines.append(t._("{i}. {name} — {party} — {time}", i=t.number(i), name=t.ltr(esc(s.display_name or "—")),
                          party=t.ngettext("{n} person", "{n} people", s.party_size),
                          time=t.datetime(s.signed_up_at, "short")))
     if waiting:
         lines += ["", t._("<b>Waitlist</b>")]
         for s in waiting:
             lines.append(t._("{i}. {name} — {party} — {time}", i=t.number(s.position or 0),
-                             name=esc(s.display_name or "—"),
+                             name=t.ltr(esc(s.display_name or "—")),
                              party=t.ngettext("{n} person", "{n} people", s.party_size),
                              time=t.datetime(s.signed_up_at, "short")))
     lines += ["", t._("As a spreadsheet: <code>kiezbot export signups {id} --format csv</code>", id=event.id)]

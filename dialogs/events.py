@@ -217,7 +217,8 @@ async def promote_waitlist(store: Store, engine: Dialogs, now: datetime, event_i
         t = await translator_for(store, engine, signup.chat_id)
         # Keyed, so that cancelling the event also withdraws a notice not yet sent.
         await store.outbox.enqueue(signup.chat_id, promoted_notice(t, event, signup, now, engine.timezone),
-                                   key=f"event:{event_id}:promoted:{signup.id}", purpose="event-promoted")
+                                   due_at=now, key=f"event:{event_id}:promoted:{signup.id}",
+                                   purpose="event-promoted")
         await schedule_reminders(store, engine, now, event, signup)
         promoted.append(signup)
     return promoted

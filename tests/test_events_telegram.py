@@ -51,3 +51,50 @@ async def test_sign_up_on_telegram_delivers_a_calendar_file(tg, dialogs, db):
         await dp.stop_polling()
         await asyncio.wait_for(polling, 10)
         await bot.session.close()
+
+
+async def test_reminders_reach_the_resident_through_the_delivery_engine(dialogs, db, clock):
+    """Sign up, move the event, let the clock run: only the reminders for the new time arrive."""
+    from datetime import timedelta
+
+    from bot.delivery import DeliveryConfig, DeliveryEngine, TelegramSender
+    from bot.ratelimit import RateLimiter
+    from tests.chat import ChatClient
+    from tests.event_helpers import add_resident, add_staff, staff_in_group
+
+    async def moving_sleep(seconds: float) -> None:
+        clock.advance(seconds=max(0.0, seconds))
+        await asyncio.sleep(0)
+
+    async with FakeTelegram() as tg:
+        tg.clock = lambda: clock().timestamp()
+        bot = make_bot(tg.token, tg.base_url)
+        try:
+            ada = tg.user(7101, "Ada", language_code="de")
+            ada.register()                                             # she has talked to the bot before
+            await add_resident(db, 7101, "de")
+            event = await add_event(db, title="Kiezfest", max_party=1)
+            await ChatClient(dialogs, chat_id=7101, language_code="de").presses(f"ev:join:{event.id}")
+            await add_staff(db, 42)
+            dana = staff_in_group(dialogs, 42, "en")
+            await dana.says(f"/editevent {event.id}")
+            await dana.taps("Time")
+            await dana.says("4.12.2026 18:00")
+            await dana.taps("Change and tell them")
+            engine = DeliveryEngine(db.sessions, TelegramSender(bot), RateLimiter(), DeliveryConfig(concurrency=1),
+                                    clock=clock, sleep=moving_sleep, worker="test")
+            await engine.drain()                                       # the change notice, with the new .ics
+            [notice, calendar] = await ada.wait_messages(2, timeout=10)
+            assert "wurde geändert" in notice.text and "4. Dezember 2026" in notice.text
+            assert calendar.document is not None
+            clock.now = event.starts_at - timedelta(days=2) + timedelta(minutes=1)   # the old 2-day reminder time
+            await engine.drain()
+            assert ada.inbox[-1] is calendar                           # nothing: that reminder was withdrawn
+            clock.now = event.starts_at + timedelta(days=1) - timedelta(days=2) + timedelta(minutes=1)
+            await engine.drain()
+            [reminder] = await ada.wait_messages(1, timeout=10)
+            assert "Erinnerung" in reminder.text and "Freitag, 4. Dezember 2026" in reminder.text
+            assert any("Abmelden" in label for row in reminder.buttons for label, _ in row)
+            assert tg.errors == []
+        finally:
+            await bot.session.close()

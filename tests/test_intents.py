@@ -150,6 +150,7 @@ async def test_address_at_the_menu_still_goes_to_the_office_finder(dialogs):
 
 
 async def test_intent_runs_only_a_registered_flow_else_the_menu(dialogs):
+    dialogs.commands.pop("events", None)          # as before the events flow was installed
     client = await resident(dialogs, 7004, "pl")
     dialogs.commands.pop("events", None)          # as in a deployment without the events flow
     without = await client.says("jakie są wydarzenia?")
