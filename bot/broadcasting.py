@@ -32,7 +32,7 @@ class BroadcastSteps:
         def build(language: str) -> dict[str, Any]:
             text, fallback = text_for(info.texts, language)
             t = self.dialogs.translator(language)
-            return reply_to_dict(self.dialogs._finalise(resident_message(t, text, fallback), t))
+            return reply_to_dict(self.dialogs.finalise(resident_message(t, text, fallback), t))
         return build
 
     async def step(self, now: datetime) -> bool:
@@ -50,12 +50,12 @@ class BroadcastSteps:
                 percent = 100 * info.finished / info.total
                 reached = [m for m in MILESTONES if percent >= m]
                 if reached and percent < 100:
-                    payload = reply_to_dict(self.dialogs._finalise(progress_message(t, info), t))
+                    payload = reply_to_dict(self.dialogs.finalise(progress_message(t, info), t))
                     queued |= await self.jobs.report(info.id, milestone=reached[-1], chat_id=info.report_chat_id,
                                                      payload=payload, now=now)
             finished = await self.jobs.finish(info.id, now=now,
                                               final_payload=lambda i: reply_to_dict(
-                                                  self.dialogs._finalise(final_message(t, i), t)))
+                                                  self.dialogs.finalise(final_message(t, i), t)))
             queued |= finished is not None and finished.report_chat_id is not None
         return queued
 

@@ -40,9 +40,12 @@ BODY_LABELS: dict[str, str] = {
 def resident_message(t: Translator, text: str, fallback: bool) -> Reply:
     """What one resident receives: a header in their language, then the team's text."""
     lines = [t._("📢 <b>A message from your neighbourhood management team</b>")]
+    body = esc(text)
     if fallback:
         lines.append(t._("<i>This message is only available in German.</i>"))
-    lines += ["", esc(text)]
+        # German inside a right-to-left message: each line keeps its own direction
+        body = "\n".join(t.ltr(line) if line.strip() else line for line in body.split("\n"))
+    lines += ["", body]
     return Reply(text="\n".join(lines))
 
 
@@ -60,7 +63,7 @@ def progress_message(t: Translator, info: BroadcastInfo) -> Reply:
 
 def final_message(t: Translator, info: BroadcastInfo) -> Reply:
     if info.state == "stopped":
-        head = t._("<b>Broadcast #{id} was stopped</b> by {name}.", id=info.id, name=esc(info.stopped_by))
+        head = t._("<b>Broadcast #{id} was stopped</b> by {name}.", id=info.id, name=t.ltr(esc(info.stopped_by)))
     else:
         head = t._("<b>Broadcast #{id} is finished.</b>", id=info.id)
     lines = [head,
@@ -74,12 +77,12 @@ def final_message(t: Translator, info: BroadcastInfo) -> Reply:
 
 # --- the conversation ----------------------------------------------------------------------------------
 def language_name(ctx: Context, code: str) -> str:
-    return ctx.engine.language(code).name
+    return ctx.t.ltr(ctx.engine.language(code).name)
 
 
 async def audience_label(ctx: Context, audience: Audience) -> str:
     area = await ctx.store.areas.get(audience.area_key) if audience.area_key else None
-    area_name = esc(area.name) if area else ""
+    area_name = ctx.t.ltr(esc(area.name)) if area else ""
     if audience.kind == "area":
         return ctx._("residents of {area}", area=area_name)
     if audience.kind == "body":
@@ -141,7 +144,8 @@ async def show_versions(ctx: Context, note: str = "") -> None:
     ctx.state.step = "bcast.menu"
     written = ", ".join(language_name(ctx, code) for code in texts)
     missing = [lang for lang in ctx.engine.catalogs.languages if lang.code not in texts]
-    rows = [[Button(ctx._("Add {language}", language=lang.name), f"bcast:lang:{lang.code}")] for lang in missing]
+    rows = [[Button(ctx._("Add {language}", language=ctx.t.ltr(lang.name)), f"bcast:lang:{lang.code}")]
+            for lang in missing]
     rows.append([Button(ctx._("Preview"), "bcast:preview"), Button(ctx._("Cancel"), "bcast:cancel")])
     lines = [note] if note else []
     lines.append(ctx._("Versions so far: {languages}. Add another language, or look at the preview — everyone "

@@ -21,13 +21,17 @@ waiting on each other; SQLite serialises writers and the claim is a conditional 
 transition is conditional on ``claimed_by`` and the expected state, so a process that lost its lease
 cannot overwrite what another one recorded. All times come from the caller's clock.
 
-On SQLite this process's writes take turns on an asyncio lock: SQLite lets one writer in at a time and
+On SQLite this process's writes take turns in the process: SQLite lets one writer in at a time and
 makes the others poll with growing sleeps (up to 100 ms each), which stalled sending for half a second
-at a time when sixteen requests wanted to record their outcome at once.
+at a time when sixteen requests wanted to record their outcome at once. Outcomes (sent, failed, …) go
+before claims and "sending" marks, so on a busy machine Telegram's answer is on disk sooner — that wait
+is exactly the window in which a crash leaves a message unconfirmed.
 """
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -52,6 +56,44 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
+class Turns:
+    """An asyncio lock whose waiters go by priority (0 first), then in arrival order."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._waiters: list[tuple[int, int, asyncio.Future]] = []
+        self._arrivals = itertools.count()
+
+    @asynccontextmanager
+    async def __call__(self, priority: int) -> AsyncIterator[None]:
+        if self._busy:
+            turn = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters, (priority, next(self._arrivals), turn))
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._hand_on()          # it was our turn already: pass it on
+                raise
+        else:
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        while self._waiters:
+            _, _, turn = heapq.heappop(self._waiters)
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._busy = False
+
+
+OUTCOME, BOOKKEEPING = 0, 1
+
+
 @dataclass(frozen=True)
 class Claimed:
     id: int
@@ -71,16 +113,16 @@ class OutboxQueue:
         self.worker = worker
         bind = sessions.kw["bind"]
         self.writers = writer_session_factory(bind)    # BEGIN IMMEDIATE on SQLite: read-then-write is safe
-        self._turns = asyncio.Lock() if bind.dialect.name == "sqlite" else None
+        self._turns = Turns() if bind.dialect.name == "sqlite" else None
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction (on SQLite one at a time within this process)."""
+    async def _write(self, priority: int = BOOKKEEPING) -> AsyncIterator[AsyncSession]:
+        """One write transaction (on SQLite one at a time within this process, outcomes first)."""
         if self._turns is None:
             async with self.writers() as session, session.begin():
                 yield session
             return
-        async with self._turns, self.writers() as session, session.begin():
+        async with self._turns(priority), self.writers() as session, session.begin():
             yield session
 
     async def claim(self, now: datetime, limit: int, lease: timedelta, *, chat_ids: Sequence[int] | None = None,
@@ -112,8 +154,8 @@ class OutboxQueue:
     def _mine(self, row_id: int, state: str) -> Any:
         return and_(OutboxRow.id == row_id, OutboxRow.claimed_by == self.worker, OutboxRow.state == state)
 
-    async def _update(self, where: Any, **values: Any) -> bool:
-        async with self._write() as session:
+    async def _update(self, where: Any, priority: int = OUTCOME, **values: Any) -> bool:
+        async with self._write(priority) as session:
             result = await session.execute(update(OutboxRow).where(where).values(**values))
             return bool(result.rowcount)
 
@@ -130,7 +172,8 @@ class OutboxQueue:
 
     async def start_sending(self, row_id: int, now: datetime, lease: timedelta) -> bool:
         """Committed right before the request. False: the row was cancelled or taken meanwhile."""
-        return await self._update(self._mine(row_id, "claimed"), state="sending", claimed_until=now + lease,
+        return await self._update(self._mine(row_id, "claimed"), BOOKKEEPING, state="sending",
+                                  claimed_until=now + lease,
                                   attempts=OutboxRow.attempts + 1)
 
     async def part_sent(self, row_id: int, parts_done: int) -> bool:
@@ -157,7 +200,7 @@ class OutboxQueue:
     async def blocked(self, row_id: int, chat_id: int, now: datetime, error: str) -> int:
         """The chat blocked the bot: record it, mark the resident unreachable, and stop the chat's other
         waiting messages. Returns how many other messages were stopped."""
-        async with self._write() as session:
+        async with self._write(OUTCOME) as session:
             await session.execute(update(OutboxRow).where(self._mine(row_id, "sending"))
                                   .values(state="blocked", last_error=error[:500], claimed_by=None,
                                           claimed_until=None))
@@ -172,7 +215,7 @@ class OutboxQueue:
 
     async def moved(self, row_id: int, new_chat_id: int) -> bool:
         """A group became a supergroup: send this and the chat's other waiting messages to its new id."""
-        async with self._write() as session:
+        async with self._write(OUTCOME) as session:
             row = await session.get(OutboxRow, row_id)
             if row is None or row.claimed_by != self.worker or row.state != "sending":
                 return False

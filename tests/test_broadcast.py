@@ -108,7 +108,7 @@ async def test_staff_write_preview_and_send_a_broadcast_in_two_languages(team, d
     await delivery(db, team, clock, recorder).drain()
     assert recorder.texts(2001)[0].endswith("Am Samstag ist Kiezfest auf dem Nettelbeckplatz! <Eintritt frei>")
     assert recorder.texts(2002)[0].endswith("Street party on Saturday at Nettelbeckplatz!")
-    assert "yalnızca Almanca" in recorder.texts(2003)[0]       # no Turkish version: German, and it says so (in Turkish)
+    assert "yalnızca Almanca" in recorder.texts(2003)[0]          # no Turkish version: German, said in Turkish
     assert all(chat not in recorder.inbox for chat in (2004, 2005, 2006))
     [report] = recorder.texts(STAFF_CHAT)
     assert "is finished" in report and "Delivered: 3" in report and "Failed: 0" in report
@@ -244,3 +244,22 @@ async def test_the_terminal_user_sees_their_own_outbox_messages_only(team, db, c
                                              .where(OutboxRow.chat_id == 2))).all())
     assert states == {2: "pending"}
     await engine.close()
+
+
+def test_arabic_readers_get_right_to_left_broadcasts_and_reports(team):
+    from datetime import datetime, timezone
+
+    from dialogs.broadcast import final_message, progress_message, resident_message
+    from dialogs.broadcasting import Audience, BroadcastInfo
+    from tests.test_rtl import rtl_problems
+
+    t = team.translator("ar")
+    info = BroadcastInfo(id=7, audience=Audience("all"), texts={"de": "x"}, state="stopped", total=10,
+                         language="ar", report_chat_id=STAFF_CHAT, created_by=42,
+                         created_at=datetime(2026, 11, 24, tzinfo=timezone.utc),
+                         counts={"sent": 4, "failed": 1, "blocked": 2, "cancelled": 3}, stopped_by="Dana Schmidt")
+    messages = [resident_message(t, "Kiezfest am Samstag!\nAlle sind eingeladen.", fallback=True),
+                progress_message(t, info), final_message(t, info)]
+    for reply in messages:
+        text = team.finalise(reply, t).text
+        assert rtl_problems(text) == [], text

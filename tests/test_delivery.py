@@ -268,3 +268,25 @@ async def test_housekeeping_purges_old_finished_rows_only(db, tg, bot, clock):
     housekeeping.add("outbox", purge_outbox(db.sessions, 30, clock))
     assert await housekeeping.run() == {"outbox": 1}
     assert [r.dedupe_key for r in await rows(db)] == ["waiting"]
+
+
+async def test_recorded_outcomes_go_before_bookkeeping_on_sqlite():
+    from storage.outbox import BOOKKEEPING, OUTCOME, Turns
+
+    turns, order = Turns(), []
+
+    async def write(name: str, priority: int) -> None:
+        async with turns(priority):
+            order.append(name)
+            await asyncio.sleep(0)
+
+    async with turns(BOOKKEEPING):                      # someone is writing; these queue up meanwhile
+        waiting = [asyncio.create_task(write(n, p)) for n, p in
+                   [("claim", BOOKKEEPING), ("sent 1", OUTCOME), ("sending", BOOKKEEPING), ("sent 2", OUTCOME)]]
+        cancelled = asyncio.create_task(write("gone", OUTCOME))
+        await asyncio.sleep(0)
+        cancelled.cancel()
+    await asyncio.gather(*waiting)
+    assert order == ["sent 1", "sent 2", "claim", "sending"]
+    async with turns(OUTCOME):                          # and the lock is free again
+        pass
