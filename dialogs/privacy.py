@@ -190,7 +190,8 @@ async def summary(ctx: Context, data: dict[str, Any]) -> str:
                          last=_when(t, profile.get("last_contact_at"))))
         if profile.get("area"):
             area = await ctx.store.areas.get(profile["area"])
-            lines.append(t._("Your neighbourhood area: {area}", area=esc(area.name if area else profile["area"])))
+            lines.append(t._("Your neighbourhood area: {area}",
+                             area=t.ltr(esc(area.name if area else profile["area"]))))
     if any(c.get("step") or c.get("draft") for c in data.get("conversations") or []):
         lines.append(t._("A conversation with me is in progress (I keep what you typed so far)."))
     outbox = data.get("outbox") or []

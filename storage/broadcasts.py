@@ -224,3 +224,11 @@ class BroadcastJobs:
                                       purpose="broadcast-report", dedupe_key=f"broadcast:{broadcast_id}:done",
                                       created_at=now))
             return info
+
+
+from storage.personal_data import declare_no_personal_data  # noqa: E402  (after the model it describes)
+
+declare_no_personal_data(
+    "broadcasts", reason="messages the team sends; the author is a staff member, and enqueued_after is only a "
+                         "position in the recipient list while the broadcast is expanded (the recipients' "
+                         "messages themselves are outbox rows, erased with the resident)")
