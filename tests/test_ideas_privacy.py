@@ -66,17 +66,19 @@ async def test_erasure_keeps_the_idea_for_the_council_without_the_person(staffed
     assert [(e.actor_id, e.actor_name) for e in events if e.actor_kind == "resident"] == [(None, "")]
     assert await outbox(db, "staff_card") == []                         # the card with the photo is gone
     # the team can still decide (for the record) — and nobody is notified
-    await dana.presses(f"mod:ok:{row.id}")
+    await dana.presses(f"mod:ok:{row.id}:{row.version}")
     assert (await submission(db, ref)).status == "approved"
     assert await outbox(db, chat_id=ANONYMISED_CHAT_ID) == []
 
 
 async def test_decided_submissions_lose_their_sender_after_the_retention_period(staffed, english, dana, db, clock):
     old = await send_project_idea(english, title="Old idea")
-    await dana.presses(f"mod:ok:{(await submission(db, old)).id}")
+    old_row = await submission(db, old)
+    await dana.presses(f"mod:ok:{old_row.id}:{old_row.version}")
     clock.advance(days=100)
     recent = await send_project_idea(english, title="Recent idea")
-    await dana.presses(f"mod:ok:{(await submission(db, recent)).id}")
+    recent_row = await submission(db, recent)
+    await dana.presses(f"mod:ok:{recent_row.id}:{recent_row.version}")
     still_open = await send_project_idea(english, title="Open idea")
     clock.advance(days=81)                                             # old: decided 181 days ago
     dry = await run_retention(staffed_sessions(db), clock.now, RetentionPolicy(decided_days=180), dry_run=True)
