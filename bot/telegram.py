@@ -5,12 +5,13 @@ import asyncio
 import logging
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, F, Router, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ChatType, ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods.base import Response
 from aiogram.types import (BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardButton,
                            InlineKeyboardMarkup, Message)
 
@@ -23,7 +24,23 @@ log = logging.getLogger(__name__)
 MAX_RETRIES = 5
 
 
+# aiogram parses every Bot API answer with ``Response[method.__returning__]``. pydantic caches such a
+# parametrised model only while something refers to it, and aiogram drops it right away, so after each
+# garbage collection the next answer builds the model class and its schema again: several milliseconds,
+# about every other update under load (see README, Performance). Holding them keeps the cache warm.
+_KEPT_RESPONSE_TYPES: list[type] = []
+USED_METHODS = (methods.SendMessage, methods.EditMessageText, methods.AnswerCallbackQuery, methods.SendVenue,
+                methods.SendPhoto, methods.SendVoice, methods.SendDocument, methods.SetMyCommands,
+                methods.GetMe, methods.GetUpdates, methods.DeleteWebhook, methods.SetWebhook)
+
+
+def keep_response_types() -> None:
+    if not _KEPT_RESPONSE_TYPES:
+        _KEPT_RESPONSE_TYPES.extend(Response[m.__returning__] for m in USED_METHODS)
+
+
 def make_bot(token: str, api_base_url: str) -> Bot:
+    keep_response_types()
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base_url))
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML,
                                                                            link_preview_is_disabled=True))

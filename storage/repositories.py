@@ -1,21 +1,25 @@
 """SQL implementations of the dialog ports, bound to one session (one transaction) per update."""
 from __future__ import annotations
 
+import asyncio
+import copy
+import weakref
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import BigInteger, bindparam, exists, insert, select, text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
 from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, Outgoing, StaffMember
 from storage.broadcasts import SqlBroadcasts
-from storage.db import writer_session_factory
+from storage.db import create_engine, writer_session_factory
 from storage.ideas import SqlSubmissions
 from storage.events import SqlEvents
 from storage.meetings import SqlMeetings
@@ -25,51 +29,124 @@ from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow
                             ResidentRow, StaffRow, utcnow)
 
 
+# The per-update rows (resident, conversation, staff flag) go through SQLAlchemy Core on the tables,
+# not the ORM: every update reads them and writes them back, and the ORM's identity map, change
+# tracking and flush cost more than the statements themselves (see bench/throughput.py).
+_RESIDENTS = ResidentRow.__table__
+_CONVERSATIONS = ConversationRow.__table__
+_STAFF = StaffRow.__table__
+_MISSING = object()
+
+
+def _first_contact_query():  # noqa: ANN202
+    """Resident, their private-chat conversation and their staff flag in one round trip."""
+    key = bindparam("chat_id", type_=BigInteger)
+    return (select(_RESIDENTS.c.language, _RESIDENTS.c.consent_at, _RESIDENTS.c.area_key,
+                   _RESIDENTS.c.display_name,
+                   select(_CONVERSATIONS.c.step).where(_CONVERSATIONS.c.chat_id == key,
+                                                       _CONVERSATIONS.c.user_id == key).scalar_subquery()
+                   .label("step"),
+                   select(_CONVERSATIONS.c.data).where(_CONVERSATIONS.c.chat_id == key,
+                                                       _CONVERSATIONS.c.user_id == key).scalar_subquery()
+                   .label("data"),
+                   exists().where(_STAFF.c.user_id == key).label("is_staff"))
+            .select_from(select(key.label("k")).subquery("one"))
+            .outerjoin(_RESIDENTS, _RESIDENTS.c.chat_id == key))
+
+
+_FIRST_CONTACT = _first_contact_query()
+
+
+class _UpdateCache:
+    """What this transaction already read of the hot rows, so the engine's get/load/is_staff of one
+    update cost one query, and an unchanged conversation is not written back. Lives for one unit of
+    work (one transaction, one chat serialised), so it cannot go stale."""
+
+    def __init__(self) -> None:
+        self.residents: dict[int, tuple | None] = {}           # chat_id -> row tuple (None: no row)
+        self.conversations: dict[tuple[int, int], tuple[str, dict] | None] = {}
+        self.staff: dict[int, bool] = {}
+
+    async def prefetch(self, session: AsyncSession, chat_id: int) -> None:
+        if chat_id in self.residents:
+            return
+        row = (await session.execute(_FIRST_CONTACT, {"chat_id": chat_id})).one()
+        language, consent_at, area_key, display_name, step, data, is_staff = row
+        self.residents[chat_id] = (language, consent_at, area_key, display_name) if language is not None else None
+        self.conversations[(chat_id, chat_id)] = (step, data or {}) if step is not None else None
+        self.staff[chat_id] = bool(is_staff)
+
+
 class SqlResidents:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None) -> None:
         self.session = session
+        self.cache = cache or _UpdateCache()
 
     async def get(self, chat_id: int) -> Resident | None:
-        row = await self.session.get(ResidentRow, chat_id)
+        await self.cache.prefetch(self.session, chat_id)
+        row = self.cache.residents[chat_id]
         if row is None:
             return None
-        return Resident(chat_id=row.chat_id, language=row.language, consent_at=row.consent_at,
-                        area_key=row.area_key, display_name=row.display_name)
+        language, consent_at, area_key, display_name = row
+        return Resident(chat_id=chat_id, language=language, consent_at=consent_at, area_key=area_key,
+                        display_name=display_name)
 
     async def save(self, resident: Resident) -> None:
         if resident.language is None:
             return
         seen = resident.last_seen_at or utcnow()
-        row = await self.session.get(ResidentRow, resident.chat_id)
-        if row is None:
-            row = ResidentRow(chat_id=resident.chat_id, language=resident.language, created_at=seen)
-            self.session.add(row)
-        row.language = resident.language
+        values: dict = {"language": resident.language, "last_seen_at": seen,
+                        "unreachable_at": None}   # whoever writes to kiezbot has not blocked it (any more)
         if resident.consent_at is not None:   # nothing beyond id and language before consent
-            row.consent_at = resident.consent_at
-            row.area_key = resident.area_key
-            row.display_name = resident.display_name
-        row.last_seen_at = seen           # retention counts inactivity from here
-        row.unreachable_at = None        # whoever writes to kiezbot has not blocked it (any more)
+            values.update(consent_at=resident.consent_at, area_key=resident.area_key,
+                          display_name=resident.display_name)
+        known = self.cache.residents.get(resident.chat_id, _MISSING)
+        if known is not None:     # a row was read (or may exist): update it; retention counts from last_seen_at
+            result = await self.session.execute(
+                update(_RESIDENTS).where(_RESIDENTS.c.chat_id == resident.chat_id).values(**values))
+            if result.rowcount:
+                return
+        await self.session.execute(insert(_RESIDENTS).values(chat_id=resident.chat_id, created_at=seen, **values))
+        self.cache.residents[resident.chat_id] = (resident.language, values.get("consent_at"),
+                                                   values.get("area_key"), values.get("display_name", ""))
 
 
 class SqlConversations:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None) -> None:
         self.session = session
+        self.cache = cache or _UpdateCache()
+
+    async def _row(self, chat_id: int, user_id: int) -> tuple[str, dict] | None:
+        key = (chat_id, user_id)
+        if key not in self.cache.conversations:
+            if chat_id == user_id:
+                await self.cache.prefetch(self.session, chat_id)
+            else:
+                row = (await self.session.execute(
+                    select(_CONVERSATIONS.c.step, _CONVERSATIONS.c.data)
+                    .where(_CONVERSATIONS.c.chat_id == chat_id, _CONVERSATIONS.c.user_id == user_id))).first()
+                self.cache.conversations[key] = (row[0], row[1] or {}) if row is not None else None
+        return self.cache.conversations[key]
 
     async def load(self, chat_id: int, user_id: int) -> ChatState:
-        row = await self.session.get(ConversationRow, (chat_id, user_id))
-        return ChatState(row.step, dict(row.data or {})) if row else ChatState()
+        row = await self._row(chat_id, user_id)
+        # A deep copy, so that what the flow changes can be compared with what was stored.
+        return ChatState(row[0], copy.deepcopy(row[1])) if row else ChatState()
 
     async def save(self, chat_id: int, user_id: int, state: ChatState) -> None:
-        row = await self.session.get(ConversationRow, (chat_id, user_id))
+        row = await self._row(chat_id, user_id)
+        step, data = state.step, dict(state.data)
         if row is None:
-            if not state.step and not state.data:
+            if not step and not data:
                 return
-            row = ConversationRow(chat_id=chat_id, user_id=user_id)
-            self.session.add(row)
-        row.step = state.step
-        row.data = dict(state.data)
+            await self.session.execute(insert(_CONVERSATIONS).values(chat_id=chat_id, user_id=user_id, step=step,
+                                                                     data=data))
+        elif row[0] == step and row[1] == data:
+            return                            # unchanged: nothing to write
+        else:
+            await self.session.execute(update(_CONVERSATIONS).where(
+                _CONVERSATIONS.c.chat_id == chat_id, _CONVERSATIONS.c.user_id == user_id).values(step=step, data=data))
+        self.cache.conversations[(chat_id, user_id)] = (step, copy.deepcopy(data))
 
 
 def area_from_rows(area: AreaRow, office: OfficeRow | None) -> Area:
@@ -109,11 +186,16 @@ class SqlAreas:
 
 
 class SqlStaff:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None) -> None:
         self.session = session
+        self.cache = cache or _UpdateCache()
 
     async def is_staff(self, user_id: int) -> bool:
-        return await self.session.get(StaffRow, user_id) is not None
+        known = self.cache.staff.get(user_id)
+        if known is None:
+            known = self.cache.staff[user_id] = (await self.session.scalar(
+                select(_STAFF.c.user_id).where(_STAFF.c.user_id == user_id))) is not None
+        return known
 
     async def get(self, user_id: int) -> StaffMember | None:
         row = await self.session.get(StaffRow, user_id)
@@ -169,11 +251,12 @@ class SqlOutbox:
 class SqlStore:
     def __init__(self, session: AsyncSession, addresses: AddressBook) -> None:
         self.session = session
-        self.residents = SqlResidents(session)
-        self.conversations = SqlConversations(session)
+        cache = _UpdateCache()
+        self.residents = SqlResidents(session, cache)
+        self.conversations = SqlConversations(session, cache)
         self.areas = SqlAreas(session)
         self.outbox = SqlOutbox(session)
-        self.staff = SqlStaff(session)
+        self.staff = SqlStaff(session, cache)
         self.meetings = SqlMeetings(session)
         self.submissions = SqlSubmissions(session)
         self.events = SqlEvents(session)
@@ -183,19 +266,87 @@ class SqlStore:
         self.access_log = SqlAccessLog(session)
 
 
+_INLINE_ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+BEGIN_PATIENCE = 30.0        # seconds to wait for another process's write lock (as busy_timeout elsewhere)
+
+
+def _inline_engine(engine: AsyncEngine) -> AsyncEngine | None:
+    """The engine for per-update transactions on a file SQLite database: statements run in the event
+    loop's thread (storage.db.InlineSqliteConnection); one per engine, shared by its units of work."""
+    if engine.dialect.name != "sqlite" or (engine.url.database or ":memory:") == ":memory:":
+        return None
+    inline = _INLINE_ENGINES.get(engine.sync_engine)
+    if inline is None:
+        inline = _INLINE_ENGINES[engine.sync_engine] = create_engine(
+            engine.url.render_as_string(hide_password=False), inline_sqlite=True)
+    return inline
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    return "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
+
+
 class SqlUnitOfWork:
     """One transaction per update. On PostgreSQL a transaction-scoped advisory lock on the chat id
     serialises one chat's updates across processes; on SQLite the transaction takes the write lock
-    at BEGIN (IMMEDIATE), which serialises all updates."""
+    at BEGIN (IMMEDIATE), which serialises all updates.
+
+    On a SQLite file the updates of this process queue for that write lock in order on an asyncio lock,
+    and the transaction's statements run in the event loop's thread (no hand-over to aiosqlite's worker
+    thread per statement), so the write lock is held only for the microseconds the statements take, not
+    for event-loop round trips shared with every other update in flight. Another process holding the
+    lock is waited for with asyncio sleeps (never blocking the loop), up to BEGIN_PATIENCE seconds."""
 
     def __init__(self, sessions: async_sessionmaker, addresses: AddressBook) -> None:
-        self.sessions = writer_session_factory(sessions.kw["bind"])
+        engine = sessions.kw["bind"]
+        self.inline = _inline_engine(engine)
+        self.sessions = writer_session_factory(self.inline or engine)
         self.addresses = addresses
+        self.postgresql = engine.dialect.name == "postgresql"
+        self.sqlite = engine.dialect.name == "sqlite"
+        self._writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = \
+            weakref.WeakKeyDictionary()
+
+    def _writer_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._writer_locks.get(loop)
+        if lock is None:
+            lock = self._writer_locks[loop] = asyncio.Lock()
+        return lock
+
+    async def _begin_immediate(self, session: AsyncSession) -> None:
+        """BEGIN IMMEDIATE now; while another process writes, wait for it without blocking the loop."""
+        delay, waited = 0.001, 0.0
+        while True:
+            try:
+                await session.connection()
+                return
+            except OperationalError as exc:
+                if not _is_locked(exc) or waited >= BEGIN_PATIENCE:
+                    raise
+                await session.rollback()
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 0.05)
 
     @asynccontextmanager
     async def __call__(self, chat_id: int) -> AsyncIterator[SqlStore]:
+        if self.inline is not None:
+            async with self._writer_lock(), self.sessions() as session:
+                await self._begin_immediate(session)
+                try:
+                    yield SqlStore(session, self.addresses)
+                except BaseException:
+                    await session.rollback()
+                    raise
+                await session.commit()
+            return
+        if self.sqlite:
+            async with self._writer_lock(), self.sessions() as session, session.begin():
+                yield SqlStore(session, self.addresses)
+            return
         async with self.sessions() as session:
             async with session.begin():
-                if session.bind.dialect.name == "postgresql":
+                if self.postgresql:
                     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": chat_id})
                 yield SqlStore(session, self.addresses)
