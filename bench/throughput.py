@@ -69,7 +69,11 @@ from aiogram.types import CallbackQuery, Message  # noqa: E402
 
 import storage.all_models  # noqa: E402,F401
 from bench._common import AREAS, LANGUAGES, STAFF_CHAT, Database  # noqa: E402
-from bot.telegram import TelegramTransport, build_dispatcher, keep_response_types, make_bot  # noqa: E402
+import bot.telegram  # noqa: E402
+from bot.telegram import TelegramTransport, build_dispatcher, make_bot  # noqa: E402
+
+# As make_bot() does (process-wide, so the bare bot profits too); absent in older kiezbot (before figures).
+keep_response_types = getattr(bot.telegram, "keep_response_types", lambda: None)
 from dialogs.app import build_dialogs  # noqa: E402
 from dialogs.event_rules import EventText, NewEvent  # noqa: E402
 from locales import load_catalogs  # noqa: E402
@@ -191,7 +195,7 @@ class StubApi:
         self.outgoing = Outgoing()
 
     def bot(self) -> Bot:
-        keep_response_types()        # as make_bot() does (process-wide: the bare bot profits too)
+        keep_response_types()
         return Bot(TOKEN, session=StubSession(self.outgoing),
                    default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
 
@@ -412,6 +416,7 @@ async def main() -> None:
     ap.add_argument("--concurrency", type=int, default=100, help="residents in flight")
     ap.add_argument("--runs", type=int, default=3, help="measured runs per bot (alternating bare, kiezbot)")
     ap.add_argument("--no-delivery", action="store_true", help="leave out the delivery engine's tick per update")
+    ap.add_argument("--bots", default="bare,kiezbot", help="which bots to run (for profiling one alone)")
     ap.add_argument("--profile", type=Path, help="profile kiezbot's runs (stub API) with pyinstrument, text here")
     args = ap.parse_args()
 
@@ -453,7 +458,7 @@ async def main() -> None:
             bots = {"bare": (bare_dispatcher(), bare_bot), "kiezbot": (kiez_dp, kiez_bot)}
             profiler = None
             for run in range(args.runs + 1):            # run 0 warms up (caches, compiled SQL, connections)
-                for label in ("bare", "kiezbot"):
+                for label in [b for b in ("bare", "kiezbot") if b in args.bots.split(",")]:
                     sessions = plan(residents[cursor:], args.updates if run else min(args.updates, 600),
                                     seed=cursor)
                     cursor += len(sessions)
@@ -489,7 +494,7 @@ async def main() -> None:
               f"{args.runs} runs; load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
         print(f"{'api':5} {'bot':8} {'updates/s best':>15} {'median':>8} {'p50 ms best':>12} {'median':>7} "
               f"{'p99 ms best':>12} {'median':>7}")
-        for api_name in apis:
+        for api_name in apis if args.runs and args.bots == "bare,kiezbot" else []:
             s = {label: summary(table[(api_name, label)]) for label in ("bare", "kiezbot")}
             for label in ("bare", "kiezbot"):
                 v = s[label]

@@ -55,6 +55,16 @@ def _first_contact_query():  # noqa: ANN202
 
 
 _FIRST_CONTACT = _first_contact_query()
+# Built once: constructing a statement costs more than SQLite takes to run it.
+_SEEN = {"language": bindparam("b_language"), "last_seen_at": bindparam("b_seen"), "unreachable_at": None}
+_CONSENTED = {"consent_at": bindparam("b_consent_at"), "area_key": bindparam("b_area_key"),
+              "display_name": bindparam("b_display_name")}
+_UPDATE_RESIDENT = update(_RESIDENTS).where(_RESIDENTS.c.chat_id == bindparam("b_chat_id")).values(**_SEEN)
+_UPDATE_CONSENTED = update(_RESIDENTS).where(_RESIDENTS.c.chat_id == bindparam("b_chat_id")).values(
+    **_SEEN, **_CONSENTED)
+_UPDATE_CONVERSATION = update(_CONVERSATIONS).where(
+    _CONVERSATIONS.c.chat_id == bindparam("b_chat_id"), _CONVERSATIONS.c.user_id == bindparam("b_user_id")).values(
+    step=bindparam("b_step"), data=bindparam("b_data", type_=_CONVERSATIONS.c.data.type))
 
 
 class _UpdateCache:
@@ -102,8 +112,12 @@ class SqlResidents:
                           display_name=resident.display_name)
         known = self.cache.residents.get(resident.chat_id, _MISSING)
         if known is not None:     # a row was read (or may exist): update it; retention counts from last_seen_at
+            params = {"b_chat_id": resident.chat_id, "b_language": resident.language, "b_seen": seen}
+            if resident.consent_at is not None:
+                params.update(b_consent_at=resident.consent_at, b_area_key=resident.area_key,
+                              b_display_name=resident.display_name)
             result = await self.session.execute(
-                update(_RESIDENTS).where(_RESIDENTS.c.chat_id == resident.chat_id).values(**values))
+                _UPDATE_CONSENTED if resident.consent_at is not None else _UPDATE_RESIDENT, params)
             if result.rowcount:
                 return
         await self.session.execute(insert(_RESIDENTS).values(chat_id=resident.chat_id, created_at=seen, **values))
@@ -144,8 +158,8 @@ class SqlConversations:
         elif row[0] == step and row[1] == data:
             return                            # unchanged: nothing to write
         else:
-            await self.session.execute(update(_CONVERSATIONS).where(
-                _CONVERSATIONS.c.chat_id == chat_id, _CONVERSATIONS.c.user_id == user_id).values(step=step, data=data))
+            await self.session.execute(_UPDATE_CONVERSATION, {"b_chat_id": chat_id, "b_user_id": user_id,
+                                                               "b_step": step, "b_data": data})
         self.cache.conversations[(chat_id, user_id)] = (step, copy.deepcopy(data))
 
 
