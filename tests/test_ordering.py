@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+
+import pytest
 
 from dialogs.app import build_dialogs
 from dialogs.messages import Inbound, Sender
@@ -33,3 +36,25 @@ async def test_two_processes_serialise_one_residents_updates(db, clock):
         updates.append(second.handle(Inbound("press", s, data="lang:de")))
     results = await asyncio.gather(*updates, return_exceptions=True)
     assert not [r for r in results if isinstance(r, BaseException)]
+
+
+async def test_an_update_waits_for_another_process_writing_to_sqlite_without_blocking_the_bot(db, dialogs):
+    """Another process (a CLI command, a second bot) holds SQLite's write lock: the update waits for it,
+    the bot meanwhile goes on serving other work, and the update goes through once the lock is free."""
+    if db.backend != "sqlite":
+        pytest.skip("SQLite's file lock")
+    other = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        update = asyncio.create_task(dialogs.handle(Inbound.parse_text(
+            Sender(chat_id=6101, user_id=6101, language_code="en"), "/start")))
+        ticks = 0
+        for _ in range(20):                  # the event loop is not blocked while the update waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert ticks == 20 and not update.done()
+        other.execute("COMMIT")
+        replies, _ = await asyncio.wait_for(update, 10)
+        assert "Which language" in " ".join(r.text for r in replies)
+    finally:
+        other.close()
