@@ -505,6 +505,8 @@ async def main() -> None:
                   f", median {s['kiezbot']['rate_median'] / s['bare']['rate_median']:.3f}; "
                   f"p50 latency x{s['kiezbot']['p50_median'] / s['bare']['p50_median']:.1f}")
     finally:
+        from storage.repositories import dispose_inline_engine
+        await dispose_inline_engine(db.engine)
         await db.drop()
         import shutil
         shutil.rmtree(folder, ignore_errors=True)

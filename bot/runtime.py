@@ -19,7 +19,7 @@ from storage import migrate
 from storage.address_book import SqlAddressBook
 from storage.db import create_engine, session_factory
 from storage.models import DatasetRow
-from storage.repositories import SqlUnitOfWork
+from storage.repositories import SqlUnitOfWork, dispose_inline_engine
 from storage.seed import count_address_rows, seed_all
 
 from bot.settings import ConfigError, Settings
@@ -36,6 +36,7 @@ class Runtime:
     dialogs: Dialogs
 
     async def close(self) -> None:
+        await dispose_inline_engine(self.engine)
         await self.engine.dispose()
 
 

@@ -296,6 +296,13 @@ def _inline_engine(engine: AsyncEngine) -> AsyncEngine | None:
     return inline
 
 
+async def dispose_inline_engine(engine: AsyncEngine) -> None:
+    """Close the per-update connections that units of work opened on ``engine`` (call before disposing it)."""
+    inline = _INLINE_ENGINES.pop(engine.sync_engine, None)
+    if inline is not None:
+        await inline.dispose()
+
+
 def _is_locked(exc: OperationalError) -> bool:
     return "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
 
