@@ -422,3 +422,41 @@ async def test_removing_the_only_voice_note_asks_for_the_description_again(staff
     assert "Now describe it in your own words" in back.text        # nothing to send without a description
     summary = await english.says("Now with words.")
     assert "Now with words." in summary.text and "voice note" not in summary.text
+
+
+async def test_looking_at_events_in_the_middle_of_a_draft_keeps_it(staffed, english, db):
+    await english.taps("Submit an idea")
+    await english.taps("Project idea")
+    await english.taps("QM Badstraße")
+    await english.says("Tool library")
+    await english.says("Lending drills and ladders from the office.")
+    events = await english.says("/events")
+    assert "Upcoming events" in events.text
+    assert "Your unfinished draft “Tool library” is kept" in events.text
+    await english.says("/cancel")                              # another flow's /cancel keeps it too
+    offer = await english.taps("Submit an idea")
+    assert "unfinished draft: “Tool library”" in offer.text
+    resumed = await english.taps("Continue the draft")
+    assert "photos" in resumed.text                            # where they were: the text is still there
+    summary = await english.taps("Done")
+    assert "Lending drills and ladders" in summary.text
+    sent = await english.taps("Send")
+    assert ref_in(sent.text)
+    assert len(await submissions(db)) == 1
+    fresh = await english.taps("Submit an idea")
+    assert "What would you like to send" in fresh.text         # nothing parked any more
+
+
+async def test_cancel_command_in_a_draft_keeps_it_for_later_and_it_can_be_discarded(staffed, english, db):
+    await english.taps("Submit an idea")
+    await english.taps("Project idea")
+    await english.taps("QM Badstraße")
+    await english.says("Bench by the canal")
+    cancelled = await english.says("/cancel")
+    assert "“Bench by the canal” is kept" in cancelled.text
+    offer = await english.says("/start")
+    assert "unfinished draft: “Bench by the canal”" in offer.text
+    menu = await english.taps("Discard it")
+    assert "discarded" in menu.text
+    assert await submissions(db) == []
+    assert "What would you like to send" in (await english.taps("Submit an idea")).text
