@@ -109,10 +109,11 @@ def kind_label(ctx: Context, kind: str) -> str:
 
 def draft_name(ctx: Context, data: dict[str, Any] | None = None) -> str:
     d = ctx.data if data is None else data
+    # Translators: quotation marks around a resident's own words, as your language writes them.
     if d.get("title"):
-        return "“" + ctx.t.ltr(esc(d["title"])) + "”"
+        return ctx._("“{quoted}”", quoted=ctx.t.ltr(esc(d["title"])))
     if d.get("text"):
-        return "“" + ctx.t.ltr(esc(clip(d["text"], 40))) + "”"
+        return ctx._("“{quoted}”", quoted=ctx.t.ltr(esc(clip(d["text"], 40))))
     return kind_label(ctx, d.get("kind", "project"))
 
 
