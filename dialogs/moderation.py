@@ -33,7 +33,7 @@ from collections import Counter
 from dialogs.engine import Context, Dialogs
 from dialogs.i18n import N_, RLM, Translator
 from dialogs.messages import Button, Media, Reply
-from dialogs.privacy import ANONYMISED_CHAT_ID
+from dialogs.privacy import ANONYMISED_CHAT_ID, log_staff_access
 from dialogs.submissions import (FINAL, KIND_ICONS, KINDS, MAX_TEXT, OPEN, REJECT_REASONS, STATUS_ICONS,
                                  STATUS_LABELS, STATUSES, Decision, Event, Note, Submission, euros,
                                  find_similar, normalise_ref)
@@ -259,6 +259,12 @@ async def show_card(ctx: Context, sub: Submission, *, edit: bool, footer: str = 
         reply.media = card_media(sub)
 
 
+async def log_access(ctx: Context, sub: Submission, action: str) -> None:
+    """The resident can see in /mydata that (not who) the team opened or decided their submission."""
+    if sub.chat_id != ANONYMISED_CHAT_ID:
+        await log_staff_access(ctx, action, sub.chat_id, detail=f"submission {sub.ref}")
+
+
 async def already(ctx: Context, sub: Submission) -> None:
     """The item changed before this press: say who and when, and show the card as it is now."""
     t = staff_t(ctx)
@@ -283,6 +289,7 @@ async def on_button(ctx: Context) -> None:
         ctx.toast = t._("This submission does not exist (any more).")
         return
     if action == "show":
+        await log_access(ctx, sub, "show")
         return await show_card(ctx, sub, edit=False, with_media=True)
     if action == "card":
         ctx.reset()
@@ -359,6 +366,7 @@ async def take(ctx: Context, sub: Submission) -> None:
     if not await ctx.store.submissions.transition(sub, to_status=sub.status, event=event, now=ctx.now,
                                                   assignee=(me, name)):
         return await already(ctx, await ctx.store.submissions.get(sub.id) or sub)
+    await log_access(ctx, sub, "take")
     ctx.toast = t._("{ref} is yours now.", ref=sub.ref)
     await show_card(ctx, await ctx.store.submissions.get(sub.id) or sub, edit=True)
 
@@ -376,6 +384,7 @@ async def decide(ctx: Context, sub: Submission, action: str, *, reason: str = ""
     ctx.reset()
     if not ok:
         return await already(ctx, await ctx.store.submissions.get(sub.id) or sub)
+    await log_access(ctx, sub, audit_action)
     if text:
         await ctx.store.submissions.add_note(sub.id, Note("staff", name, text, ctx.now), staff_id=me)
     await tell_resident(ctx, sub, action, reason=reason, text=text)
@@ -451,6 +460,7 @@ async def idea(ctx: Context) -> None:
     if sub is None:
         ctx.say(t._("There is no submission {ref}.", ref=esc(ref)))
         return
+    await log_access(ctx, sub, "show")
     await show_card(ctx, sub, edit=False, with_media=True)
 
 
