@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import datetime
 
 from dialogs.engine import Context, Dialogs
 from dialogs.i18n import N_, RLM, Translator
+from dialogs import privacy
 from dialogs.messages import Button, Media, Reply
+from dialogs.ports import Store
 from dialogs.privacy import ANONYMISED_CHAT_ID, log_staff_access
 from dialogs.submissions import (FINAL, KIND_ICONS, KINDS, MAX_TEXT, OPEN, REJECT_REASONS, STATUS_ICONS,
                                  STATUS_LABELS, STATUSES, Decision, Event, Note, Submission, euros,
@@ -491,7 +494,23 @@ async def stats(ctx: Context) -> None:
     ctx.say("\n".join(lines))
 
 
+async def withdraw_staff_copies(store: Store, engine: Dialogs, chat_id: int, now: datetime) -> int:
+    """Before a resident's data are erased: take the team's copies of their submissions (cards with
+    name, text, photos and voice notes; relayed answers) back out of the staff chat."""
+    subs = await store.submissions.of_resident(chat_id, limit=10_000)
+    prefixes = [f"{kind}:{sub.ref}" for sub in subs for kind in ("card", "answer")]
+    t = engine.translator(engine.default_language)
+    withdrawn = 0
+    for staff_chat, message_ids in (await store.outbox.sent_messages(prefixes)).items():
+        refs = ", ".join(sub.ref for sub in subs)
+        text = t._("🗑 Removed at the resident's request ({refs}).", refs=esc(refs))
+        await store.outbox.enqueue(staff_chat, Reply(text, withdraw=message_ids), due_at=now, purpose="withdraw")
+        withdrawn += len(message_ids)
+    return withdrawn
+
+
 def register(app: Dialogs) -> None:
+    privacy.before_erasure("staff copies", withdraw_staff_copies)
     app.staff_command("queue", queue, N_("open submissions, oldest first"))
     app.staff_command("idea", idea, N_("one submission by its reference"))
     app.staff_command("stats", stats, N_("counts by area, kind, status and language"))

@@ -103,6 +103,7 @@ class Claimed:
     parts_done: int
     purpose: str
     broadcast_id: int | None
+    message_ids: list[int] | None = None     # Telegram ids of the parts already sent (after a retry)
 
 
 class OutboxQueue:
@@ -146,7 +147,8 @@ class OutboxQueue:
                 update(OutboxRow).where(OutboxRow.id.in_(ids), OutboxRow.state == "pending")
                 .values(state="claimed", claimed_by=self.worker, claimed_until=now + lease)
                 .returning(OutboxRow.id, OutboxRow.chat_id, OutboxRow.payload, OutboxRow.attempts,
-                           OutboxRow.parts_done, OutboxRow.purpose, OutboxRow.broadcast_id))
+                           OutboxRow.parts_done, OutboxRow.purpose, OutboxRow.broadcast_id,
+                           OutboxRow.message_ids))
             claimed = [Claimed(*row) for row in rows.all()]
         claimed.sort(key=lambda c: ids.index(c.id))
         return claimed
@@ -176,13 +178,15 @@ class OutboxQueue:
                                   claimed_until=now + lease,
                                   attempts=OutboxRow.attempts + 1)
 
-    async def part_sent(self, row_id: int, parts_done: int) -> bool:
-        return await self._update(self._mine(row_id, "sending"), parts_done=parts_done)
+    async def part_sent(self, row_id: int, parts_done: int, message_ids: Sequence[int] = ()) -> bool:
+        return await self._update(self._mine(row_id, "sending"), parts_done=parts_done,
+                                  message_ids=list(message_ids) or None)
 
-    async def sent(self, row_id: int, now: datetime, message_id: int | None) -> bool:
+    async def sent(self, row_id: int, now: datetime, message_id: int | None, message_ids: Sequence[int] = ()) -> bool:
         # claimed_by stays: it names the process that sent the message (for audits and benchmarks).
+        ids = list(message_ids) or ([message_id] if message_id is not None else [])
         return await self._update(self._mine(row_id, "sending"), state="sent", sent_at=now, message_id=message_id,
-                                  claimed_until=None, next_attempt_at=None)
+                                  message_ids=ids or None, claimed_until=None, next_attempt_at=None)
 
     async def retry(self, row_id: int, not_before: datetime, error: str, *, parts_done: int,
                     count_attempt: bool = True) -> bool:
