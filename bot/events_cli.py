@@ -47,22 +47,17 @@ class EventsRuntime:
 
 async def open_events_runtime(settings) -> EventsRuntime:  # noqa: ANN001
     """Database and dialogs without the address list (events need only the areas)."""
-    from sqlalchemy import func, select
-
     from locales import load_catalogs
     from storage import migrate
     from storage.address_book import SqlAddressBook
     from storage.db import create_engine, session_factory
-    from storage.models import AreaRow
     from storage.repositories import SqlUnitOfWork
-    from storage.seed import seed_areas
+    from storage.seed import ensure_areas
 
     engine = create_engine(settings.database_url)
     await migrate.upgrade(engine)
     sessions = session_factory(engine)
-    async with sessions() as session, session.begin():
-        if not await session.scalar(select(func.count()).select_from(AreaRow)):
-            await seed_areas(session)
+    await ensure_areas(sessions)
     dialogs = build_dialogs(SqlUnitOfWork(sessions, SqlAddressBook(sessions)), load_catalogs(),
                             timezone=settings.timezone, default_language=settings.default_locale,
                             staff_chat_id=settings.staff_chat_id)

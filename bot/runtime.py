@@ -6,7 +6,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from tqdm import tqdm
 
@@ -18,9 +17,8 @@ from locales import languages, load_catalogs
 from storage import migrate
 from storage.address_book import SqlAddressBook
 from storage.db import create_engine, session_factory
-from storage.models import DatasetRow
 from storage.repositories import SqlUnitOfWork
-from storage.seed import count_address_rows, seed_all
+from storage.seed import addresses_loaded, count_address_rows, seed_all
 
 from bot.settings import ConfigError, Settings
 
@@ -40,8 +38,7 @@ class Runtime:
 
 
 async def needs_seed(sessions: async_sessionmaker) -> bool:
-    async with sessions() as session:
-        return await session.scalar(select(DatasetRow.name).where(DatasetRow.name == "addresses")) is None
+    return not await addresses_loaded(sessions)
 
 
 async def seed_with_progress(sessions: async_sessionmaker, quiet: bool = False) -> None:
