@@ -32,6 +32,7 @@ from dialogs.i18n import N_, RLM, Translator
 from dialogs.messages import Button, Reply
 from dialogs.model import Area
 from dialogs.ports import BODIES, Meeting, Outgoing, Store, Subscriber
+from dialogs.submissions import AKTIONSFONDS_CAP
 from dialogs.text import clip, esc
 
 BODY_NAMES = {"council": N_("Quartiersrat"), "jury": N_("Aktionsfondsjury")}
@@ -200,8 +201,8 @@ def deadline_reminder(t: Translator, meeting: Meeting, area_name: str) -> Reply:
         t._("Applications for the jury session on {session} must reach the neighbourhood office by {deadline}.",
             session=t.date(meeting.starts_at), deadline=t.date(meeting.deadline)),
         "",
-        t._("The Aktionsfonds pays up to 1,500 € for material for a small action by residents in the "
-            "neighbourhood. The team helps you fill in the form.")])
+        t._("The Aktionsfonds pays up to {amount} for material for a small action by residents in the "
+            "neighbourhood. The team helps you fill in the form.", amount=t.money(AKTIONSFONDS_CAP, whole=True))])
     return Reply(_rtl(t, text), reminder_buttons(t, meeting))
 
 
@@ -373,7 +374,7 @@ def explanations(ctx: Context) -> list[str]:
     return [ctx._("The <b>Quartiersrat</b> (neighbourhood council) of residents and local groups co-decides "
                   "which projects in the neighbourhood get money. Its sessions are public."),
             ctx._("The <b>Aktionsfondsjury</b> (action fund jury) is made up of residents and decides on small "
-                  "actions by residents of up to 1,500 €.")]
+                  "actions by residents of up to {amount}.", amount=ctx.t.money(AKTIONSFONDS_CAP, whole=True))]
 
 
 async def area_view(ctx: Context, area: Area, *, edit: bool = False) -> None:
