@@ -164,7 +164,7 @@ async def aktionsfonds_rules(ctx: Context) -> str:
                    "• at most {cap} per action\n"
                    "• only material and consumables, no fees\n"
                    "• nothing is paid for things bought before the decision\n"
-                   "• a jury of residents decides", cap=t.money(AKTIONSFONDS_CAP))]
+                   "• a jury of residents decides", cap=t.money(AKTIONSFONDS_CAP, whole=True))]
     session = await ctx.store.meetings.next_jury_session(ctx.data.get("area", ""), ctx.now)
     if session is None:
         lines.append(ctx._("The date of the next jury session is not fixed yet; the team will tell you."))
@@ -558,7 +558,7 @@ async def text_costs(ctx: Context, text: str) -> None:
     if amount > AKTIONSFONDS_CAP:
         ctx.say(ctx._("{amount} is more than the Aktionsfonds can pay for one action (at most {cap}). Please "
                       "check the amount. If your action needs more, send it as a project idea: the team will "
-                      "advise you.", amount=t.money(amount), cap=t.money(AKTIONSFONDS_CAP)),
+                      "advise you.", amount=t.money(amount), cap=t.money(AKTIONSFONDS_CAP, whole=True)),
                 [[Button("💡 " + ctx._("Send it as a project idea"), "idea:kind:project")]])
         return
     ctx.data["costs_cents"] = cents(amount)

@@ -67,7 +67,7 @@ async def test_german_aktionsfonds_application_with_voice_and_photo(staffed, ger
     voice = await german.sends("voice", file_id="VOICE-DE", duration=75)
     assert "1 Sprachnachricht erhalten" in voice.text
     rules = await german.taps("Weiter")
-    assert "höchstens 1.500,00 € pro Aktion" in rules.text
+    assert "höchstens 1.500 € pro Aktion" in rules.text
     assert "nur Material und Verbrauchsmaterial, keine Honorare" in rules.text
     assert "steht noch nicht fest" in rules.text
     too_much = await german.says("1.600 Euro")
@@ -102,7 +102,7 @@ async def test_aktionsfonds_explains_the_rules_and_corrects_amounts(staffed, eng
     await english.taps("QM Pankstraße")
     await english.says("Plant boxes")
     rules = await english.says("We want to build plant boxes with the neighbours.")
-    assert "at most €1,500.00 per action" in rules.text
+    assert "at most €1,500 per action" in rules.text
     assert "only material and consumables, no fees" in rules.text
     assert "nothing is paid for things bought before the decision" in rules.text
     assert "not fixed yet; the team will tell you" in rules.text     # no jury session known yet
