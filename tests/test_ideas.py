@@ -14,7 +14,8 @@ from dialogs.submissions import MAX_TEXT, parse_amount
 from locales import load_catalogs
 from storage.repositories import SqlUnitOfWork
 from tests.chat import ChatClient
-from tests.ideas_helpers import STAFF_CHAT, outbox, ref_in, send_project_idea, submission, submissions
+from tests.ideas_helpers import (STAFF_CHAT, outbox, ref_in, send_project_idea, start_project_draft, submission,
+                                 submissions)
 
 
 @pytest.fixture
@@ -164,10 +165,7 @@ async def test_next_jury_session_and_deadline_are_shown_when_known(staffed, engl
 
 
 async def test_a_part_can_be_changed_from_the_summary(staffed, english, db):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Old title")
+    await start_project_draft(english, "Old title")
     await english.says("Old text.")
     await english.taps("Done")
     parts = await english.taps("Change something")
@@ -192,10 +190,7 @@ async def test_a_part_can_be_changed_from_the_summary(staffed, english, db):
 
 
 async def test_cancel_asks_before_discarding_and_sends_nothing(staffed, english, db):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Something")
+    await start_project_draft(english, "Something")
     question = await english.taps("Cancel")
     assert "Discard this draft?" in question.text
     back = await english.taps("No, continue")
@@ -209,10 +204,7 @@ async def test_cancel_asks_before_discarding_and_sends_nothing(staffed, english,
 
 
 async def test_draft_survives_a_restart_and_can_be_resumed_or_discarded(staffed, english, db, clock):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Community garden")
+    await start_project_draft(english, "Community garden")
     # The bot restarts: a new engine on the same database, nothing in memory.
     restarted = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock,
                               staff_chat_id=STAFF_CHAT)
@@ -232,10 +224,7 @@ async def test_draft_survives_a_restart_and_can_be_resumed_or_discarded(staffed,
 
 
 async def test_changing_the_language_keeps_the_draft(staffed, english):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Bike repair")
+    await start_project_draft(english, "Bike repair")
     answer = await english.presses("lang:de")
     assert "unfertigen Entwurf: „Bike repair“" in answer.text
     resumed = await english.taps("Entwurf fortsetzen")
@@ -269,10 +258,7 @@ async def test_daily_limit_keeps_the_draft_until_tomorrow(db, clock):
 
 
 async def test_double_tap_on_send_stores_and_forwards_once(staffed, english, db):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Book exchange")
+    await start_project_draft(english, "Book exchange")
     await english.says("A shelf for books at the square.")
     await english.taps("Done")
     first, second = await asyncio.gather(english.presses("idea:send"), english.presses("idea:send"))
@@ -316,10 +302,7 @@ async def test_limits_on_titles_texts_photos_and_voice_notes(staffed, english, d
 
 
 async def test_what_residents_type_is_escaped_everywhere(staffed, english, db):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("<b>Bold</b> & <script>")
+    await start_project_draft(english, "<b>Bold</b> & <script>")
     await english.says("Text with <i>tags</i> & ampersands")
     summary = await english.taps("Done")
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;script&gt;" in summary.html
@@ -406,10 +389,7 @@ def test_what_is_not_one_amount_is_refused(typed):
 
 
 async def test_removing_the_only_voice_note_asks_for_the_description_again(staffed, english):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Voice only")
+    await start_project_draft(english, "Voice only")
     await english.sends("voice", file_id="V1", duration=12)
     await english.taps("Next")
     await english.taps("Done")
@@ -425,10 +405,7 @@ async def test_removing_the_only_voice_note_asks_for_the_description_again(staff
 
 
 async def test_looking_at_events_in_the_middle_of_a_draft_keeps_it(staffed, english, db):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Tool library")
+    await start_project_draft(english, "Tool library")
     await english.says("Lending drills and ladders from the office.")
     events = await english.says("/events")
     assert "Upcoming events" in events.text
@@ -448,10 +425,7 @@ async def test_looking_at_events_in_the_middle_of_a_draft_keeps_it(staffed, engl
 
 
 async def test_cancel_command_in_a_draft_keeps_it_for_later_and_it_can_be_discarded(staffed, english, db):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Bench by the canal")
+    await start_project_draft(english, "Bench by the canal")
     cancelled = await english.says("/cancel")
     assert "“Bench by the canal” is kept" in cancelled.text
     offer = await english.says("/start")
