@@ -16,7 +16,7 @@ from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Index, Integer, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.ports import JurySession, Meeting, Subscriber
+from dialogs.ports import BODIES, JurySession, Meeting, Subscriber
 from storage.models import Base, OutboxRow, ResidentRow, utcnow
 
 # Class id of the two-key advisory locks taken here ("mt"); the single-key locks of the unit of
@@ -196,3 +196,27 @@ class SqlMeetings:
                 .values(state="cancelled").execution_options(synchronize_session=False))
             cancelled += result.rowcount or 0
         return cancelled
+
+
+# --- broadcasts to the subscribers of a body ------------------------------------------------------
+def subscribed_chat_ids(body: str):  # noqa: ANN201
+    """The broadcast audience resolver of ``body``: ``area_key -> SELECT chat_id`` of its subscribers
+    (all areas when ``area_key`` is None). The broadcast query itself keeps out residents without
+    consent or who blocked kiezbot; erased residents have no subscriptions left (deleted with them)."""
+    def resolve(area_key: str | None):  # noqa: ANN202
+        query = select(MeetingSubscriptionRow.chat_id).where(MeetingSubscriptionRow.body == body)
+        if area_key is not None:
+            query = query.where(MeetingSubscriptionRow.area_key == area_key)
+        return query
+    return resolve
+
+
+def register_broadcast_audiences() -> None:
+    """Let /broadcast and ``kiezbot broadcast --body`` reach the Quartiersrat's and the jury's subscribers."""
+    from storage.broadcasts import register_body
+
+    for body in BODIES:
+        register_body(body, subscribed_chat_ids(body))
+
+
+register_broadcast_audiences()
