@@ -11,7 +11,7 @@
     kiezbot export ideas [--area KEY] [--status S] [--format csv] [--output FILE]
     kiezbot events import|list  neighbourhood events from the team's calendar (bot/events_cli.py)
     kiezbot export signups ID   an event's sign-ups as CSV
-    kiezbot meetings add|list|cancel   council and jury sessions (see bot/meetings_cli.py)
+    kiezbot meetings add|list|cancel|import   council and jury sessions (see bot/meetings_cli.py)
     kiezbot broadcast (--area KEY | --all) [--body council|jury] --text-de TEXT [--text-en TEXT …] [--yes]
                                 send one message to many residents (or to the subscribers of a body),
                                 with a progress bar
