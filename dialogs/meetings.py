@@ -221,7 +221,7 @@ def new_place_notice(t: Translator, old: Meeting, new: Meeting, area_name: str) 
         t._("📍 <b>New place</b>"),
         title(t, new, area_name),
         "🗓 " + when(t, new.starts_at, new.ends_at),
-        t._("Instead of {old}, the session now takes place at:", old=t.ltr(esc(old.place))),
+        t._("Previous place: {old}. The session now takes place here:", old=t.ltr(esc(old.place))),
         "<b>" + t._("📍 {place}", place=t.ltr(esc(new.place))) + "</b>",
         *details(t, new, agenda_limit=AGENDA_IN_REMINDER)[1:]])
     return Reply(_rtl(t, text), reminder_buttons(t, new))
