@@ -161,6 +161,8 @@ def details(t: Translator, meeting: Meeting, *, agenda_limit: int) -> list[str]:
     if agenda:
         shown = esc(clip(agenda, agenda_limit))
         if in_german:
+            # German inside a right-to-left message: each line keeps its own direction
+            shown = "\n".join(t.ltr(line) if line.strip() else line for line in shown.split("\n"))
             shown += " " + t._("(in German)")
         lines.append(t._("📝 Agenda: {agenda}", agenda=shown))
     if meeting.agenda_url:
