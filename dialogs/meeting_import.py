@@ -336,7 +336,9 @@ async def _existing(app: Dialogs, store: Store, entry: ImportedSession, existing
     revised = await revise_session(app, store, existing.id, existing.revision, changes, now)
     if revised is None:
         raise ImportProblem(f"session #{existing.id} was changed meanwhile; run the import again")
-    what = ", ".join(sorted(changes))
+    names = {"starts_at": "time", "ends_at": "time", "place": "place", "agenda": "agenda",
+             "agenda_url": "agenda link", "deadline": "deadline"}
+    what = ", ".join(dict.fromkeys(names[key] for key in changes))
     notes.insert(0, f"changed: {what}")
     action = "moved" if "starts_at" in changes else "changed"
     return Line(action, entry, revised.meeting, old=existing, subscribers=revised.subscribers,

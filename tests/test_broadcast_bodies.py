@@ -112,8 +112,9 @@ async def test_the_command_line_broadcasts_to_the_subscribers_of_a_body(team, db
 
     monkeypatch.setenv("KIEZBOT_DATABASE_URL", db.url)
     monkeypatch.delenv("KIEZBOT_BOT_TOKEN", raising=False)   # queued here; the delivery engine below sends it
-    code = await asyncio.to_thread(main, ["broadcast", "--body", "council", "--area", "pankstrasse", "--text-de", "Sitzung erst um 19 Uhr",
-                 "--text-en", "The session starts at 7 pm", "--yes"])
+    code = await asyncio.to_thread(main, ["broadcast", "--body", "council", "--area", "pankstrasse",
+                                          "--text-de", "Sitzung erst um 19 Uhr",
+                                          "--text-en", "The session starts at 7 pm", "--yes"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "Audience: subscribers of the Quartiersrat (council), area pankstrasse — 2 resident(s)" in out
