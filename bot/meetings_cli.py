@@ -85,7 +85,7 @@ Jury deadline: X-KIEZBOT-DEADLINE:20270207, or a DESCRIPTION line "Frist: 07.02.
 
 A changed time is a move (subscribers told, reminders re-planned); a changed place is announced too;
 STATUS:CANCELLED (or a METHOD:CANCEL file) cancels and tells subscribers. Entries missing from the
-file are kept. Past, all-day and recurring entries are skipped. PLACE = LOCATION, agenda = DESCRIPTION
+file are kept. Past, all-day and recurring entries are skipped. Place = LOCATION, agenda = DESCRIPTION
 (German), agenda link = URL. A broken file: one line on stderr, exit code 2, nothing changed."""
 
 
