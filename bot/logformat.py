@@ -22,6 +22,7 @@ import contextvars
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 from bot.logredact import redact
 from storage.privacy import pseudonym_with
 
+updates_log = logging.getLogger("bot.updates")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 # (update id, chat id) of the update being handled in this task, if any.
@@ -73,6 +75,8 @@ def configure_logging(level: str, log_format: str = "text", instance: str = "") 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(instance) if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=[handler], force=True)
+    # aiogram's "Update id=… is handled" is written after the update's context ended; ours has it.
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     return handler
 
 
@@ -81,12 +85,16 @@ def json_formatters() -> list[JsonFormatter]:
 
 
 def update_context():  # noqa: ANN201
-    """aiogram outer middleware: the update's id and chat go into every log line written meanwhile."""
+    """aiogram outer middleware: the update's id and chat go into every log line written meanwhile,
+    including its own "update handled" line (which replaces aiogram's, written outside that context)."""
     async def middleware(handler, event, data):  # noqa: ANN001, ANN202
         chat = data.get("event_chat")
         token = current_update.set((getattr(event, "update_id", None), getattr(chat, "id", None)))
+        started = time.perf_counter()
         try:
             return await handler(event, data)
         finally:
+            updates_log.info("%s handled in %.0f ms", getattr(event, "event_type", "update"),
+                             (time.perf_counter() - started) * 1000)
             current_update.reset(token)
     return middleware
