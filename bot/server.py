@@ -17,7 +17,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.scheduler import Housekeeping, build_delivery, build_scheduler
 from bot.settings import ConfigError, Settings
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
-from storage.leader import FleetJobs
+from storage.leader import FleetJobs, UpdatesMode, UpdatesModeTaken
 from storage.privacy import load_pseudonym_key, webhook_secret
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,14 @@ def health_app(runtime: Runtime, telegram: CachedCheck) -> web.Application:
     app = web.Application()
     Health(runtime.engine, telegram, runtime.settings.instance_id).register(app)
     return app
+
+
+def daily_jobs(runtime: Runtime) -> Housekeeping:
+    """What ``kiezbot run`` does at 03:30, in one process of the fleet."""
+    housekeeping = Housekeeping()
+    # Retention also deletes finished outbox rows older than KIEZBOT_OUTBOX_KEEP_DAYS (one setting).
+    housekeeping.add("retention", lambda: daily_retention(runtime))
+    return housekeeping
 
 
 def deliver_after_update(delivery: DeliveryEngine):  # noqa: ANN201
@@ -48,6 +56,21 @@ async def serve(settings: Settings, *, webhook: bool = False) -> int:
     if webhook and not settings.webhook_url:
         raise ConfigError("KIEZBOT_WEBHOOK_URL: webhook mode needs the public HTTPS URL Telegram posts to")
     runtime = await open_runtime(settings, quiet=False)
+    mode = UpdatesMode(runtime.engine)
+    try:
+        await mode.acquire("webhook" if webhook else "polling")
+    except UpdatesModeTaken as exc:
+        await runtime.close()
+        raise ConfigError(f"kiezbot run{' --webhook' if webhook else ''}: {exc}") from None
+    try:
+        return await _serve(settings, runtime, webhook)
+    finally:
+        await mode.release()
+        await runtime.close()
+
+
+async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
+    assert settings.bot_token is not None
     key = await load_pseudonym_key(runtime.sessions)
     for formatter in json_formatters():
         formatter.set_pseudonym_key(key)
@@ -55,9 +78,7 @@ async def serve(settings: Settings, *, webhook: bool = False) -> int:
     transport = TelegramTransport(bot, runtime.dialogs)
     dp = build_dispatcher(transport)
     delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot))
-    housekeeping = Housekeeping()
-    # Retention also deletes finished outbox rows older than KIEZBOT_OUTBOX_KEEP_DAYS (one setting).
-    housekeeping.add("retention", lambda: daily_retention(runtime))
+    housekeeping = daily_jobs(runtime)
     fleet = FleetJobs(runtime.engine)
     scheduler = build_scheduler(settings, delivery, housekeeping, fleet)
     dp.update.outer_middleware(update_context())
@@ -109,4 +130,3 @@ async def serve(settings: Settings, *, webhook: bool = False) -> int:
         await fleet.close()
         await delivery.close()
         await bot.session.close()
-        await runtime.close()

@@ -175,3 +175,49 @@ async def held_elsewhere(engine: AsyncEngine, name: str) -> Any:
         return bool((await conn.execute(text(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = :a AND objid = :b "
             "AND objsubid = 2 AND granted"), {"a": a & 0xFFFFFFFF, "b": b & 0xFFFFFFFF})).scalar())
+
+
+class UpdatesModeTaken(Exception):
+    """Another process receives this bot's updates in a way that cannot run beside this one."""
+
+
+class UpdatesMode:
+    """Keeps long polling and a webhook fleet on one database apart, for as long as the process runs.
+
+    Webhook instances hold the lock ``telegram-updates`` *shared* (any number of them), a polling
+    process holds it *exclusively*: a second poller would get Telegram's 409 Conflict, and a poller
+    next to a webhook fleet would delete the fleet's webhook. Held on a connection of its own, which
+    PostgreSQL releases when the process dies. On SQLite nothing is checked (one process anyway)."""
+
+    NAME = "telegram-updates"
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._conn: AsyncConnection | None = None
+
+    async def acquire(self, mode: str) -> None:
+        if not is_postgres(self.engine):
+            return
+        a, b = lock_key(self.NAME)
+        function = "pg_try_advisory_lock_shared" if mode == "webhook" else "pg_try_advisory_lock"
+        conn = await self.engine.connect()
+        got = (await conn.execute(text(f"SELECT {function}(:a, :b)"), {"a": a, "b": b})).scalar()
+        await conn.commit()
+        if not got:
+            await conn.close()
+            raise UpdatesModeTaken(
+                "another kiezbot process on this database receives updates by long polling"
+                if mode == "webhook" else
+                "other kiezbot processes on this database receive updates (by webhook or long polling); "
+                "long polling is for a single process — use `kiezbot run --webhook` for several")
+        self._conn = conn
+
+    async def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                await conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                await conn.commit()
+            except Exception:  # noqa: BLE001 — a dead connection holds nothing
+                pass
+            await conn.close()

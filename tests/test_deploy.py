@@ -19,7 +19,7 @@ DEPLOY = ROOT / "deploy"
 UNIT = DEPLOY / "kiezbot@.service"
 CONTAINERFILE = DEPLOY / "Containerfile"
 ENV_EXAMPLE = DEPLOY / "kiezbot.env.example"
-VARIABLE = re.compile(r"\bKIEZBOT_[A-Z_]+\b")
+VARIABLE = re.compile(r"\bKIEZBOT_[A-Z_]+\b(?!\*)")      # KIEZBOT_RETENTION_* names a group
 
 
 def unit_entries(path: Path) -> dict[str, list[tuple[str, str]]]:

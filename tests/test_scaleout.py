@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 
 from storage import migrate
 from storage.db import create_engine, session_factory
-from storage.leader import FleetJobs, exclusive, held_elsewhere
+from storage.leader import FleetJobs, UpdatesMode, UpdatesModeTaken, exclusive, held_elsewhere
 from storage.models import OutboxRow, StaffRow
 from tests.conftest import POSTGRES_ENV, _on_server, create_pg_database, drop_pg_database
 from tests.fake_telegram import FakeTelegram
@@ -92,6 +92,48 @@ async def test_a_daily_job_runs_once_when_two_processes_tick_together(empty_pg):
             await engine.dispose()
 
 
+async def test_two_schedulers_firing_housekeeping_together_run_it_once(empty_pg):
+    """The scheduler job of `kiezbot run` as two processes would fire it at 03:30."""
+    from bot.scheduler import Housekeeping, build_scheduler
+    from bot.settings import Settings
+
+    engines = [create_engine(empty_pg) for _ in range(2)]
+    fleets = [FleetJobs(e, hold=5) for e in engines]
+    runs: list[int] = []
+    housekeeping = [Housekeeping(), Housekeeping()]
+    for n, h in enumerate(housekeeping):
+        h.add("retention", lambda n=n: asyncio.sleep(0.05, runs.append(n)))
+    settings = Settings(_env_file=None)
+    try:
+        jobs = [build_scheduler(settings, None, h, f).get_job("housekeeping").func   # type: ignore[arg-type]
+                for h, f in zip(housekeeping, fleets)]
+        await asyncio.gather(*(job() for job in jobs))
+        await asyncio.gather(*(job() for job in jobs))           # a late tick of the same day
+        assert len(runs) == 1
+    finally:
+        for fleet in fleets:
+            await fleet.close()
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_kiezbot_runs_retention_daily(seeded_file, monkeypatch):
+    """serve() registers the retention job (which also purges the outbox) as its housekeeping."""
+    from bot.runtime import open_runtime
+    from bot.server import daily_jobs
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("KIEZBOT_DATABASE_URL", f"sqlite:///{seeded_file}")
+    runtime = await open_runtime(load_settings(), quiet=True)
+    try:
+        housekeeping = daily_jobs(runtime)
+        assert [name for name, _ in housekeeping.jobs] == ["retention"]
+        report = (await housekeeping.run())["retention"]
+        assert report.outbox_purged == 0 and not report.dry_run
+    finally:
+        await runtime.close()
+
+
 async def test_a_failing_job_releases_the_lock_at_once(empty_pg):
     engine = create_engine(empty_pg)
     fleet = FleetJobs(engine, hold=60)
@@ -126,6 +168,28 @@ async def test_processes_starting_together_migrate_and_seed_one_after_the_other(
         await asyncio.gather(*(seed(n) for n in range(3)))
         assert overlaps == []
     finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_long_polling_cannot_start_beside_a_webhook_fleet_or_another_poller(empty_pg):
+    engines = [create_engine(empty_pg) for _ in range(3)]
+    modes = [UpdatesMode(e) for e in engines]
+    try:
+        await modes[0].acquire("webhook")
+        await modes[1].acquire("webhook")                      # any number of webhook instances
+        with pytest.raises(UpdatesModeTaken, match="--webhook"):
+            await modes[2].acquire("polling")
+        await modes[0].release()
+        await modes[1].release()
+        await modes[2].acquire("polling")                      # alone now
+        with pytest.raises(UpdatesModeTaken, match="long polling"):
+            await modes[0].acquire("webhook")
+        with pytest.raises(UpdatesModeTaken):
+            await modes[1].acquire("polling")
+    finally:
+        for mode in modes:
+            await mode.release()
         for engine in engines:
             await engine.dispose()
 
@@ -270,8 +334,11 @@ async def test_two_webhook_processes_serve_residents_in_order_and_decide_and_del
                                                      user.press(summary, "idea:send"))
                 assert first.webhook_status == second.webhook_status == 200
                 answers = [await first.callback.wait_answered(20), await second.callback.wait_answered(20)]
-                [thanks] = await user.wait_messages(1, timeout=20)
-                assert "Thank you!" in thanks.text
+                # The winner says thanks (with the menu's buttons); the loser, handled after it, finds no
+                # draft and shows the menu. The taps were concurrent, so either reply may arrive first.
+                after = await user.wait_messages(2, timeout=20)
+                assert sorted("Thank you!" in m.text for m in after) == [False, True]
+                assert sum(m.text.startswith("What would you like to do?") for m in after) == 1
                 assert [a.get("text") for a in answers].count("This button is no longer valid.") == 1
                 return [m.text for m in user.inbox]
 
@@ -280,12 +347,13 @@ async def test_two_webhook_processes_serve_residents_in_order_and_decide_and_del
             for chat in RESIDENTS:
                 backends = [b for c, _, b in balancer.routed if c == chat]
                 assert backends[:4] == [0, 1, 0, 1] and set(backends) == {0, 1}
-            # The same steps in the same order: the same replies in the same order, for everyone.
-            normalised = [[REF.sub("REF", t).replace(str(chat), "ID") for t in transcript]
-                          for chat, transcript in zip(RESIDENTS, transcripts)]
+            # The same steps one after the other: the same replies in the same order, for everyone
+            # (the last two, answering the concurrent double tap, in any order).
+            normalised = [[REF.sub("REF", t).replace(str(chat), "ID") for t in transcript[:9]] + sorted(
+                REF.sub("REF", t) for t in transcript[9:]) for chat, transcript in zip(RESIDENTS, transcripts)]
             assert all(n == normalised[0] for n in normalised), normalised
-            assert len(normalised[0]) == 10 and "Which language" in normalised[0][0]
-            assert "Benches ID" in normalised[0][8] and "Thank you!" in normalised[0][9]
+            assert len(normalised[0]) == 11 and "Which language" in normalised[0][0]
+            assert "Benches ID" in normalised[0][8]
             rows = await submissions(type("DB", (), {"sessions": sessions})())
             assert len(rows) == len(RESIDENTS)                  # one per resident, despite the double taps
             refs = sorted(r.ref for r in rows)
@@ -333,6 +401,14 @@ async def test_two_webhook_processes_serve_residents_in_order_and_decide_and_del
                                                  .where(OutboxRow.state == "sent")
                                                  .group_by(OutboxRow.claimed_by))).all())
             assert sum(by.values()) >= len(RESIDENTS) * 2
+
+            # Long polling next to the fleet would delete its webhook: it refuses to start.
+            poller = await start_kiezbot(tmp_path, {"KIEZBOT_BOT_TOKEN": tg.token, "KIEZBOT_API_BASE_URL": tg.base_url,
+                                                    "KIEZBOT_DATABASE_URL": url})
+            _, err = await asyncio.wait_for(poller.communicate(), 60)      # it ends by itself
+            code, err = poller.returncode, err.decode()
+            assert code == 2 and "use `kiezbot run --webhook` for several" in err, err
+            assert not tg.requests_for("deleteWebhook")
 
         codes, logs = [], []
         for process in processes:
