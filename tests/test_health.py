@@ -97,3 +97,19 @@ async def test_concurrent_probes_share_one_getme(tg, bot):
     probes = await asyncio.gather(*(telegram.get() for _ in range(10)))
     assert all(p.ok for p in probes)
     assert len(tg.requests_for("getMe")) == 1
+
+
+async def test_a_reply_that_cannot_be_sent_does_not_fail_the_committed_update(tg, bot):
+    """In webhook mode an exception would answer Telegram 500, and Telegram would send the update again
+    although its effects are committed: so sending the replies never raises."""
+    from bot.telegram import TelegramTransport
+    from dialogs.messages import Reply
+
+    user = tg.user(8801)
+    user.register()
+    tg.fail_next("sendMessage", 502, times=1)
+    transport = TelegramTransport(bot, None)   # type: ignore[arg-type]   (only sending is used)
+    await transport.deliver(user.id, [Reply(text="first"), Reply(text="second")], None)
+    assert [m.text for m in user.inbox] == []   # the rest of that update's replies is not sent either
+    await transport.deliver(user.id, [Reply(text="later")], None)
+    assert [m.text for m in user.inbox] == ["later"]
