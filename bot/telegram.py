@@ -127,8 +127,9 @@ class TelegramTransport:
                 return
             except TelegramBadRequest as exc:
                 log.error("Telegram refused a reply to chat %s: %s", target, exc.message)
-            except Exception:  # noqa: BLE001 — network errors, Telegram's 5xx: the reply is lost, not the state
-                log.exception("sending a reply failed (%s)", "this chat" if target == chat_id else "another chat")
+            except Exception:  # noqa: BLE001 — network errors, 5xx: the reply is lost, not the state
+                log.exception("sending a reply failed (%s)",
+                              "this chat" if target == chat_id else "another chat")
                 return
 
     async def send(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:

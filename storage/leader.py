@@ -36,7 +36,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -101,7 +101,7 @@ class FleetJobs:
     """Run periodic jobs once per tick across all processes on one database (see the module docstring).
 
         jobs = FleetJobs(engine)
-        ran, result = await jobs.run("housekeeping", housekeeping.run)   # ran is False: another process has it
+        ran, result = await jobs.run("housekeeping", housekeeping.run)   # ran False: another process has it
         ...
         await jobs.close()        # on shutdown: let go of locks still held for a finished tick
     """
@@ -166,7 +166,7 @@ class FleetJobs:
         return len(self._holding)
 
 
-async def held_elsewhere(engine: AsyncEngine, name: str) -> Any:
+async def held_elsewhere(engine: AsyncEngine, name: str) -> bool:
     """True when some connection holds the fleet lock ``name`` (for tests and diagnostics)."""
     if not is_postgres(engine):
         return False

@@ -101,9 +101,10 @@ def test_the_containerfile_installs_kiezbot_and_checks_healthz():
 def test_systemd_accepts_the_unit(tmp_path):
     unit = tmp_path / "kiezbot@8081.service"
     # Verified as an instance, with the paths of this checkout (the real ones exist only on a server).
-    unit.write_text(UNIT.read_text().replace("/opt/kiezbot/.venv/bin/kiezbot", shutil.which("true") or "/bin/true"))
-    result = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)], capture_output=True, text=True,
-                            timeout=60)
+    true = shutil.which("true") or "/bin/true"
+    unit.write_text(UNIT.read_text().replace("/opt/kiezbot/.venv/bin/kiezbot", true))
+    result = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)], capture_output=True,
+                            text=True, timeout=60)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert not any(word in output for word in ("Unknown", "Invalid", "ignoring", "bad-setting")), output

@@ -1,4 +1,4 @@
-"""KIEZBOT_LOG_FORMAT=json: one JSON object per line, with the instance, the update and the chat's pseudonym."""
+"""KIEZBOT_LOG_FORMAT=json: one JSON object per line, with instance, update and the chat's pseudonym."""
 from __future__ import annotations
 
 import io

@@ -263,7 +263,8 @@ async def wait_until(predicate, timeout: float, what: str) -> None:
 
 
 @pytest.mark.parametrize("seeded_db", ["postgresql"], indirect=True)     # the processes share PostgreSQL
-async def test_two_webhook_processes_serve_residents_in_order_and_decide_and_deliver_once(seeded_db, tmp_path):
+async def test_two_webhook_processes_serve_residents_in_order_and_decide_and_deliver_once(seeded_db,
+                                                                                      tmp_path):
     url, name = await clone_seeded(seeded_db)
     engine = create_engine(url)
     sessions = session_factory(engine)
@@ -349,8 +350,9 @@ async def test_two_webhook_processes_serve_residents_in_order_and_decide_and_del
                 assert backends[:4] == [0, 1, 0, 1] and set(backends) == {0, 1}
             # The same steps one after the other: the same replies in the same order, for everyone
             # (the last two, answering the concurrent double tap, in any order).
-            normalised = [[REF.sub("REF", t).replace(str(chat), "ID") for t in transcript[:9]] + sorted(
-                REF.sub("REF", t) for t in transcript[9:]) for chat, transcript in zip(RESIDENTS, transcripts)]
+            normalised = [[REF.sub("REF", t).replace(str(chat), "ID") for t in transcript[:9]]
+                          + sorted(REF.sub("REF", t) for t in transcript[9:])
+                          for chat, transcript in zip(RESIDENTS, transcripts)]
             assert all(n == normalised[0] for n in normalised), normalised
             assert len(normalised[0]) == 11 and "Which language" in normalised[0][0]
             assert "Benches ID" in normalised[0][8]
@@ -380,7 +382,8 @@ async def test_two_webhook_processes_serve_residents_in_order_and_decide_and_del
             # A broadcast to every resident: each gets it once, whichever process sends.
             from bot.broadcasting import create_broadcast
             from dialogs.broadcasting import Audience
-            await create_broadcast(sessions, Audience("all"), {"de": "Hoffest am Samstag", "en": "Yard party"},
+            await create_broadcast(sessions, Audience("all"),
+                                   {"de": "Hoffest am Samstag", "en": "Yard party"},
                                    created_by=DANA, created_by_name="Dana", language="de",
                                    report_chat_id=None, now=datetime.now(timezone.utc))
 
@@ -403,7 +406,8 @@ async def test_two_webhook_processes_serve_residents_in_order_and_decide_and_del
             assert sum(by.values()) >= len(RESIDENTS) * 2
 
             # Long polling next to the fleet would delete its webhook: it refuses to start.
-            poller = await start_kiezbot(tmp_path, {"KIEZBOT_BOT_TOKEN": tg.token, "KIEZBOT_API_BASE_URL": tg.base_url,
+            poller = await start_kiezbot(tmp_path, {"KIEZBOT_BOT_TOKEN": tg.token,
+                                                    "KIEZBOT_API_BASE_URL": tg.base_url,
                                                     "KIEZBOT_DATABASE_URL": url})
             _, err = await asyncio.wait_for(poller.communicate(), 60)      # it ends by itself
             code, err = poller.returncode, err.decode()
