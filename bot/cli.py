@@ -51,8 +51,8 @@ def _logging(settings: Settings) -> None:
     from bot.logredact import redact_secrets
     redact_secrets(settings.bot_token.get_secret_value() if settings.bot_token else None,
                    settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
-    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from bot.logformat import configure_logging
+    configure_logging(settings.log_level, settings.log_format, settings.instance_id)
 
 
 async def _chat(args: argparse.Namespace) -> int:

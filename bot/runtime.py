@@ -17,6 +17,7 @@ from locales import languages, load_catalogs
 from storage import migrate
 from storage.address_book import SqlAddressBook
 from storage.db import create_engine, session_factory
+from storage.leader import exclusive
 from storage.repositories import SqlUnitOfWork
 from storage.seed import addresses_loaded, count_address_rows, seed_all
 
@@ -95,7 +96,9 @@ async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: boo
                           f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
     sessions = session_factory(engine)
     if await needs_seed(sessions):
-        await seed_with_progress(sessions, quiet=quiet)
+        async with exclusive(engine, "seed"):     # processes starting together: one loads, the others wait
+            if await needs_seed(sessions):
+                await seed_with_progress(sessions, quiet=quiet)
     addresses = await SqlAddressBook(sessions).load()
     operator = Operator(name=settings.operator_name, email=settings.privacy_contact, privacy_url=settings.privacy_url,
                         privacy_texts=privacy_texts, retention_days=settings.retention_inactive_days)

@@ -9,6 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.leader import xact_lock
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -26,6 +28,9 @@ async def _run(engine: AsyncEngine, action, revision: str) -> None:  # noqa: ANN
         action(cfg, revision)
 
     async with engine.begin() as conn:
+        # Several processes starting at once on a new PostgreSQL database: one migrates, the others
+        # wait here and then find the database at head (the lock ends with this transaction).
+        await xact_lock(conn, "migrate")
         await conn.run_sync(run)
 
 

@@ -49,6 +49,14 @@ IN_FLIGHT = ("claimed", "sending")
 UNCONFIRMED = "unconfirmed: the process stopped while Telegram was being asked; sent again"
 
 
+def finished_before(cutoff: datetime) -> tuple[Any, ...]:
+    """Conditions of the rows housekeeping may delete: final, created and last touched before ``cutoff``
+    (``KIEZBOT_OUTBOX_KEEP_DAYS`` ago). The one definition, used by :meth:`OutboxQueue.purge` and the
+    daily retention job."""
+    return (OutboxRow.state.in_(FINAL_STATES), OutboxRow.created_at < cutoff,
+            func.coalesce(OutboxRow.sent_at, OutboxRow.due_at) < cutoff)
+
+
 def aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything kiezbot stores is UTC."""
     if value is not None and value.tzinfo is None:
@@ -267,9 +275,7 @@ class OutboxQueue:
     async def purge(self, before: datetime) -> int:
         """Forget finished rows older than ``before`` (housekeeping). Broadcasts keep their totals."""
         async with self._write() as session:
-            result = await session.execute(delete(OutboxRow).where(
-                OutboxRow.state.in_(FINAL_STATES), OutboxRow.created_at < before,
-                or_(OutboxRow.sent_at.is_(None), OutboxRow.sent_at < before)))
+            result = await session.execute(delete(OutboxRow).where(*finished_before(before)))
             return result.rowcount or 0
 
     async def counts(self, *, broadcast_id: int | None = None) -> dict[str, int]:
