@@ -283,6 +283,7 @@ Resolution = Found | NeedNumber | ChooseStreet | NoStreet | NotAnAddress
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _DROP = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+_UMLAUTS = frozenset("äöü")          # where _FOLD and _DROP differ
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
 _PL_DOT = re.compile(r"pl\.(?![a-z])")
 _STR_ENDINGS = ("strasse", "strase", "strsse")
@@ -444,16 +445,23 @@ class StreetIndex:
 
     def __init__(self, names: Iterable[str]) -> None:
         self.names: tuple[str, ...] = tuple(dict.fromkeys(n for n in names if n))
+        # each name is normalised once (twice if it has an umlaut): this runs at every start, 9.8k names
+        keys: list[str] = []
+        self.max_tokens = 1
         exact: dict[str, list[str]] = defaultdict(list)
         for name in self.names:
-            exact[street_key(name)].append(name)
+            tokens = _tokens(fold(name))
+            key = "".join(tokens)
+            keys.append(key)
+            exact[key].append(name)
+            self.max_tokens = max(self.max_tokens, len(tokens))
         alt: dict[str, list[str]] = defaultdict(list)
         stems: dict[str, list[str]] = defaultdict(list)
-        for name in self.names:
-            key = street_key(name)
-            dropped = street_key(name, _DROP)
-            if dropped != key and dropped not in exact:          # "Mullerstr" → Müllerstraße
-                alt[dropped].append(name)
+        for name, key in zip(self.names, keys):
+            if _UMLAUTS.intersection(unicodedata.normalize("NFC", name).casefold()):
+                dropped = street_key(name, _DROP)
+                if dropped != key and dropped not in exact:      # "Mullerstr" → Müllerstraße
+                    alt[dropped].append(name)
             if key.endswith("str") and len(key) >= 8 and key[:-3] not in exact:   # "osloer" → Osloer Straße
                 stems[key[:-3]].append(name)
         for alias, name in _ALIASES.items():
@@ -467,7 +475,6 @@ class StreetIndex:
         for key in self._keys:
             buckets[key[:1]].append(key)
         self._buckets = dict(buckets)
-        self.max_tokens = max((len(_tokens(fold(n))) for n in self.names), default=1)
         self._places: OrderedDict[str, tuple[Sequence[AddressRow], tuple[_Place, ...]]] = OrderedDict()
 
     # -- construction and caching
