@@ -213,6 +213,9 @@ async def counted(args) -> None:
     def dump(label: str) -> None:
         subprocess.run([control, "-d", label, str(os.getpid())], check=True, capture_output=True)
 
+    instr(True)                                         # switching on and off alone (subtracted)
+    instr(False)
+    dump("nothing")
     instr(True)
     for q in queries:
         await resolve(q, book, areas)
@@ -237,15 +240,16 @@ def run_callgrind(args) -> None:
     totals = {}
     for path in out.glob("cg.*"):
         text = path.read_text(errors="replace")
-        trigger = re.search(r"^desc: Trigger: .*?Dump \((.*)\)", text, re.M)
-        summary = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
-        if trigger and summary and trigger.group(1) in ("resolve", "extractOne"):
-            totals[trigger.group(1)] = int(summary.group(1))
+        trigger = re.search(r"^desc: Trigger: dump (\w+)", text, re.M)
+        total = re.search(r"^totals: (\d+)", text, re.M)
+        if trigger and total:
+            totals[trigger.group(1)] = int(total.group(1))
     shutil.rmtree(out, ignore_errors=True)
-    if set(totals) != {"resolve", "extractOne"}:
+    if set(totals) != {"nothing", "resolve", "extractOne"}:
         sys.exit(f"callgrind output not understood: {totals}")
-    per = {k: v / args.n for k, v in totals.items()}
-    print(f"instructions per call over {args.n} typed addresses (callgrind, Ir):")
+    per = {k: (totals[k] - totals["nothing"]) / args.n for k in ("resolve", "extractOne")}
+    print(f"instructions per call over {args.n} typed addresses (callgrind Ir; switching on/off, "
+          f"{totals['nothing']:,} Ir, subtracted):")
     print(f"  kiezbot resolve           {per['resolve'] / 1e6:8.3f} M")
     print(f"  plain extractOne(WRatio)  {per['extractOne'] / 1e6:8.3f} M   "
           f"({per['extractOne'] / per['resolve']:.0f}× kiezbot)")
