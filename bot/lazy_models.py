@@ -55,7 +55,8 @@ def _exec_types(loader: importlib.abc.Loader, module: ModuleType) -> None:
             _namespace.update(_types_namespace)
             return None                          # stays deferred: built on first use
         return real.__func__(cls, force=force, raise_errors=raise_errors,
-                             _parent_namespace_depth=_parent_namespace_depth + 1, _types_namespace=_types_namespace)
+                             _parent_namespace_depth=_parent_namespace_depth + 1,
+                             _types_namespace=_types_namespace)
 
     BaseModel.model_rebuild = classmethod(collect)   # type: ignore[method-assign,assignment]
     try:

@@ -402,7 +402,8 @@ def _build_places(street: str, rows: Sequence[AddressRow]) -> tuple[_Place, ...]
     clusters = []
     for grows in groups:
         if len(groups) == 1:                    # nothing to merge: the sets are not needed
-            clusters.append(({grows[0].ortsteil: len(grows)}, grows, set(), set(map(_POSTCODE, grows)), set()))
+            clusters.append(({grows[0].ortsteil: len(grows)}, grows, set(), set(map(_POSTCODE, grows)),
+                             set()))
             continue
         clusters.append(({grows[0].ortsteil: len(grows)}, grows, set(map(_ADDRESS, grows)),
                          set(map(_POSTCODE, grows)), {p[:2] for p in set(map(_PLR, grows))}))

@@ -3,8 +3,8 @@
 The ``.po`` files are the only source: they are compiled when kiezbot starts (no ``.mo`` files to
 forget to rebuild). Parsing all 160 of them takes a quarter of a second, so the compiled form is kept in
 ``locales/__pycache__/catalogs/`` under the hash of the ``.po`` file's bytes, the way Python keeps
-bytecode: an edited ``.po`` has another hash and is compiled again; an unwritable folder means no cache. One catalog file per dialog module (``dialogs/office.py`` ->
-``office.po``) lets several people translate different flows at the same time.
+bytecode: an edited ``.po`` has another hash and is compiled again; an unwritable folder means no cache.
+One catalog file per dialog module (``dialogs/office.py`` -> ``office.po``) lets several people translate different flows at the same time.
 
 Beside the catalogs live the phrase lists for free text (``<lang>/intents.yaml``) and the table that
 routes an understood intent to a command (``intents.yaml``); see :mod:`dialogs.intents`.

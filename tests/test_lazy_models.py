@@ -17,7 +17,7 @@ if sys.argv[1] == "hooked":
     import aiogram
     from bot import lazy_models
     from aiogram.types import Message
-    assert lazy_models.deferred() and not Message.__pydantic_complete__, "aiogram's models were built at import"
+    assert lazy_models.deferred() and not Message.__pydantic_complete__, "built at import"
 else:
     import aiogram                                # before kiezbot's bot package: aiogram builds everything
     import bot
@@ -27,8 +27,9 @@ import aiogram.methods as methods
 import aiogram.types as types
 from pydantic import BaseModel
 
-COMPARED = {"Update", "Message", "CallbackQuery", "User", "Chat", "InlineKeyboardMarkup", "ReplyKeyboardMarkup",
-            "SendMessage", "EditMessageText", "EditMessageReplyMarkup", "AnswerCallbackQuery", "SetMyCommands",
+COMPARED = {"Update", "Message", "CallbackQuery", "User", "Chat", "InlineKeyboardMarkup",
+            "ReplyKeyboardMarkup", "SendMessage", "EditMessageText", "EditMessageReplyMarkup",
+            "AnswerCallbackQuery", "SetMyCommands",
             "GetUpdates", "SetWebhook", "SendPhoto", "SendVoice", "SendLocation", "SendVenue", "SendDocument",
             "CopyMessage", "DeleteMessage", "GetMe"}
 
@@ -48,7 +49,8 @@ out = {}
 for module in (types, methods):
     for name in module.__all__:
         cls = getattr(module, name)
-        if isinstance(cls, type) and issubclass(cls, BaseModel) and name not in ("TelegramObject", "TelegramMethod"):
+        if (isinstance(cls, type) and issubclass(cls, BaseModel)
+                and name not in ("TelegramObject", "TelegramMethod")):
             out[f"{module.__name__}.{name}"] = build(cls, name)
 print(json.dumps(out, sort_keys=True, default=str))
 """
