@@ -19,7 +19,8 @@ two aiogram modules:
 
 Nothing else changes: a model's schema is the same whenever it is built (tests/test_lazy_models.py builds
 every one). If aiogram was imported before kiezbot's ``bot`` package, nothing is hooked and aiogram builds
-everything as usual.
+everything as usual; if a future aiogram stops passing its namespace to ``model_rebuild()`` (or renames
+``TelegramMethod``), the hook steps aside the same way and the models are built at import again.
 """
 from __future__ import annotations
 
@@ -68,7 +69,9 @@ def _exec_types(loader: importlib.abc.Loader, module: ModuleType) -> None:
 
 def _exec_methods_base(loader: importlib.abc.Loader, module: ModuleType) -> None:
     loader.exec_module(module)
-    module.TelegramMethod.model_config["defer_build"] = True   # every method class inherits it
+    method = getattr(module, "TelegramMethod", None)
+    if _namespace and isinstance(getattr(method, "model_config", None), dict):
+        method.model_config["defer_build"] = True    # every method class inherits it
     _add_names(_METHODS_BASE)
 
 
