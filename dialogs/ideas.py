@@ -262,8 +262,8 @@ def park(ctx: Context, before: ChatState) -> None:
         return
     data = {k: v for k, v in before.data.items() if k != PARKED}
     ctx.data[PARKED] = {"step": before.step, "data": data}
-    ctx.say(ctx._("Your unfinished draft {name} is kept. To continue it, send /idea or tap “💡 Submit an "
-                  "idea” in the menu.", name=draft_name(ctx, data)))
+    ctx.say(ctx._("Your unfinished draft {name} is kept. To continue it, send {command} or tap “💡 Submit an "
+                  "idea” in the menu.", name=draft_name(ctx, data), command=ctx.t.ltr("/idea")))
 
 
 def unpark(ctx: Context) -> bool:
