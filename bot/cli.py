@@ -11,9 +11,10 @@
     kiezbot export ideas [--area KEY] [--status S] [--format csv] [--output FILE]
     kiezbot events import|list  neighbourhood events from the team's calendar (bot/events_cli.py)
     kiezbot export signups ID   an event's sign-ups as CSV
-    kiezbot meetings add|list|cancel   council and jury sessions (see bot/meetings_cli.py)
-    kiezbot broadcast (--area KEY | --all) --text-de TEXT [--text-en TEXT …] [--yes]
-                                send one message to many residents, with a progress bar
+    kiezbot meetings add|list|cancel|import   council and jury sessions (see bot/meetings_cli.py)
+    kiezbot broadcast (--area KEY | --all) [--body council|jury] --text-de TEXT [--text-en TEXT …] [--yes]
+                                send one message to many residents (or to the subscribers of a body),
+                                with a progress bar
     kiezbot broadcast --stop ID stop a running broadcast
     kiezbot retention run [--dry-run]            apply the retention rules (the daily job) and say what it did
     kiezbot privacy export|erase|log ...         a resident's data on request (every access is logged)
@@ -24,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -49,8 +51,8 @@ def _logging(settings: Settings) -> None:
     from bot.logredact import redact_secrets
     redact_secrets(settings.bot_token.get_secret_value() if settings.bot_token else None,
                    settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
-    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from bot.logformat import configure_logging
+    configure_logging(settings.log_level, settings.log_format, settings.instance_id)
 
 
 async def _chat(args: argparse.Namespace) -> int:
@@ -119,12 +121,12 @@ async def _broadcast(args: argparse.Namespace) -> int:
             keys = [area.key for area in await _areas(runtime)]
             if args.area not in keys:
                 raise ConfigError(f"--area: {args.area!r} is not one of {', '.join(keys)}")
-        audience = Audience("area", area_key=args.area) if args.area else Audience("all")
+        audience, described = broadcast_audience(args)
         by_language = await audience_languages(runtime.sessions, audience)
         total = sum(by_language.values())
         fallback = sum(n for code, n in by_language.items() if text_for(texts, code)[1])
-        print(f"Audience: {'area ' + args.area if args.area else 'all residents'} — {total} resident(s) "
-              f"with consent and reachable; {fallback} get the German text.")
+        print(f"Audience: {described} — {total} resident(s) with consent and reachable; "
+              f"{fallback} get the German text.")
         for code, text in texts.items():
             print(f"  [{code}] {text}")
         if total == 0:
@@ -147,6 +149,26 @@ async def _broadcast(args: argparse.Namespace) -> int:
         return await _send_broadcast(runtime, settings, broadcast_id, total)
     finally:
         await runtime.close()
+
+
+BODY_NAMES = {"council": "Quartiersrat", "jury": "Aktionsfondsjury"}
+
+
+def broadcast_audience(args: argparse.Namespace):  # noqa: ANN201
+    """The audience the options name, and how to say it: --area/--all say where, --body narrows it to
+    the residents subscribed to that body's reminders there (their subscription's area counts)."""
+    from dialogs.broadcasting import Audience
+
+    body = (args.body or "").strip().lower() or None
+    if body is not None and body not in BODY_NAMES:
+        raise ConfigError(f"--body: {args.body!r} is not one of: council (Quartiersrat), jury (Aktionsfondsjury)")
+    if body is not None:
+        where = f"area {args.area}" if args.area else "all areas"
+        return (Audience("body", area_key=args.area or None, body=body),
+                f"subscribers of the {BODY_NAMES[body]} ({body}), {where}")
+    if args.area:
+        return Audience("area", area_key=args.area), f"residents of area {args.area}"
+    return Audience("all"), "all residents"
 
 
 async def _areas(runtime):  # noqa: ANN001, ANN202
@@ -553,6 +575,9 @@ def parser() -> argparse.ArgumentParser:
     who.add_argument("--area", help="residents of this area (its key, e.g. pankstrasse)")
     who.add_argument("--all", action="store_true", help="all residents")
     who.add_argument("--stop", type=int, metavar="ID", help="stop broadcast ID")
+    broadcast.add_argument("--body", metavar="BODY",
+                           help="only the residents subscribed to this body's session reminders: council "
+                                "(Quartiersrat) or jury (Aktionsfondsjury), in --area KEY or --all areas")
     for option, code in text_options().items():
         broadcast.add_argument("--" + option.replace("_", "-"), dest=option, metavar="TEXT",
                                help="the German text (required; the fallback)" if code == "de"
@@ -591,6 +616,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `kiezbot … | head`: the reader left; say nothing more (and let Python's exit flush go nowhere)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -87,6 +87,8 @@ class TelegramSender:
         self.bot = bot
 
     def plan(self, reply: Reply) -> list[Part]:
+        if reply.withdraw:
+            return [lambda chat, mid=mid: self._withdraw(chat, mid, reply.text) for mid in reply.withdraw]
         parts: list[Part] = []
         for piece in chunk_replies([reply]):
             if piece.text:
@@ -108,6 +110,30 @@ class TelegramSender:
                 parts.append(lambda chat, d=d: self._call(self.bot.send_document(
                     chat, BufferedInputFile(d.content, d.filename), caption=d.caption or None)))
         return parts
+
+    async def _withdraw(self, chat: int, message_id: int, replacement: str) -> None:
+        """Delete one earlier message; where Telegram refuses (older than 48 hours and kiezbot is no
+        administrator there), overwrite its text or caption with ``replacement``. A message that is
+        gone already counts as withdrawn; a photo or voice note that can be neither deleted nor
+        replaced keeps its file but loses its caption (logged: make kiezbot an administrator)."""
+        try:
+            await self._call(self.bot.delete_message(chat, message_id))
+            return None
+        except Rejected as exc:
+            if "not found" in str(exc):
+                return None
+            log.info("message %s in chat %s could not be deleted (%s); overwriting it", message_id, chat, exc)
+        try:
+            await self._call(self.bot.edit_message_text(text=replacement, chat_id=chat, message_id=message_id))
+            return None
+        except Rejected:
+            pass
+        try:
+            await self._call(self.bot.edit_message_caption(caption=replacement, chat_id=chat, message_id=message_id))
+        except Rejected as exc:
+            log.warning("message %s in chat %s could be neither deleted nor overwritten (%s); make kiezbot an "
+                        "administrator of the staff group who may delete messages", message_id, chat, exc)
+        return None
 
     @staticmethod
     async def _call(request: Awaitable[Any]) -> int | None:
@@ -334,6 +360,7 @@ class DeliveryEngine:
                 report.failed += 1
                 return
             message_id: int | None = None
+            sent_ids = list(row.message_ids or [])
             for index in range(row.parts_done, len(parts)):
                 if index > row.parts_done:
                     await self._wait_for_slot(row.chat_id, self.limiter.reserve(row.chat_id, self._now()))
@@ -376,9 +403,11 @@ class DeliveryEngine:
                                                error, parts_done=index)
                         report.retried += 1
                     return
+                if message_id is not None:
+                    sent_ids.append(message_id)
                 if index < len(parts) - 1:
-                    await self.queue.part_sent(row.id, index + 1)
-            if not await self.queue.sent(row.id, self.clock(), message_id):
+                    await self.queue.part_sent(row.id, index + 1, sent_ids)
+            if not await self.queue.sent(row.id, self.clock(), message_id, sent_ids):
                 log.warning("outbox message %s was sent after its lease ran out; another process may send it too",
                             row.id)
             report.sent += 1

@@ -47,22 +47,17 @@ class EventsRuntime:
 
 async def open_events_runtime(settings) -> EventsRuntime:  # noqa: ANN001
     """Database and dialogs without the address list (events need only the areas)."""
-    from sqlalchemy import func, select
-
     from locales import load_catalogs
     from storage import migrate
     from storage.address_book import SqlAddressBook
     from storage.db import create_engine, session_factory
-    from storage.models import AreaRow
     from storage.repositories import SqlUnitOfWork
-    from storage.seed import seed_areas
+    from storage.seed import ensure_areas
 
     engine = create_engine(settings.database_url)
     await migrate.upgrade(engine)
     sessions = session_factory(engine)
-    async with sessions() as session, session.begin():
-        if not await session.scalar(select(func.count()).select_from(AreaRow)):
-            await seed_areas(session)
+    await ensure_areas(sessions)
     dialogs = build_dialogs(SqlUnitOfWork(sessions, SqlAddressBook(sessions)), load_catalogs(),
                             timezone=settings.timezone, default_language=settings.default_locale,
                             staff_chat_id=settings.staff_chat_id)
@@ -170,9 +165,13 @@ async def _list(args: argparse.Namespace) -> int:
         await runtime.close()
 
 
-async def signups_csv(dialogs: Dialogs, event_id: int, *, include_cancelled: bool = False) -> str | None:
+async def signups_csv(dialogs: Dialogs, event_id: int, *, include_cancelled: bool = False,
+                      actor: str | None = None) -> str | None:
     """The sign-ups of an event as CSV: display name, party size, time of sign-up, status, waitlist
-    position — no Telegram ids. None when there is no such event."""
+    position — no Telegram ids. None when there is no such event.
+
+    ``actor`` (e.g. ``cli:dana``): recorded in the access log once per resident in the file, so each
+    can see in /mydata that the team exported their sign-up."""
     tz = dialogs.translator("de").tz
     statuses = ("confirmed", "waitlisted", "cancelled") if include_cancelled else ("confirmed", "waitlisted")
     async with dialogs.uow(0) as store:
@@ -180,6 +179,10 @@ async def signups_csv(dialogs: Dialogs, event_id: int, *, include_cancelled: boo
         if event is None:
             return None
         signups = await store.events.signups(event.id, statuses)  # type: ignore[arg-type]
+        if actor is not None:
+            for s in signups:
+                await store.access_log.record(actor=actor, action="export", chat_id=s.chat_id,
+                                              detail=f"event {event.id} sign-ups", at=dialogs.clock())
     order = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -196,7 +199,9 @@ async def _export_signups(args: argparse.Namespace) -> int:
 
     runtime = await open_events_runtime(load_settings())
     try:
-        text = await signups_csv(runtime.dialogs, args.event_id, include_cancelled=args.include_cancelled)
+        import getpass
+        text = await signups_csv(runtime.dialogs, args.event_id, include_cancelled=args.include_cancelled,
+                                 actor=f"cli:{args.by or getpass.getuser()}"[:160])
     finally:
         await runtime.close()
     if text is None:
@@ -227,4 +232,5 @@ def add_parsers(sub, export_sub) -> None:  # noqa: ANN001
     signups.add_argument("--format", choices=["csv"], default="csv")
     signups.add_argument("--output", help="file to write (default: standard output)")
     signups.add_argument("--include-cancelled", action="store_true", help="also cancelled sign-ups")
+    signups.add_argument("--by", help="who exports (for the access log; default: your login name)")
     signups.set_defaults(func=_export_signups)

@@ -1,6 +1,6 @@
-"""The daily retention job, wired to the running kiezbot (the scheduler calls :func:`daily_retention`).
-
-    scheduler.add_job(daily_retention, "cron", hour=3, args=[runtime])   # once a day; safe to repeat
+"""The daily retention job, wired to the running kiezbot: ``kiezbot run`` registers
+:func:`daily_retention` as a housekeeping job (daily at 03:30, in one process of the fleet; see
+``bot/scheduler.py``); ``kiezbot retention run`` does the same by hand. Safe to repeat.
 
 What it does is explained in ``storage/retention.py``; staff get a summary in the staff chat.
 """

@@ -2,10 +2,14 @@
 
 * every ``KIEZBOT_DELIVERY_INTERVAL`` seconds: start a delivery drain (returns at once if one runs);
 * daily at 03:30 (Berlin): housekeeping — every job registered with :meth:`Housekeeping.add`
-  (purging delivered outbox rows older than ``KIEZBOT_OUTBOX_KEEP_DAYS`` is the first).
+  (in ``kiezbot run``: the retention job, which also deletes finished outbox rows older than
+  ``KIEZBOT_OUTBOX_KEEP_DAYS``).
 
 The job store is the in-memory default and never shared: each process has its own scheduler, and a
-missed run is harmless because the next one finds the same due rows in the database.
+missed run is harmless because the next one finds the same due rows in the database. Delivery ticks
+run in every process (claims skip each other's rows); housekeeping runs once per tick across all
+processes on one PostgreSQL database — the process that wins a fleet lock runs it, the others skip
+(:class:`storage.leader.FleetJobs`, which explains the choice).
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from bot.ratelimit import Limits, RateLimiter
 from bot.settings import Settings
 from dialogs.engine import Dialogs, utc_now
 from dialogs.ports import Clock
+from storage.leader import FleetJobs
 from storage.outbox import OutboxQueue
 
 log = logging.getLogger(__name__)
@@ -62,7 +67,20 @@ def purge_outbox(sessions: async_sessionmaker, keep_days: int, clock: Clock = ut
     return purge
 
 
-def build_scheduler(settings: Settings, delivery: DeliveryEngine, housekeeping: Housekeeping) -> AsyncIOScheduler:
+def once_per_tick(fleet: FleetJobs | None, name: str,
+                  job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[object]]:
+    """``job`` as a scheduler job that runs in one process per tick (all of them run it without a fleet)."""
+    if fleet is None:
+        return job
+
+    async def leader_only() -> object:
+        ran, result = await fleet.run(name, job)
+        return result if ran else None
+    return leader_only
+
+
+def build_scheduler(settings: Settings, delivery: DeliveryEngine, housekeeping: Housekeeping,
+                    fleet: FleetJobs | None = None) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.timezone,
                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
 
@@ -70,5 +88,6 @@ def build_scheduler(settings: Settings, delivery: DeliveryEngine, housekeeping: 
         delivery.tick()
 
     scheduler.add_job(deliver, "interval", seconds=settings.delivery_interval, id="deliver")
-    scheduler.add_job(housekeeping.run, "cron", hour=3, minute=30, id="housekeeping")
+    scheduler.add_job(once_per_tick(fleet, "housekeeping", housekeeping.run), "cron", hour=3, minute=30,
+                      id="housekeeping")
     return scheduler

@@ -1,37 +1,41 @@
 """``kiezbot run``: long polling, or a webhook server (aiohttp) that checks Telegram's secret token."""
 from __future__ import annotations
 
+import asyncio
 import logging
-import secrets
+import signal
 
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.delivery import DeliveryEngine, TelegramSender
+from bot.health import CachedCheck, Health, telegram_check
+from bot.logformat import json_formatters, update_context
 from bot.logredact import redact_secrets
+from bot.retention import daily_retention
 from bot.runtime import Runtime, open_runtime
-from bot.scheduler import Housekeeping, build_delivery, build_scheduler, purge_outbox
+from bot.scheduler import Housekeeping, build_delivery, build_scheduler
 from bot.settings import ConfigError, Settings
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
+from storage.leader import FleetJobs, UpdatesMode, UpdatesModeTaken
+from storage.privacy import load_pseudonym_key, webhook_secret
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 
 
-def health_app(runtime: Runtime) -> web.Application:
+def health_app(runtime: Runtime, telegram: CachedCheck) -> web.Application:
     app = web.Application()
-
-    async def healthz(_request: web.Request) -> web.Response:
-        from sqlalchemy import text
-        try:
-            async with runtime.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            return web.json_response({"database": "ok"})
-        except Exception as exc:  # noqa: BLE001  (report, don't crash the health check)
-            return web.json_response({"database": f"error: {exc.__class__.__name__}"}, status=503)
-
-    app.router.add_get("/healthz", healthz)
+    Health(runtime.engine, telegram, runtime.settings.instance_id).register(app)
     return app
+
+
+def daily_jobs(runtime: Runtime) -> Housekeeping:
+    """What ``kiezbot run`` does at 03:30, in one process of the fleet."""
+    housekeeping = Housekeeping()
+    # Retention also deletes finished outbox rows older than KIEZBOT_OUTBOX_KEEP_DAYS (one setting).
+    housekeeping.add("retention", lambda: daily_retention(runtime))
+    return housekeeping
 
 
 def deliver_after_update(delivery: DeliveryEngine):  # noqa: ANN201
@@ -45,33 +49,67 @@ def deliver_after_update(delivery: DeliveryEngine):  # noqa: ANN201
 
 
 async def serve(settings: Settings, *, webhook: bool = False) -> int:
+    """Polling (one process) or webhook mode (one or many processes on one database, see the README's
+    "Deploy" section). Every process delivers outbox messages; housekeeping runs in one per day."""
     assert settings.bot_token is not None
     redact_secrets(settings.bot_token.get_secret_value())
+    if webhook and not settings.webhook_url:
+        raise ConfigError("KIEZBOT_WEBHOOK_URL: webhook mode needs the public HTTPS URL Telegram posts to")
     runtime = await open_runtime(settings, quiet=False)
+    mode = UpdatesMode(runtime.engine)
+    try:
+        await mode.acquire("webhook" if webhook else "polling")
+    except UpdatesModeTaken as exc:
+        await runtime.close()
+        raise ConfigError(f"kiezbot run{' --webhook' if webhook else ''}: {exc}") from None
+    try:
+        return await _serve(settings, runtime, webhook)
+    finally:
+        await mode.release()
+        await runtime.close()
+
+
+async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
+    assert settings.bot_token is not None
+    key = await load_pseudonym_key(runtime.sessions)
+    for formatter in json_formatters():
+        formatter.set_pseudonym_key(key)
     bot = make_bot(settings.bot_token.get_secret_value(), settings.api_base_url)
     transport = TelegramTransport(bot, runtime.dialogs)
     dp = build_dispatcher(transport)
     delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot))
-    housekeeping = Housekeeping()
-    housekeeping.add("purge delivered outbox rows", purge_outbox(runtime.sessions, settings.outbox_keep_days))
-    scheduler = build_scheduler(settings, delivery, housekeeping)
+    housekeeping = daily_jobs(runtime)
+    fleet = FleetJobs(runtime.engine)
+    scheduler = build_scheduler(settings, delivery, housekeeping, fleet)
+    dp.update.outer_middleware(update_context())
     dp.update.outer_middleware(deliver_after_update(delivery))
+    telegram = CachedCheck(telegram_check(bot))
     try:
         scheduler.start()
         delivery.tick()          # whatever was queued while kiezbot was down
         me = await bot.get_me()
-        log.info("connected to the Bot API as @%s", me.username)
+        telegram.remember(True, {"username": me.username})
+        log.info("connected to the Bot API as @%s (instance %s)", me.username, settings.instance_id)
         await transport.set_commands()
         if not webhook:
             await bot.delete_webhook(drop_pending_updates=False)
             await dp.start_polling(bot, handle_signals=True, allowed_updates=dp.resolve_used_update_types())
             return 0
-        if not settings.webhook_url:
-            raise ConfigError("KIEZBOT_WEBHOOK_URL: webhook mode needs the public HTTPS URL Telegram posts to")
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
+        assert settings.webhook_url is not None
+        # Every process registers the same URL and secret: setWebhook is idempotent, so N instances
+        # starting (or restarting one by one) never undo each other. Without KIEZBOT_WEBHOOK_SECRET the
+        # secret is made once and kept in the shared database — a per-process random one would let
+        # only the last process to start accept Telegram's POSTs.
+        secret = (settings.webhook_secret.get_secret_value() if settings.webhook_secret
+                  else await webhook_secret(runtime.sessions))
         redact_secrets(secret)
-        app = health_app(runtime)
-        SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=WEBHOOK_PATH)
+        app = health_app(runtime, telegram)
+        # Not in the background: Telegram gets its 200 once the update is handled and committed. The
+        # Bot API sends a chat's next update only after the previous one was answered, so one
+        # resident's updates stay in order even when the load balancer spreads them over processes;
+        # an update whose handling failed is answered 500 and sent again by Telegram.
+        SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret,
+                             handle_in_background=False).register(app, path=WEBHOOK_PATH)
         setup_application(app, dp, bot=bot)
         await bot.set_webhook(settings.webhook_url + WEBHOOK_PATH, secret_token=secret,
                               allowed_updates=dp.resolve_used_update_types())
@@ -80,8 +118,6 @@ async def serve(settings: Settings, *, webhook: bool = False) -> int:
         site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
         await site.start()
         log.info("webhook server on %s:%s%s", settings.webhook_host, settings.webhook_port, WEBHOOK_PATH)
-        import asyncio
-        import signal
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -91,6 +127,6 @@ async def serve(settings: Settings, *, webhook: bool = False) -> int:
         return 0
     finally:
         scheduler.shutdown(wait=False)
+        await fleet.close()
         await delivery.close()
         await bot.session.close()
-        await runtime.close()

@@ -1,6 +1,8 @@
 """Configuration from environment variables (prefix ``KIEZBOT_``) or a ``.env`` file."""
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +33,10 @@ class Settings(BaseSettings):
     privacy_url: str = Field("", description="link to the full privacy policy")
     max_submissions_per_day: int = Field(5, ge=1, description="ideas and questions a resident may send per day")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
+    log_format: str = Field("text", description="text (for people) or json (one object per line, for a log "
+                            "collector)")
+    instance_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
+                             description="name of this process in logs and /healthz (default host-pid)")
     meeting_reminders: str = Field("1d,2h", description="lead times of session reminders, e.g. 1d,2h (none: off)")
     deadline_reminders: str = Field("3d", description="lead times of jury deadline reminders, e.g. 3d")
     # Delivery engine (bot/delivery.py). The rate limits are per bot token: with several processes
@@ -40,14 +46,14 @@ class Settings(BaseSettings):
     rate_group_per_min: float = Field(20.0, gt=0, description="messages per minute to one group")
     delivery_interval: float = Field(1.0, gt=0, description="seconds between looks for due outbox messages")
     delivery_max_attempts: int = Field(5, ge=1, description="tries before a message counts as failed")
-    outbox_keep_days: int = Field(30, ge=1, description="days delivered outbox messages are kept")
+    outbox_keep_days: int = Field(30, ge=1, description="days finished (sent, failed, blocked, cancelled) outbox "
+                                  "messages are kept; the daily retention job deletes older ones")
     privacy_text_dir: Path | None = Field(None, description="folder with the operator's privacy texts: <lang>.html "
                                           "(full, /privacy) and <lang>.notice.html (first contact)")
     retention_inactive_days: int = Field(365, description="residents without contact for this long are deleted")
     retention_warning_days: Annotated[list[int], NoDecode] = Field(
         [30, 7], description="warn inactive residents this many days before deletion (comma-separated)")
     retention_decided_days: int = Field(180, description="decided submissions lose their personal link after this")
-    retention_outbox_days: int = Field(30, description="delivered/failed/cancelled messages are deleted after this")
     retention_access_log_days: int = Field(730, description="access-log lines are deleted after this")
     flood_messages_per_minute: int = Field(20, description="messages per resident and minute before 'slow down' "
                                            "(0: off)")
@@ -86,6 +92,22 @@ class Settings(BaseSettings):
         parse_leads(value)          # raises ValueError with a readable message
         return value
 
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value
+
+    @field_validator("instance_id")
+    @classmethod
+    def _instance(cls, value: str) -> str:
+        value = value.strip()
+        if not value or len(value) > 64:
+            raise ValueError("must be 1 to 64 characters, e.g. kiezbot-1")
+        return value
+
     @field_validator("webhook_port")
     @classmethod
     def _port(cls, value: int) -> int:
@@ -104,7 +126,7 @@ class Settings(BaseSettings):
             return [int(p) for p in parts]
         return value
 
-    @field_validator("retention_inactive_days", "retention_decided_days", "retention_outbox_days",
+    @field_validator("retention_inactive_days", "retention_decided_days",
                      "retention_access_log_days")
     @classmethod
     def _positive_days(cls, value: int) -> int:

@@ -127,9 +127,14 @@ class TelegramTransport:
             await query.answer(text=plain(toast)[:200] if toast else None)
         except TelegramBadRequest:   # too old to answer: harmless
             pass
+        except Exception:  # noqa: BLE001 — committed already: see deliver()
+            log.exception("answering a button press failed")   # the log line carries the chat pseudonymised
         await self.deliver(chat.id, replies, message.message_id)
 
     async def deliver(self, chat_id: int, replies: list[Reply], edit_message_id: int | None) -> None:
+        """Send an update's replies. The update is committed by now, so nothing here raises: in webhook
+        mode an exception would answer Telegram 500, and Telegram would send the update again — to be
+        handled a second time on the state it already changed."""
         for reply in chunk_replies(replies):
             target = reply.chat_id or chat_id
             try:
@@ -139,6 +144,10 @@ class TelegramTransport:
                 return
             except TelegramBadRequest as exc:
                 log.error("Telegram refused a reply to chat %s: %s", target, exc.message)
+            except Exception:  # noqa: BLE001 — network errors, 5xx: the reply is lost, not the state
+                log.exception("sending a reply failed (%s)",
+                              "this chat" if target == chat_id else "another chat")
+                return
 
     async def send(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:
         markup = keyboard(reply)

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[["Context"], Awaitable[None]]
 
 # Commands a resident may use before acknowledging the privacy notice.
+# Key of ChatState.data that survives goto()/reset(): a half-finished draft a flow parked when the
+# resident went off to another flow (see Dialogs.leaving); the flow offers it back later.
+PARKED = "_parked"
 PRE_CONSENT_COMMANDS = {"start", "language", "privacy", "about", "help", "cancel", "mydata", "delete"}
 # Button prefixes that work before it (language, the notice itself, the data-protection menu).
 PRE_CONSENT_BUTTONS = {"lang", "consent", "privacy"}
@@ -111,11 +114,18 @@ class Context:
         await self.store.outbox.enqueue(chat_id, reply, due_at=due_at or self.now, key=key, purpose=purpose)
 
     def goto(self, step: str, **data: Any) -> None:
-        """Enter ``step`` with a fresh draft (``data``)."""
-        self.state = ChatState(step, dict(data))
+        """Enter ``step`` with a fresh draft (``data``); a parked draft (:data:`PARKED`) stays."""
+        self.state = ChatState(step, self._carry(dict(data)))
 
     def reset(self) -> None:
-        self.state = ChatState()
+        """Back to no step; a parked draft (:data:`PARKED`) stays."""
+        self.state = ChatState("", self._carry({}))
+
+    def _carry(self, data: dict[str, Any]) -> dict[str, Any]:
+        parked = self.state.data.get(PARKED)
+        if parked is not None:
+            data.setdefault(PARKED, parked)
+        return data
 
     def resident_changed(self) -> None:
         self._resident_dirty = True
@@ -123,7 +133,7 @@ class Context:
     def forget(self) -> None:
         """The resident's data were erased in this update: store nothing about them afterwards."""
         self.forgotten = True
-        self.reset()
+        self.state = ChatState()
 
     async def show_menu(self, text: str | None = None, *, edit: bool = False) -> None:
         self.reset()
@@ -180,6 +190,9 @@ class Dialogs:
     accepted_kinds: dict[str, set[str]] = field(default_factory=dict)  # step prefix -> extra inbound kinds
     flood: safety.FloodGuard = field(default_factory=safety.FloodGuard)
     options: dict[str, Any] = field(default_factory=dict)              # per-flow settings, e.g. reminder lead times
+    # Called after an update moved the conversation out of a step: (ctx, state before). A flow with a
+    # draft worth keeping parks it here (ideas: the resident checks /events in the middle of an idea).
+    leaving: list[Callable[[Context, ChatState], None]] = field(default_factory=list)
     _locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
 
     # --- registration -----------------------------------------------------------------------
@@ -266,8 +279,12 @@ class Dialogs:
                         return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast   # nothing stored
                 if clipped:
                     safety.tell_clipped(ctx)
+                before = ChatState(ctx.state.step, dict(ctx.state.data))
                 try:
                     await self._route(ctx)
+                    if before.step and ctx.state.step != before.step and not ctx.forgotten:
+                        for leave in self.leaving:
+                            leave(ctx, before)
                 except Exception:
                     # A bug must not leave the resident stuck in a broken step: log it, reset
                     # the conversation (committed, so the next message starts clean), apologise.

@@ -38,6 +38,7 @@ from dialogs.events import (cancelled_notice, change_notice, promote_waitlist, r
 from dialogs.i18n import N_, Translator
 from dialogs.messages import Button
 from dialogs.ports import ChatState, Store
+from dialogs.privacy import log_staff_access
 from dialogs.text import clip, esc
 
 MAX_CAPACITY = 10000
@@ -849,6 +850,8 @@ async def list_signups(ctx: Context) -> None:
     if event is None:
         return
     signups = await ctx.store.events.signups(event.id)
+    for signup in signups:               # each resident can see in /mydata that the team saw the list
+        await log_staff_access(ctx, "signups", signup.chat_id, detail=f"event {event.id}")
     lines = [event_card(ctx, event), ""]
     confirmed = [s for s in signups if s.status == "confirmed"]
     waiting = [s for s in signups if s.status == "waitlisted"]

@@ -89,8 +89,12 @@ class Translator:
     def number(self, value: int | float | Decimal) -> str:
         return format_decimal(value, locale=self.locale)
 
-    def money(self, amount: int | float | Decimal) -> str:
-        return format_currency(amount, "EUR", locale=self.locale)
+    def money(self, amount: int | float | Decimal, *, whole: bool = False) -> str:
+        """Euros as the language writes them; ``whole``: without cents (a round limit such as 1.500 €)."""
+        if not whole:
+            return format_currency(amount, "EUR", locale=self.locale)
+        pattern = self.locale.currency_formats["standard"].pattern.replace(".00", "")
+        return format_currency(amount, "EUR", locale=self.locale, format=pattern, currency_digits=False)
 
     def date(self, value: date | datetime, fmt: str = "full") -> str:
         if isinstance(value, datetime):

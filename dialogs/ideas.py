@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs.engine import Context, Dialogs, Handler
+from dialogs.engine import PARKED, Context, Dialogs, Handler
 from dialogs.i18n import N_
 from dialogs.messages import Button
 from dialogs.moderation import post_answer, post_card, title_of
@@ -107,12 +107,13 @@ def kind_label(ctx: Context, kind: str) -> str:
     return ctx._(KINDS.get(kind, kind))
 
 
-def draft_name(ctx: Context) -> str:
-    d = ctx.data
+def draft_name(ctx: Context, data: dict[str, Any] | None = None) -> str:
+    d = ctx.data if data is None else data
+    # Translators: quotation marks around a resident's own words, as your language writes them.
     if d.get("title"):
-        return "“" + ctx.t.ltr(esc(d["title"])) + "”"
+        return ctx._("“{quoted}”", quoted=ctx.t.ltr(esc(d["title"])))
     if d.get("text"):
-        return "“" + ctx.t.ltr(esc(clip(d["text"], 40))) + "”"
+        return ctx._("“{quoted}”", quoted=ctx.t.ltr(esc(clip(d["text"], 40))))
     return kind_label(ctx, d.get("kind", "project"))
 
 
@@ -163,7 +164,7 @@ async def aktionsfonds_rules(ctx: Context) -> str:
                    "• at most {cap} per action\n"
                    "• only material and consumables, no fees\n"
                    "• nothing is paid for things bought before the decision\n"
-                   "• a jury of residents decides", cap=t.money(AKTIONSFONDS_CAP))]
+                   "• a jury of residents decides", cap=t.money(AKTIONSFONDS_CAP, whole=True))]
     session = await ctx.store.meetings.next_jury_session(ctx.data.get("area", ""), ctx.now)
     if session is None:
         lines.append(ctx._("The date of the next jury session is not fixed yet; the team will tell you."))
@@ -246,6 +247,36 @@ PROMPTS: dict[str, Handler] = {"kind": ask_kind, "area": ask_area, "title": ask_
                                "costs": ask_costs, "media": ask_media, "review": review}
 
 
+# --- parking: the resident goes elsewhere in the middle of a draft ---------------------------------
+def park(ctx: Context, before: ChatState) -> None:
+    """Another command or button took the resident out of a draft: keep the draft for later.
+
+    Ideas' own buttons (send, discard, answer …) manage the draft themselves and are left alone.
+    """
+    inbound = ctx.inbound
+    if not before.step.startswith("ideas.") or before.step.split(".", 1)[1] not in DRAFT_STEPS:
+        return
+    if not has_content(before.data) or in_draft(ctx):
+        return
+    if inbound.kind == "press" and inbound.data.split(":", 1)[0] == "idea":
+        return
+    data = {k: v for k, v in before.data.items() if k != PARKED}
+    ctx.data[PARKED] = {"step": before.step, "data": data}
+    ctx.say(ctx._("Your unfinished draft {name} is kept. To continue it, send {command} or tap “💡 Submit an "
+                  "idea” in the menu.", name=draft_name(ctx, data), command=ctx.t.ltr("/idea")))
+
+
+def unpark(ctx: Context) -> bool:
+    """Make a parked draft the conversation again (True if there was one)."""
+    if in_draft(ctx):
+        return False
+    parked = ctx.data.get(PARKED)
+    if not isinstance(parked, dict) or not str(parked.get("step", "")).startswith("ideas."):
+        return False
+    ctx.state = ChatState(parked["step"], dict(parked.get("data") or {}))
+    return True
+
+
 # --- starting, resuming, discarding -----------------------------------------------------------------
 async def offer_draft(ctx: Context) -> None:
     ctx.say(ctx._("You have an unfinished draft: {name}. Would you like to continue it or discard it?",
@@ -255,7 +286,7 @@ async def offer_draft(ctx: Context) -> None:
 
 
 async def begin(ctx: Context, kind: str | None = None, text: str = "") -> None:
-    if in_draft(ctx) and has_content(ctx.data):
+    if unpark(ctx) or (in_draft(ctx) and has_content(ctx.data)):
         return await offer_draft(ctx)
     data: dict[str, Any] = {}
     if kind:
@@ -291,7 +322,7 @@ async def cmd_ask(ctx: Context) -> None:
 def offering_draft(original: Handler) -> Handler:
     """/start, /menu and the menu button first offer to continue a half-finished draft."""
     async def handler(ctx: Context) -> None:
-        if ctx.resident.consent_at is not None and in_draft(ctx) and has_content(ctx.data):
+        if ctx.resident.consent_at is not None and (unpark(ctx) or (in_draft(ctx) and has_content(ctx.data))):
             return await offer_draft(ctx)
         await original(ctx)
     return handler
@@ -331,6 +362,8 @@ async def on_button(ctx: Context) -> None:
         return await ctx.show_menu()
     if action == "kind" and arg in KINDS and not in_draft(ctx):
         return await begin(ctx, arg)
+    if action in ("resume", "discard"):
+        unpark(ctx)                         # an offer made before the resident went elsewhere
     if not in_draft(ctx):
         ctx.toast = ctx._("This button is no longer valid.")
         return await ctx.show_menu()
@@ -525,7 +558,7 @@ async def text_costs(ctx: Context, text: str) -> None:
     if amount > AKTIONSFONDS_CAP:
         ctx.say(ctx._("{amount} is more than the Aktionsfonds can pay for one action (at most {cap}). Please "
                       "check the amount. If your action needs more, send it as a project idea: the team will "
-                      "advise you.", amount=t.money(amount), cap=t.money(AKTIONSFONDS_CAP)),
+                      "advise you.", amount=t.money(amount), cap=t.money(AKTIONSFONDS_CAP, whole=True)),
                 [[Button("💡 " + ctx._("Send it as a project idea"), "idea:kind:project")]])
         return
     ctx.data["costs_cents"] = cents(amount)
@@ -690,7 +723,7 @@ async def start_revision(ctx: Context, arg: str) -> None:
     if sub.status != "needs_revision":
         return await ctx.show_menu(ctx._("This submission can no longer be changed: the team has already "
                                          "decided on it. /myideas shows its state."))
-    if in_draft(ctx) and has_content(ctx.data) and ctx.data.get("revise_of") != sub.id:
+    if (unpark(ctx) or in_draft(ctx)) and has_content(ctx.data) and ctx.data.get("revise_of") != sub.id:
         ctx.say(ctx._("Please send or discard your unfinished draft first."))
         return await offer_draft(ctx)
     c = sub.content
@@ -742,6 +775,7 @@ def register(app: Dialogs) -> None:
     app.menu_entry(40, N_("📋 My submissions"), "idea:mine")
     # The answer to a question from the team is taken before any other free-text reading of it.
     app.free_text.insert(0, take_answer)
+    app.leaving.append(park)
     for name in ("start", "menu"):
         if name in app.commands:
             app.commands[name] = offering_draft(app.commands[name])

@@ -32,6 +32,7 @@ from dialogs.i18n import N_, RLM, Translator
 from dialogs.messages import Button, Reply
 from dialogs.model import Area
 from dialogs.ports import BODIES, Meeting, Outgoing, Store, Subscriber
+from dialogs.submissions import AKTIONSFONDS_CAP
 from dialogs.text import clip, esc
 
 BODY_NAMES = {"council": N_("Quartiersrat"), "jury": N_("Aktionsfondsjury")}
@@ -161,6 +162,8 @@ def details(t: Translator, meeting: Meeting, *, agenda_limit: int) -> list[str]:
     if agenda:
         shown = esc(clip(agenda, agenda_limit))
         if in_german:
+            # German inside a right-to-left message: each line keeps its own direction
+            shown = "\n".join(t.ltr(line) if line.strip() else line for line in shown.split("\n"))
             shown += " " + t._("(in German)")
         lines.append(t._("📝 Agenda: {agenda}", agenda=shown))
     if meeting.agenda_url:
@@ -200,8 +203,8 @@ def deadline_reminder(t: Translator, meeting: Meeting, area_name: str) -> Reply:
         t._("Applications for the jury session on {session} must reach the neighbourhood office by {deadline}.",
             session=t.date(meeting.starts_at), deadline=t.date(meeting.deadline)),
         "",
-        t._("The Aktionsfonds pays up to 1,500 € for material for a small action by residents in the "
-            "neighbourhood. The team helps you fill in the form.")])
+        t._("The Aktionsfonds pays up to {amount} for material for a small action by residents in the "
+            "neighbourhood. The team helps you fill in the form.", amount=t.money(AKTIONSFONDS_CAP, whole=True))])
     return Reply(_rtl(t, text), reminder_buttons(t, meeting))
 
 
@@ -212,6 +215,18 @@ def moved_notice(t: Translator, old: Meeting, new: Meeting, area_name: str) -> R
         t._("Instead of {old}, the session now takes place on:", old=when(t, old.starts_at, old.ends_at)),
         "🗓 <b>" + when(t, new.starts_at, new.ends_at) + "</b>",
         *details(t, new, agenda_limit=AGENDA_IN_REMINDER)])
+    return Reply(_rtl(t, text), reminder_buttons(t, new))
+
+
+def new_place_notice(t: Translator, old: Meeting, new: Meeting, area_name: str) -> Reply:
+    """Same date, another place (a changed calendar entry re-imported)."""
+    text = "\n".join([
+        t._("📍 <b>New place</b>"),
+        title(t, new, area_name),
+        "🗓 " + when(t, new.starts_at, new.ends_at),
+        t._("Previous place: {old}. The session now takes place here:", old=t.ltr(esc(old.place))),
+        "<b>" + t._("📍 {place}", place=t.ltr(esc(new.place))) + "</b>",
+        *details(t, new, agenda_limit=AGENDA_IN_REMINDER)[1:]])
     return Reply(_rtl(t, text), reminder_buttons(t, new))
 
 
@@ -248,6 +263,9 @@ class Texts:
             elif kind == "moved":
                 assert old is not None
                 reply = moved_notice(t, old, meeting, self.name)
+            elif kind == "place":
+                assert old is not None
+                reply = new_place_notice(t, old, meeting, self.name)
             else:
                 reply = cancelled_notice(t, meeting, self.name)
             self._cache[(language, kind)] = reply
@@ -305,6 +323,48 @@ async def move_session(app: Dialogs, store: Store, meeting_id: int, revision: in
     batch = [m for s in subscribers for m in reminders(app, moved, s, texts, now)]
     await store.outbox.enqueue_many(notices + batch)
     return Planned(moved, len(subscribers), len(batch))
+
+
+@dataclass(frozen=True)
+class Revised:
+    meeting: Meeting
+    old: Meeting
+    subscribers: int
+    reminders: int
+    told: int              # subscribers sent a "new date" or "new place" notice
+
+
+async def revise_session(app: Dialogs, store: Store, meeting_id: int, revision: int, changes: dict,
+                         now: datetime) -> Revised | None:
+    """Change a session's time, place, agenda or deadline (a re-imported calendar entry) as one revision.
+
+    Pending reminders are cancelled and planned anew with the new details. Subscribers are told when
+    the time changed (as a move: "new date") or else when the place changed ("new place"); a changed
+    agenda or deadline reaches them with the next reminder. None when the session is gone, cancelled,
+    or was changed by someone else since ``revision``.
+    """
+    old = await store.meetings.get(meeting_id)
+    if old is None or old.status != "scheduled" or old.revision != revision:
+        return None
+    await store.meetings.lock_topic(old.body, old.area_key)
+    new = await store.meetings.revise(meeting_id, revision, **changes)
+    if new is None:
+        return None
+    await store.outbox.cancel(f"meeting:{meeting_id}:")
+    texts = Texts(app, await area_name(store, new.area_key))
+    subscribers = await store.meetings.subscribers(new.body, new.area_key)
+    if (new.starts_at, new.ends_at) != (old.starts_at, old.ends_at):
+        kind = "moved"
+    elif new.place != old.place:
+        kind = "place"
+    else:
+        kind = ""
+    notices = [Outgoing(s.chat_id, texts.get(s.language, kind, new, old), due_at=now,
+                        key=f"meeting:{meeting_id}:{kind}{new.revision}:{s.chat_id}", purpose="meeting-notice")
+               for s in subscribers] if kind else []
+    batch = [m for s in subscribers for m in reminders(app, new, s, texts, now)]
+    await store.outbox.enqueue_many(notices + batch)
+    return Revised(new, old, len(subscribers), len(batch), len(notices))
 
 
 async def cancel_session(app: Dialogs, store: Store, meeting_id: int, now: datetime) -> Planned | None:
@@ -373,7 +433,7 @@ def explanations(ctx: Context) -> list[str]:
     return [ctx._("The <b>Quartiersrat</b> (neighbourhood council) of residents and local groups co-decides "
                   "which projects in the neighbourhood get money. Its sessions are public."),
             ctx._("The <b>Aktionsfondsjury</b> (action fund jury) is made up of residents and decides on small "
-                  "actions by residents of up to 1,500 €.")]
+                  "actions by residents of up to {amount}.", amount=ctx.t.money(AKTIONSFONDS_CAP, whole=True))]
 
 
 async def area_view(ctx: Context, area: Area, *, edit: bool = False) -> None:

@@ -109,6 +109,9 @@ class Reply:
     media: list[Media] = field(default_factory=list)
     edit: bool = False
     chat_id: int | None = None   # None: the chat the update came from
+    # Take back earlier messages of kiezbot in the recipient chat (Telegram message ids): each is
+    # deleted, or where Telegram no longer allows that, overwritten with ``text``.
+    withdraw: list[int] = field(default_factory=list)
 
 
 def reply_to_dict(reply: Reply) -> dict:
@@ -126,6 +129,8 @@ def reply_to_dict(reply: Reply) -> dict:
                            "content": base64.b64encode(d.content).decode("ascii")}
     if reply.media:
         out["media"] = [{"kind": m.kind, "file_id": m.file_id, "caption": m.caption} for m in reply.media]
+    if reply.withdraw:
+        out["withdraw"] = list(reply.withdraw)
     return out
 
 
@@ -139,4 +144,5 @@ def reply_from_dict(data: dict) -> Reply:
         d = data["document"]
         document = Document(d["filename"], base64.b64decode(d["content"]), d.get("caption") or "")
     media = [Media(m["kind"], m["file_id"], m.get("caption") or "") for m in data.get("media") or []]
-    return Reply(text=data.get("text") or "", buttons=buttons, venue=venue, document=document, media=media)
+    return Reply(text=data.get("text") or "", buttons=buttons, venue=venue, document=document, media=media,
+                 withdraw=[int(i) for i in data.get("withdraw") or []])

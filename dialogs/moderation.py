@@ -29,11 +29,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import datetime
 
 from dialogs.engine import Context, Dialogs
 from dialogs.i18n import N_, RLM, Translator
+from dialogs import privacy
 from dialogs.messages import Button, Media, Reply
-from dialogs.privacy import ANONYMISED_CHAT_ID
+from dialogs.ports import Store
+from dialogs.privacy import ANONYMISED_CHAT_ID, log_staff_access
 from dialogs.submissions import (FINAL, KIND_ICONS, KINDS, MAX_TEXT, OPEN, REJECT_REASONS, STATUS_ICONS,
                                  STATUS_LABELS, STATUSES, Decision, Event, Note, Submission, euros,
                                  find_similar, normalise_ref)
@@ -259,6 +262,12 @@ async def show_card(ctx: Context, sub: Submission, *, edit: bool, footer: str = 
         reply.media = card_media(sub)
 
 
+async def log_access(ctx: Context, sub: Submission, action: str) -> None:
+    """The resident can see in /mydata that (not who) the team opened or decided their submission."""
+    if sub.chat_id != ANONYMISED_CHAT_ID:
+        await log_staff_access(ctx, action, sub.chat_id, detail=f"submission {sub.ref}")
+
+
 async def already(ctx: Context, sub: Submission) -> None:
     """The item changed before this press: say who and when, and show the card as it is now."""
     t = staff_t(ctx)
@@ -283,6 +292,7 @@ async def on_button(ctx: Context) -> None:
         ctx.toast = t._("This submission does not exist (any more).")
         return
     if action == "show":
+        await log_access(ctx, sub, "show")
         return await show_card(ctx, sub, edit=False, with_media=True)
     if action == "card":
         ctx.reset()
@@ -359,6 +369,7 @@ async def take(ctx: Context, sub: Submission) -> None:
     if not await ctx.store.submissions.transition(sub, to_status=sub.status, event=event, now=ctx.now,
                                                   assignee=(me, name)):
         return await already(ctx, await ctx.store.submissions.get(sub.id) or sub)
+    await log_access(ctx, sub, "take")
     ctx.toast = t._("{ref} is yours now.", ref=sub.ref)
     await show_card(ctx, await ctx.store.submissions.get(sub.id) or sub, edit=True)
 
@@ -376,6 +387,7 @@ async def decide(ctx: Context, sub: Submission, action: str, *, reason: str = ""
     ctx.reset()
     if not ok:
         return await already(ctx, await ctx.store.submissions.get(sub.id) or sub)
+    await log_access(ctx, sub, audit_action)
     if text:
         await ctx.store.submissions.add_note(sub.id, Note("staff", name, text, ctx.now), staff_id=me)
     await tell_resident(ctx, sub, action, reason=reason, text=text)
@@ -451,6 +463,7 @@ async def idea(ctx: Context) -> None:
     if sub is None:
         ctx.say(t._("There is no submission {ref}.", ref=esc(ref)))
         return
+    await log_access(ctx, sub, "show")
     await show_card(ctx, sub, edit=False, with_media=True)
 
 
@@ -481,7 +494,23 @@ async def stats(ctx: Context) -> None:
     ctx.say("\n".join(lines))
 
 
+async def withdraw_staff_copies(store: Store, engine: Dialogs, chat_id: int, now: datetime) -> int:
+    """Before a resident's data are erased: take the team's copies of their submissions (cards with
+    name, text, photos and voice notes; relayed answers) back out of the staff chat."""
+    subs = await store.submissions.of_resident(chat_id, limit=10_000)
+    prefixes = [f"{kind}:{sub.ref}" for sub in subs for kind in ("card", "answer")]
+    t = engine.translator(engine.default_language)
+    withdrawn = 0
+    for staff_chat, message_ids in (await store.outbox.sent_messages(prefixes)).items():
+        refs = ", ".join(sub.ref for sub in subs)
+        text = t._("🗑 Removed at the resident's request ({refs}).", refs=esc(refs))
+        await store.outbox.enqueue(staff_chat, Reply(text, withdraw=message_ids), due_at=now, purpose="withdraw")
+        withdrawn += len(message_ids)
+    return withdrawn
+
+
 def register(app: Dialogs) -> None:
+    privacy.before_erasure("staff copies", withdraw_staff_copies)
     app.staff_command("queue", queue, N_("open submissions, oldest first"))
     app.staff_command("idea", idea, N_("one submission by its reference"))
     app.staff_command("stats", stats, N_("counts by area, kind, status and language"))

@@ -11,6 +11,7 @@ its place.
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -35,19 +36,19 @@ def pack_streets(rows: list[dict]) -> dict[int, str]:
             for sid, place_ids in places.items()}
 
 
+_ENTRY = re.compile(r"(\d+)([A-Z]*):(\d+)")
+
+
 def unpack_street(street: str, packed: str, plr_names: dict[str, str]) -> tuple[AddressRow, ...]:
     if not packed:
         return ()
     head, _, body = packed.partition("#")
-    places = [p.split("|") for p in head.split(";")]
-    out = []
-    for entry in body.split(","):
-        number_text, _, index = entry.partition(":")
-        digits = number_text.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        postcode, ortsteil, plr = places[int(index)]
-        out.append(AddressRow(street, int(digits), number_text[len(digits):], postcode, ortsteil, plr,
-                              plr_names.get(plr, "")))
-    return tuple(out)
+    # one regex pass in C over the entries; the few places are resolved once, not once per address
+    places = {str(k): (postcode, ortsteil, plr, plr_names.get(plr, ""))
+              for k, (postcode, ortsteil, plr) in enumerate(p.split("|") for p in head.split(";"))}
+    new = tuple.__new__                  # AddressRow._make without the call through a classmethod
+    return tuple([new(AddressRow, (street, int(number), suffix, *places[index]))
+                  for number, suffix, index in _ENTRY.findall(body)])
 
 
 class SqlAddressBook:

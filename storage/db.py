@@ -139,3 +139,10 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
 def writer_session_factory(engine: AsyncEngine) -> async_sessionmaker:
     """Sessions for read-modify-write transactions (one per update): on SQLite they BEGIN IMMEDIATE."""
     return async_sessionmaker(engine.execution_options(sqlite_immediate=True), expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raise unless the database answers ``SELECT 1`` (the health check)."""
+    from sqlalchemy import text
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))

@@ -1,9 +1,12 @@
-"""Reading iCalendar files (.ics) from a team's calendar — events now, council and jury sessions later.
+"""Reading iCalendar files (.ics) from a team's calendar: events and council/jury sessions share it.
 
 :func:`parse_calendar` reads and checks the whole file before anyone writes anything: a file that is
 too large, not a calendar, or has an entry without a start time raises :class:`CalendarError` with one
 line saying what is wrong and where. It decides no policy: all-day and recurring entries are returned
-marked as such, and the caller says what it does with them.
+marked as such, and the caller says what it does with them. Besides the standard fields, each entry
+carries its CATEGORIES, its URL and its ``X-`` properties (names upper-cased), so a feature can read
+conventions of its own (the meetings import reads ``X-KIEZBOT-BODY``, ``-AREA`` and ``-DEADLINE``).
+A calendar sent as a cancellation (``METHOD:CANCEL``, as mail programs do) marks every entry cancelled.
 
 Times come back timezone-aware in UTC. ``TZID`` parameters are resolved by the calendar's own
 ``VTIMEZONE`` definitions (Outlook's "W. Europe Standard Time" works) or by IANA name; floating
@@ -11,11 +14,13 @@ times (no zone at all) are read in ``default_tz``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 MAX_BYTES = 1024 * 1024
+_ESCAPE = re.compile(r"\\([\\;,nN])")
 
 
 class CalendarError(ValueError):
@@ -34,8 +39,11 @@ class CalendarEntry:
     day: date | None = None        # the first day of an all-day entry
     recurring: bool = False        # has RRULE or RDATE: a series, not a single date
     recurrence_id: bool = False    # an exception of a series (one changed instance)
-    cancelled: bool = False        # STATUS:CANCELLED
+    cancelled: bool = False        # STATUS:CANCELLED, or the calendar is a METHOD:CANCEL message
     sequence: int = 0
+    categories: tuple[str, ...] = ()
+    url: str = ""
+    extra: dict[str, str] = field(default_factory=dict)    # X- properties: upper-cased name -> text
 
     def describe(self) -> str:
         return f"“{self.summary or '(no title)'}” (UID {self.uid})"
@@ -48,6 +56,30 @@ def _text(component, name: str) -> str:   # noqa: ANN001
     if isinstance(value, list):
         value = value[0]
     return str(value).strip()
+
+
+def _categories(component) -> tuple[str, ...]:   # noqa: ANN001
+    value = component.get("CATEGORIES")
+    if value is None:
+        return ()
+    out: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        cats = getattr(item, "cats", None)
+        if cats is None:
+            cats = str(item).split(",")
+        out += [str(c).strip() for c in cats if str(c).strip()]
+    return tuple(out)
+
+
+def _extra(component) -> dict[str, str]:   # noqa: ANN001
+    out: dict[str, str] = {}
+    for name, value in component.property_items(recursive=False):
+        name = name.upper()
+        if name.startswith("X-") and name not in out:
+            text = value.to_ical().decode("utf-8", "replace") if hasattr(value, "to_ical") else str(value)
+            # X- values arrive raw: undo the TEXT escapes (\\, \; \, \n)
+            out[name] = _ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), text).strip()
+    return out
 
 
 def _as_utc(value: datetime, zone: ZoneInfo) -> datetime:
@@ -85,6 +117,7 @@ def parse_calendar(data: bytes, *, default_tz: str = "Europe/Berlin") -> list[Ca
     if calendar.name != "VCALENDAR":
         raise CalendarError("this is not an iCalendar file: it has no VCALENDAR")
     zone = ZoneInfo(default_tz)
+    cancel_message = _text(calendar, "METHOD").upper() == "CANCEL"
     entries: list[CalendarEntry] = []
     seen: set[tuple[str, bool]] = set()
     for index, vevent in enumerate(calendar.walk("VEVENT"), 1):
@@ -128,8 +161,8 @@ def parse_calendar(data: bytes, *, default_tz: str = "Europe/Berlin") -> list[Ca
             uid=uid, summary=summary, description=_text(vevent, "DESCRIPTION"), location=_text(vevent, "LOCATION"),
             starts_at=starts_at, ends_at=ends_at, all_day=all_day, day=day,
             recurring=vevent.get("RRULE") is not None or vevent.get("RDATE") is not None,
-            recurrence_id=is_exception, cancelled=_text(vevent, "STATUS").upper() == "CANCELLED",
-            sequence=sequence))
+            recurrence_id=is_exception, cancelled=cancel_message or _text(vevent, "STATUS").upper() == "CANCELLED",
+            sequence=sequence, categories=_categories(vevent), url=_text(vevent, "URL"), extra=_extra(vevent)))
     if not entries:
         raise CalendarError("the calendar contains no events (VEVENT)")
     return entries

@@ -16,7 +16,7 @@ from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Index, Integer, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.ports import JurySession, Meeting, Subscriber
+from dialogs.ports import BODIES, JurySession, Meeting, Subscriber
 from storage.models import Base, OutboxRow, ResidentRow, utcnow
 
 # Class id of the two-key advisory locks taken here ("mt"); the single-key locks of the unit of
@@ -38,12 +38,16 @@ class MeetingRow(Base):
     agenda_url: Mapped[str | None] = mapped_column(String(512))
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))   # jury: end of submission day
     status: Mapped[str] = mapped_column(String(16), default="scheduled")       # scheduled, cancelled
-    revision: Mapped[int] = mapped_column(Integer, default=0)                   # +1 per move
+    revision: Mapped[int] = mapped_column(Integer, default=0)                   # +1 per move or change
+    # iCalendar UID of a session imported from a calendar file: a re-import finds it again. Manually
+    # planned sessions have none.
+    ical_uid: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     # Ids are never reused (SQLite AUTOINCREMENT; sequences on PostgreSQL): outbox keys name them.
     __table_args__ = (Index("ix_meetings_area_body_start", "area_key", "body", "starts_at"),
+                      Index("ix_meetings_ical_uid", "ical_uid", unique=True),
                       {"sqlite_autoincrement": True})
 
 
@@ -78,7 +82,7 @@ def meeting_from_row(row: MeetingRow) -> Meeting:
     return Meeting(id=row.id, area_key=row.area_key, body=row.body, starts_at=starts_at,
                    ends_at=_aware(row.ends_at), place=row.place, agenda=dict(row.agenda or {}),
                    agenda_url=row.agenda_url, deadline=_aware(row.deadline), status=row.status,
-                   revision=row.revision)
+                   revision=row.revision, uid=row.ical_uid)
 
 
 class SqlMeetings:
@@ -115,7 +119,8 @@ class SqlMeetings:
     async def add(self, meeting: Meeting) -> Meeting:
         row = MeetingRow(area_key=meeting.area_key, body=meeting.body, starts_at=meeting.starts_at,
                          ends_at=meeting.ends_at, place=meeting.place, agenda=dict(meeting.agenda),
-                         agenda_url=meeting.agenda_url, deadline=meeting.deadline, status="scheduled", revision=0)
+                         agenda_url=meeting.agenda_url, deadline=meeting.deadline, status="scheduled", revision=0,
+                         ical_uid=meeting.uid)
         self.session.add(row)
         await self.session.flush()
         return meeting_from_row(row)
@@ -128,6 +133,25 @@ class SqlMeetings:
             .where(MeetingRow.id == meeting_id, MeetingRow.status == "scheduled", MeetingRow.revision == revision)
             .values(starts_at=starts_at, ends_at=ends_at, deadline=deadline, revision=revision + 1,
                     updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            return None
+        return await self.get(meeting_id)
+
+    async def by_uid(self, uid: str) -> Meeting | None:
+        row = await self.session.scalar(select(MeetingRow).where(MeetingRow.ical_uid == uid)
+                                        .execution_options(populate_existing=True))
+        return meeting_from_row(row) if row is not None else None
+
+    async def revise(self, meeting_id: int, revision: int, **values) -> Meeting | None:  # noqa: ANN003
+        """Change any of starts_at, ends_at, place, agenda, agenda_url, deadline of a scheduled session
+        as a new revision, unless someone moved, changed or cancelled it since ``revision`` was read."""
+        allowed = {"starts_at", "ends_at", "place", "agenda", "agenda_url", "deadline"}
+        assert set(values) <= allowed, set(values) - allowed
+        result = await self.session.execute(
+            update(MeetingRow)
+            .where(MeetingRow.id == meeting_id, MeetingRow.status == "scheduled", MeetingRow.revision == revision)
+            .values(**values, revision=revision + 1, updated_at=utcnow())
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             return None
@@ -196,3 +220,27 @@ class SqlMeetings:
                 .values(state="cancelled").execution_options(synchronize_session=False))
             cancelled += result.rowcount or 0
         return cancelled
+
+
+# --- broadcasts to the subscribers of a body ------------------------------------------------------
+def subscribed_chat_ids(body: str):  # noqa: ANN201
+    """The broadcast audience resolver of ``body``: ``area_key -> SELECT chat_id`` of its subscribers
+    (all areas when ``area_key`` is None). The broadcast query itself keeps out residents without
+    consent or who blocked kiezbot; erased residents have no subscriptions left (deleted with them)."""
+    def resolve(area_key: str | None):  # noqa: ANN202
+        query = select(MeetingSubscriptionRow.chat_id).where(MeetingSubscriptionRow.body == body)
+        if area_key is not None:
+            query = query.where(MeetingSubscriptionRow.area_key == area_key)
+        return query
+    return resolve
+
+
+def register_broadcast_audiences() -> None:
+    """Let /broadcast and ``kiezbot broadcast --body`` reach the Quartiersrat's and the jury's subscribers."""
+    from storage.broadcasts import register_body
+
+    for body in BODIES:
+        register_body(body, subscribed_chat_ids(body))
+
+
+register_broadcast_audiences()

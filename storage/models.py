@@ -163,6 +163,9 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Telegram ids of every part that went out (text, photos, voice notes …), so a message can be
+    # taken back later (a resident's /delete removes the team's copies of their submission).
+    message_ids: Mapped[list[int] | None] = mapped_column(JSON)
     # Delivery engine (storage/outbox.py): which process holds the row and until when, when a
     # retry may go, how many parts of a multi-part message already went, the broadcast it is part of.
     claimed_by: Mapped[str | None] = mapped_column(String(64))

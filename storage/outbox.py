@@ -49,6 +49,14 @@ IN_FLIGHT = ("claimed", "sending")
 UNCONFIRMED = "unconfirmed: the process stopped while Telegram was being asked; sent again"
 
 
+def finished_before(cutoff: datetime) -> tuple[Any, ...]:
+    """Conditions of the rows housekeeping may delete: final, created and last touched before ``cutoff``
+    (``KIEZBOT_OUTBOX_KEEP_DAYS`` ago). The one definition, used by :meth:`OutboxQueue.purge` and the
+    daily retention job."""
+    return (OutboxRow.state.in_(FINAL_STATES), OutboxRow.created_at < cutoff,
+            func.coalesce(OutboxRow.sent_at, OutboxRow.due_at) < cutoff)
+
+
 def aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything kiezbot stores is UTC."""
     if value is not None and value.tzinfo is None:
@@ -103,6 +111,7 @@ class Claimed:
     parts_done: int
     purpose: str
     broadcast_id: int | None
+    message_ids: list[int] | None = None     # Telegram ids of the parts already sent (after a retry)
 
 
 class OutboxQueue:
@@ -146,7 +155,8 @@ class OutboxQueue:
                 update(OutboxRow).where(OutboxRow.id.in_(ids), OutboxRow.state == "pending")
                 .values(state="claimed", claimed_by=self.worker, claimed_until=now + lease)
                 .returning(OutboxRow.id, OutboxRow.chat_id, OutboxRow.payload, OutboxRow.attempts,
-                           OutboxRow.parts_done, OutboxRow.purpose, OutboxRow.broadcast_id))
+                           OutboxRow.parts_done, OutboxRow.purpose, OutboxRow.broadcast_id,
+                           OutboxRow.message_ids))
             claimed = [Claimed(*row) for row in rows.all()]
         claimed.sort(key=lambda c: ids.index(c.id))
         return claimed
@@ -176,13 +186,15 @@ class OutboxQueue:
                                   claimed_until=now + lease,
                                   attempts=OutboxRow.attempts + 1)
 
-    async def part_sent(self, row_id: int, parts_done: int) -> bool:
-        return await self._update(self._mine(row_id, "sending"), parts_done=parts_done)
+    async def part_sent(self, row_id: int, parts_done: int, message_ids: Sequence[int] = ()) -> bool:
+        return await self._update(self._mine(row_id, "sending"), parts_done=parts_done,
+                                  message_ids=list(message_ids) or None)
 
-    async def sent(self, row_id: int, now: datetime, message_id: int | None) -> bool:
+    async def sent(self, row_id: int, now: datetime, message_id: int | None, message_ids: Sequence[int] = ()) -> bool:
         # claimed_by stays: it names the process that sent the message (for audits and benchmarks).
+        ids = list(message_ids) or ([message_id] if message_id is not None else [])
         return await self._update(self._mine(row_id, "sending"), state="sent", sent_at=now, message_id=message_id,
-                                  claimed_until=None, next_attempt_at=None)
+                                  message_ids=ids or None, claimed_until=None, next_attempt_at=None)
 
     async def retry(self, row_id: int, not_before: datetime, error: str, *, parts_done: int,
                     count_attempt: bool = True) -> bool:
@@ -263,9 +275,7 @@ class OutboxQueue:
     async def purge(self, before: datetime) -> int:
         """Forget finished rows older than ``before`` (housekeeping). Broadcasts keep their totals."""
         async with self._write() as session:
-            result = await session.execute(delete(OutboxRow).where(
-                OutboxRow.state.in_(FINAL_STATES), OutboxRow.created_at < before,
-                or_(OutboxRow.sent_at.is_(None), OutboxRow.sent_at < before)))
+            result = await session.execute(delete(OutboxRow).where(*finished_before(before)))
             return result.rowcount or 0
 
     async def counts(self, *, broadcast_id: int | None = None) -> dict[str, int]:

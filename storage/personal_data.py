@@ -284,7 +284,7 @@ register_personal_data("staff_access", tables=("access_log",), export=_export_ac
 declare_no_personal_data("areas", "offices", "planning_areas", "area_overrides", "streets", "addresses", "datasets",
                          reason="reference data (areas, offices, Berlin's address list)")
 declare_no_personal_data("staff", reason="the team's membership list (staff members, not residents)")
-declare_no_personal_data("privacy_keys", reason="kiezbot's own pseudonym key")
+declare_no_personal_data("privacy_keys", reason="kiezbot's own secrets: the pseudonym key, the webhook secret")
 
 
 __all__ = ["Contributor", "SamplePerson", "SqlPersonalData", "Subject", "contributors", "declare_no_personal_data",

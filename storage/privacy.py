@@ -8,24 +8,26 @@
   deletes them after ``KIEZBOT_RETENTION_ACCESS_LOG_DAYS``.
 * ``retention_notices`` — which inactivity warning a resident got last (stage in days before the
   deletion, when, and the announced date); erased with the resident.
-* ``privacy_keys`` — the random key of the pseudonyms, created on first use.
+* ``privacy_keys`` — secrets kiezbot makes for itself on first use: the random key of the pseudonyms,
+  and the webhook secret when the operator sets none.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text, delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialogs.ports import AccessEntry
 from storage.models import Base, utcnow
 
 PSEUDONYM_KEY = "pseudonym"
+WEBHOOK_SECRET = "webhook_secret"
 
 
 class AccessLogRow(Base):
@@ -60,20 +62,40 @@ class PrivacyKeyRow(Base):
     value: Mapped[str] = mapped_column(String(128))
 
 
-async def pseudonym_key(session: AsyncSession) -> bytes:
-    """The installation's pseudonym key; created once (concurrent first uses agree on one key)."""
-    value = await session.scalar(select(PrivacyKeyRow.value).where(PrivacyKeyRow.name == PSEUDONYM_KEY))
+async def generated_secret(session: AsyncSession, name: str, make: Callable[[], str]) -> str:
+    """The installation's secret ``name``; made once by ``make`` (concurrent first uses, also from
+    other processes, agree on one value)."""
+    value = await session.scalar(select(PrivacyKeyRow.value).where(PrivacyKeyRow.name == name))
     if value is None:
         dialect = session.bind.dialect.name
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        await session.execute(insert(PrivacyKeyRow).values(name=PSEUDONYM_KEY, value=secrets.token_hex(32))
+        await session.execute(insert(PrivacyKeyRow).values(name=name, value=make())
                               .on_conflict_do_nothing(index_elements=["name"]))
-        value = await session.scalar(select(PrivacyKeyRow.value).where(PrivacyKeyRow.name == PSEUDONYM_KEY))
+        value = await session.scalar(select(PrivacyKeyRow.value).where(PrivacyKeyRow.name == name))
     assert value is not None
-    return bytes.fromhex(value)
+    return value
+
+
+async def pseudonym_key(session: AsyncSession) -> bytes:
+    """The installation's pseudonym key; created once (concurrent first uses agree on one key)."""
+    return bytes.fromhex(await generated_secret(session, PSEUDONYM_KEY, lambda: secrets.token_hex(32)))
+
+
+async def load_pseudonym_key(sessions: async_sessionmaker) -> bytes:
+    """:func:`pseudonym_key` in a transaction of its own (for the log formatter at start-up)."""
+    async with sessions() as session, session.begin():
+        return await pseudonym_key(session)
+
+
+async def webhook_secret(sessions: async_sessionmaker) -> str:
+    """The secret token Telegram sends with each webhook POST, when ``KIEZBOT_WEBHOOK_SECRET`` is not set:
+    random, made once and kept in the database, so every process of a fleet (and every restart)
+    registers and checks the same one."""
+    async with sessions() as session, session.begin():
+        return await generated_secret(session, WEBHOOK_SECRET, lambda: secrets.token_urlsafe(32))
 
 
 def pseudonym_with(key: bytes, chat_id: int) -> str:

@@ -10,7 +10,7 @@ from typing import AsyncIterator
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, bindparam, exists, insert, select, text, update
+from sqlalchemy import BigInteger, bindparam, exists, insert, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -241,6 +241,19 @@ class SqlOutbox:
                                     OutboxRow.dedupe_key.startswith(key_prefix))
             .values(state="cancelled", claimed_by=None, claimed_until=None))
         return result.rowcount or 0
+
+    async def sent_messages(self, key_prefixes: Sequence[str]) -> dict[int, list[int]]:
+        if not key_prefixes:
+            return {}
+        rows = await self.session.execute(
+            select(OutboxRow.chat_id, OutboxRow.message_ids, OutboxRow.message_id)
+            .where(OutboxRow.state == "sent",
+                   or_(*(OutboxRow.dedupe_key.startswith(prefix) for prefix in key_prefixes)))
+            .order_by(OutboxRow.id))
+        found: dict[int, list[int]] = {}
+        for chat_id, ids, single in rows.all():
+            found.setdefault(chat_id, []).extend(ids or ([single] if single is not None else []))
+        return found
 
     async def enqueue_many(self, messages: Sequence[Outgoing]) -> int:
         """Like ``enqueue`` for each message (keys already stored are skipped); returns how many were added."""

@@ -13,7 +13,8 @@
 2. **Feature rules** registered with :func:`register_retention_rule`, e.g. the ideas feature removes
    the personal link of decided submissions after ``KIEZBOT_RETENTION_DECIDED_DAYS``.
 3. **Outbox:** delivered, failed, blocked and cancelled messages older than
-   ``KIEZBOT_RETENTION_OUTBOX_DAYS`` (30) are deleted.
+   ``KIEZBOT_OUTBOX_KEEP_DAYS`` (30) are deleted (the one outbox setting; see
+   :func:`storage.outbox.finished_before`).
 4. **Access log:** lines older than ``KIEZBOT_RETENTION_ACCESS_LOG_DAYS`` (730) are deleted.
 5. **Staff:** when anything changed, a summary is posted to the staff chat (via the outbox).
 
@@ -36,11 +37,10 @@ from dialogs.messages import Reply
 from dialogs.ports import RetentionReport
 from dialogs.privacy import retention_report_text, retention_warning
 from storage.models import OutboxRow, ResidentRow, StaffRow
+from storage.outbox import FINAL_STATES as FINAL_OUTBOX_STATES, finished_before  # noqa: F401 (re-exported)
 from storage.privacy import AccessLogRow, RetentionNoticeRow
 from storage.repositories import SqlOutbox, SqlUnitOfWork
 
-# States of an outbox row that is done with (the delivery engine's final states).
-FINAL_OUTBOX_STATES = ("sent", "failed", "blocked", "cancelled")
 RETENTION_ACTOR = "system:retention"
 
 
@@ -65,7 +65,7 @@ class RetentionPolicy:
             warning_days=tuple(sorted(set(getattr(settings, "retention_warning_days", default.warning_days)),
                                       reverse=True)),
             decided_days=getattr(settings, "retention_decided_days", default.decided_days),
-            outbox_days=getattr(settings, "retention_outbox_days", default.outbox_days),
+            outbox_days=getattr(settings, "outbox_keep_days", default.outbox_days),
             access_log_days=getattr(settings, "retention_access_log_days", default.access_log_days))
 
 
@@ -212,12 +212,6 @@ async def _void_stale_notices(session: AsyncSession) -> None:
     await session.execute(delete(RetentionNoticeRow).where(or_(came_back.exists(), ~still_there.exists())))
 
 
-def _outbox_done_before(cutoff: datetime):
-    return (OutboxRow.state.in_(FINAL_OUTBOX_STATES),
-            func.coalesce(OutboxRow.sent_at, OutboxRow.due_at) < cutoff,
-            OutboxRow.created_at < cutoff)
-
-
 async def _count_or_delete(session: AsyncSession, model: type, conditions: Sequence[Any], dry_run: bool) -> int:
     if dry_run:
         return await session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
@@ -252,7 +246,7 @@ async def run_retention(sessions: async_sessionmaker, now: datetime, settings: A
 
     async with writer() as session, session.begin():
         report.outbox_purged = await _count_or_delete(
-            session, OutboxRow, _outbox_done_before(now - timedelta(days=policy.outbox_days)), dry_run)
+            session, OutboxRow, finished_before(now - timedelta(days=policy.outbox_days)), dry_run)
         report.access_log_purged = await _count_or_delete(
             session, AccessLogRow, [AccessLogRow.at < now - timedelta(days=policy.access_log_days)], dry_run)
         if staff_chat_id is not None and report.changed and not dry_run:

@@ -209,3 +209,18 @@ async def seed_all(sessions: async_sessionmaker, areas_file: Path = AREAS_FILE,
     if loaded:
         report.changed.insert(0, f"{loaded} addresses loaded")
     return report
+
+
+async def addresses_loaded(sessions: async_sessionmaker) -> bool:
+    """Whether Berlin's address list is in the database (the first start loads it)."""
+    async with sessions() as session:
+        return await session.scalar(select(DatasetRow.name).where(DatasetRow.name == "addresses")) is not None
+
+
+async def ensure_areas(sessions: async_sessionmaker) -> bool:
+    """Load the areas file when the database has no areas yet; True when it did."""
+    async with sessions() as session, session.begin():
+        if await session.scalar(select(func.count()).select_from(AreaRow)):
+            return False
+        await seed_areas(session)
+        return True

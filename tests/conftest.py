@@ -17,6 +17,7 @@ import pytest_asyncio
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
+import bot  # noqa: F401  (first: aiogram's models are built on first use, as in `kiezbot run`)
 import storage.all_models  # noqa: F401
 from dialogs.app import build_dialogs
 from locales import load_catalogs

@@ -773,6 +773,8 @@ class FakeTelegram:
         self.token = token
         self.strict_html, self.callback_ttl, self.webhook_timeout = strict_html, callback_ttl, webhook_timeout
         self.clock: Callable[[], float] = time.monotonic
+        self.time_shift = 0.0             # seconds added to "now" when judging a message's age (tests)
+        self.admin_in: set[int] = set()   # chats where the bot is an administrator
         self.requests: list[RecordedRequest] = []
         self.errors: list[RecordedRequest] = []
         self.webhook_deliveries: list[dict] = []
@@ -1551,6 +1553,10 @@ class FakeTelegram:
 
     async def _m_deleteMessage(self, bot: _BotState, p: dict, f: dict) -> bool:
         chat, msg = self._find(bot, p, "delete")
+        # Telegram: a bot deletes its own messages only within 48 hours, unless it is an administrator
+        # (with "delete messages") of the group: then any message.
+        if time.time() + self.time_shift - msg.date > 48 * 3600 and chat.id not in self.admin_in:
+            raise bad("message can't be deleted for everyone")
         msg.deleted = True
         chat._notify()
         return True

@@ -80,6 +80,14 @@ async def audit(db, ref: str) -> list[tuple[str, str | None, str, str]]:
         return [tuple(r) for r in rows.all()]
 
 
+async def start_project_draft(client: ChatClient, title: str, area: str = "QM Badstraße") -> None:
+    """Through the menu to a project idea in ``area`` with ``title`` typed: the text is asked next."""
+    await client.taps("Submit an idea")
+    await client.taps("Project idea")
+    await client.taps(area)
+    await client.says(title)
+
+
 async def send_project_idea(client: ChatClient, title: str = "Benches along the Panke",
                             text: str = "More benches on the Panke path, so older neighbours can rest.",
                             area: str = "QM Badstraße") -> str:

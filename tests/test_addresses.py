@@ -360,7 +360,7 @@ def test_module_is_pure():
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
     assert imported <= {"__future__", "re", "unicodedata", "weakref", "collections", "dataclasses", "typing",
-                        "rapidfuzz"}, imported
+                        "bisect", "functools", "itertools", "operator", "rapidfuzz"}, imported
 
 
 def test_street_key_normalisation():

@@ -12,7 +12,7 @@ from bot.delivery import DeliveryEngine
 from bot.ratelimit import Limits, RateLimiter
 from dialogs.messages import Reply
 from dialogs.text import plain
-from storage.broadcasts import BroadcastJobs, BroadcastRow, register_body, unregister_body
+from storage.broadcasts import BroadcastJobs, BroadcastRow
 from storage.models import OutboxRow, ResidentRow, StaffRow
 from tests.chat import ChatClient
 
@@ -201,21 +201,6 @@ async def test_progress_is_reported_once_per_milestone(team, db, clock, resident
         [report] = list(reports)
     assert "2 of 4 messages handled (50 %)" in plain(report.payload["text"])
     assert (await jobs.get(row.id)).state == "sending"
-
-
-async def test_subscribers_of_a_body_once_the_meetings_feature_registers_them(team, db, residents):
-    register_body("council", lambda area: select(ResidentRow.chat_id).where(ResidentRow.chat_id.in_([2001, 2004])))
-    try:
-        dana = staff(team)
-        await dana.says("/broadcast")
-        answer = await dana.taps("Subscribers: Neighbourhood council")
-        assert "Subscribers of which area?" in answer.text
-        await dana.taps("All areas")
-        await dana.says("Sitzung am Dienstag")
-        preview = await dana.taps("Preview")
-        assert "It goes to 2 residents: subscribers of the Neighbourhood council (Quartiersrat)." in preview.text
-    finally:
-        unregister_body("council")
 
 
 async def test_the_terminal_user_sees_their_own_outbox_messages_only(team, db, clock, tmp_path):

@@ -92,7 +92,12 @@ async def test_kiezbot_run_webhook_checks_the_secret_token(tg, seeded_file, tmp_
             missing = await http.post(url, json={"update_id": 2})
             assert missing.status == 401
             health = await http.get(f"http://127.0.0.1:{port}/healthz")
-            assert health.status == 200 and (await health.json())["database"] == "ok"
+            body = await health.json()
+            assert health.status == 200 and body["status"] == "ok", body
+            assert body["checks"]["database"]["status"] == "ok"
+            assert body["checks"]["telegram"] == {"status": "ok", "username": tg.bot_user["username"],
+                                                  "checked_at": body["checks"]["telegram"]["checked_at"]}
+            assert body["instance"]
     finally:
         code, err = await stop(process)
     assert code == 0, err

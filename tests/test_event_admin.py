@@ -4,8 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from dialogs.app import build_dialogs
 from locales import load_catalogs
+from storage.privacy import AccessLogRow
 from storage.repositories import SqlUnitOfWork
 from tests.chat import ChatClient
 from tests.event_helpers import (add_event, add_resident, add_staff, as_utc, get_event, outbox,
@@ -288,6 +291,10 @@ async def test_signups_are_listed_in_the_staff_chat(dialogs, db):
     assert "Alex — 2 people" in signed
     assert "1. Alex — 1 person" in waiting
     assert "3601" not in answer.text                                      # no Telegram ids
+    async with db.sessions() as session:
+        rows = (await session.execute(select(AccessLogRow))).scalars().all()
+    assert sorted((r.action, r.detail) for r in rows) == [("signups", f"event {event.id}")] * 2
+    assert len({r.subject for r in rows}) == 2                            # one line per resident, pseudonymised
 
 
 async def test_event_commands_explain_a_missing_or_wrong_number(dialogs, db):

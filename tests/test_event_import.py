@@ -211,6 +211,19 @@ async def test_signups_csv_has_only_what_staff_need_and_is_formula_safe(dialogs,
     assert await signups_csv(dialogs, 999999) is None
 
 
+async def test_exporting_signups_is_in_each_residents_access_log(dialogs, db):
+    event = await add_event(db, capacity=5)
+    for chat_id in (6501, 6502):
+        await add_resident(db, chat_id, "en")
+        await ChatClient(dialogs, chat_id=chat_id, language_code="en").presses(f"ev:party:{event.id}:1")
+    await signups_csv(dialogs, event.id, actor="cli:dana")
+    async with dialogs.uow(0) as store:
+        for chat_id in (6501, 6502):
+            [entry] = await store.access_log.entries(chat_id)
+            assert (entry.actor, entry.action, entry.detail) == ("cli:dana", "export", f"event {event.id} sign-ups")
+        assert await store.access_log.entries(6503) == []
+
+
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_spreadsheet_formula_starts_are_neutralised(value):
     assert spreadsheet_safe(value) == "'" + value

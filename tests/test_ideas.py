@@ -14,7 +14,8 @@ from dialogs.submissions import MAX_TEXT, parse_amount
 from locales import load_catalogs
 from storage.repositories import SqlUnitOfWork
 from tests.chat import ChatClient
-from tests.ideas_helpers import STAFF_CHAT, outbox, ref_in, send_project_idea, submission, submissions
+from tests.ideas_helpers import (STAFF_CHAT, outbox, ref_in, send_project_idea, start_project_draft, submission,
+                                 submissions)
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ async def test_german_aktionsfonds_application_with_voice_and_photo(staffed, ger
     voice = await german.sends("voice", file_id="VOICE-DE", duration=75)
     assert "1 Sprachnachricht erhalten" in voice.text
     rules = await german.taps("Weiter")
-    assert "höchstens 1.500,00 € pro Aktion" in rules.text
+    assert "höchstens 1.500 € pro Aktion" in rules.text
     assert "nur Material und Verbrauchsmaterial, keine Honorare" in rules.text
     assert "steht noch nicht fest" in rules.text
     too_much = await german.says("1.600 Euro")
@@ -102,7 +103,7 @@ async def test_aktionsfonds_explains_the_rules_and_corrects_amounts(staffed, eng
     await english.taps("QM Pankstraße")
     await english.says("Plant boxes")
     rules = await english.says("We want to build plant boxes with the neighbours.")
-    assert "at most €1,500.00 per action" in rules.text
+    assert "at most €1,500 per action" in rules.text
     assert "only material and consumables, no fees" in rules.text
     assert "nothing is paid for things bought before the decision" in rules.text
     assert "not fixed yet; the team will tell you" in rules.text     # no jury session known yet
@@ -164,10 +165,7 @@ async def test_next_jury_session_and_deadline_are_shown_when_known(staffed, engl
 
 
 async def test_a_part_can_be_changed_from_the_summary(staffed, english, db):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Old title")
+    await start_project_draft(english, "Old title")
     await english.says("Old text.")
     await english.taps("Done")
     parts = await english.taps("Change something")
@@ -192,10 +190,7 @@ async def test_a_part_can_be_changed_from_the_summary(staffed, english, db):
 
 
 async def test_cancel_asks_before_discarding_and_sends_nothing(staffed, english, db):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Something")
+    await start_project_draft(english, "Something")
     question = await english.taps("Cancel")
     assert "Discard this draft?" in question.text
     back = await english.taps("No, continue")
@@ -209,10 +204,7 @@ async def test_cancel_asks_before_discarding_and_sends_nothing(staffed, english,
 
 
 async def test_draft_survives_a_restart_and_can_be_resumed_or_discarded(staffed, english, db, clock):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Community garden")
+    await start_project_draft(english, "Community garden")
     # The bot restarts: a new engine on the same database, nothing in memory.
     restarted = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock,
                               staff_chat_id=STAFF_CHAT)
@@ -232,12 +224,9 @@ async def test_draft_survives_a_restart_and_can_be_resumed_or_discarded(staffed,
 
 
 async def test_changing_the_language_keeps_the_draft(staffed, english):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Bike repair")
+    await start_project_draft(english, "Bike repair")
     answer = await english.presses("lang:de")
-    assert "unfertigen Entwurf: „Bike repair“" in answer.text.replace("“Bike repair”", "„Bike repair“")
+    assert "unfertigen Entwurf: „Bike repair“" in answer.text
     resumed = await english.taps("Entwurf fortsetzen")
     assert "Beschreiben Sie es jetzt" in resumed.text
 
@@ -269,10 +258,7 @@ async def test_daily_limit_keeps_the_draft_until_tomorrow(db, clock):
 
 
 async def test_double_tap_on_send_stores_and_forwards_once(staffed, english, db):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Book exchange")
+    await start_project_draft(english, "Book exchange")
     await english.says("A shelf for books at the square.")
     await english.taps("Done")
     first, second = await asyncio.gather(english.presses("idea:send"), english.presses("idea:send"))
@@ -316,10 +302,7 @@ async def test_limits_on_titles_texts_photos_and_voice_notes(staffed, english, d
 
 
 async def test_what_residents_type_is_escaped_everywhere(staffed, english, db):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("<b>Bold</b> & <script>")
+    await start_project_draft(english, "<b>Bold</b> & <script>")
     await english.says("Text with <i>tags</i> & ampersands")
     summary = await english.taps("Done")
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;script&gt;" in summary.html
@@ -406,10 +389,7 @@ def test_what_is_not_one_amount_is_refused(typed):
 
 
 async def test_removing_the_only_voice_note_asks_for_the_description_again(staffed, english):
-    await english.taps("Submit an idea")
-    await english.taps("Project idea")
-    await english.taps("QM Badstraße")
-    await english.says("Voice only")
+    await start_project_draft(english, "Voice only")
     await english.sends("voice", file_id="V1", duration=12)
     await english.taps("Next")
     await english.taps("Done")
@@ -422,3 +402,35 @@ async def test_removing_the_only_voice_note_asks_for_the_description_again(staff
     assert "Now describe it in your own words" in back.text        # nothing to send without a description
     summary = await english.says("Now with words.")
     assert "Now with words." in summary.text and "voice note" not in summary.text
+
+
+async def test_looking_at_events_in_the_middle_of_a_draft_keeps_it(staffed, english, db):
+    await start_project_draft(english, "Tool library")
+    await english.says("Lending drills and ladders from the office.")
+    events = await english.says("/events")
+    assert "Upcoming events" in events.text
+    assert "Your unfinished draft “Tool library” is kept" in events.text
+    await english.says("/cancel")                              # another flow's /cancel keeps it too
+    offer = await english.taps("Submit an idea")
+    assert "unfinished draft: “Tool library”" in offer.text
+    resumed = await english.taps("Continue the draft")
+    assert "photos" in resumed.text                            # where they were: the text is still there
+    summary = await english.taps("Done")
+    assert "Lending drills and ladders" in summary.text
+    sent = await english.taps("Send")
+    assert ref_in(sent.text)
+    assert len(await submissions(db)) == 1
+    fresh = await english.taps("Submit an idea")
+    assert "What would you like to send" in fresh.text         # nothing parked any more
+
+
+async def test_cancel_command_in_a_draft_keeps_it_for_later_and_it_can_be_discarded(staffed, english, db):
+    await start_project_draft(english, "Bench by the canal")
+    cancelled = await english.says("/cancel")
+    assert "“Bench by the canal” is kept" in cancelled.text
+    offer = await english.says("/start")
+    assert "unfinished draft: “Bench by the canal”" in offer.text
+    menu = await english.taps("Discard it")
+    assert "discarded" in menu.text
+    assert await submissions(db) == []
+    assert "What would you like to send" in (await english.taps("Submit an idea")).text

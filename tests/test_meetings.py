@@ -34,7 +34,7 @@ async def test_menu_leads_to_the_sessions_of_an_area_in_english(dialogs, english
     view = await english.taps("QM Pankstraße")
     text = view.text
     assert "co-decides which projects in the neighbourhood get money" in text
-    assert "up to 1,500 €" in text
+    assert "up to €1,500" in text
     assert "Sunday, February 14, 2027, 6:00 PM to 8:00 PM" in text
     assert "Welcome; project fund 2027" in text                   # the English agenda
     assert "Sunday, March 14, 2027 at 6:00 PM" in text

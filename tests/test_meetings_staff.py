@@ -110,7 +110,7 @@ async def test_jury_session_reminders_keep_berlin_wall_clock_across_the_spring_c
     assert rows["2h"].due_at == utc(2027, 3, 28, 14)     # 16:00 CEST
     assert rows["dl3d"].due_at == utc(2027, 3, 22, 9)    # 10:00 CET, three days before the 25th
     assert "must reach the neighbourhood office by Thursday, March 25, 2027" in rows["dl3d"].text
-    assert "up to 1,500 €" in rows["dl3d"].text
+    assert "up to €1,500" in rows["dl3d"].text
 
 
 async def test_moving_a_session_cancels_old_reminders_tells_subscribers_and_plans_new_ones(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.ideas import SubmissionEventRow
+from storage.privacy import AccessLogRow
 from tests.chat import ChatClient
 from tests.ideas_helpers import (STAFF_CHAT, add_staff, audit, card_button, member_in_group, outbox,
                                  send_project_idea, submission)
@@ -413,3 +415,19 @@ async def test_audit_log_only_grows_and_records_who_when_and_why(staffed, englis
     rejected = after[-1]
     assert rejected[2] == "Dana" and rejected[6] == "area" and rejected[7] == "That corner belongs to another QM."
     assert rejected[1] - before[-1][1] == timedelta(hours=2)   # the injected clock, not wall time
+
+
+async def test_the_resident_sees_in_mydata_that_the_team_opened_and_decided_their_idea(german_idea, dana, db):
+    resident, ref = german_idea
+    await dana.says(f"/idea {ref}")
+    await dana.taps("Approve")
+    mine = await resident.says("/mydata")
+    assert "Das Team hat Ihre Daten 2-mal angesehen." in mine.text
+    [document] = [r.document for r in mine.replies if r.document]
+    accesses = json.loads(document.content.decode("utf-8"))["staff_access"]
+    assert len(accesses) == 2
+    assert {a["by"] for a in accesses} == {"neighbourhood team"}          # not Dana's account
+    async with db.sessions() as session:
+        rows = (await session.execute(select(AccessLogRow).order_by(AccessLogRow.id))).scalars().all()
+    assert [(r.action, r.detail) for r in rows] == [("show", f"submission {ref}"), ("approved", f"submission {ref}")]
+    assert all(r.actor == f"staff:{DANA} Dana" for r in rows)

@@ -34,6 +34,18 @@ async def test_migrations_upgrade_downgrade_upgrade(fresh_db):
 
 
 @pytest.mark.parametrize("fresh_db", backends(), indirect=True)
+async def test_start_up_skips_alembic_only_when_the_database_is_at_the_head(fresh_db):
+    engine = fresh_db.engine
+    assert migrate.heads_from_files() == {migrate.head_revision()}    # the files, read without Alembic
+    assert await migrate.at_head(engine)
+    await migrate.downgrade(engine, "-1")
+    assert not await migrate.at_head(engine)
+    await migrate.upgrade(engine)                                     # one step behind: Alembic upgrades
+    assert await migrate.current_revision(engine) == migrate.head_revision()
+    assert await migrate.at_head(engine)
+
+
+@pytest.mark.parametrize("fresh_db", backends(), indirect=True)
 async def test_models_and_migrations_agree(fresh_db):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

@@ -1,0 +1,79 @@
+"""/delete takes the team's copies of a resident's submission back out of the staff group (via Telegram).
+
+The staff card (their text, then their photo) went out through the delivery engine,
+which keeps the Telegram id of every part. On /delete those messages are deleted; where Telegram no
+longer allows that (older than 48 hours and kiezbot is no administrator of the group) the card's text
+is overwritten instead.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from dialogs.app import build_dialogs
+from locales import load_catalogs
+from storage.models import OutboxRow
+from storage.repositories import SqlUnitOfWork
+from tests.chat import ChatClient
+from tests.test_delivery import bot, engine, tg, users  # noqa: F401  (fixtures)
+
+STAFF_GROUP = -100777
+JPEG = b"\xff\xd8\xff\xe0" + bytes(64) + b"\xff\xd9"
+
+
+async def idea_with_photo_in_the_staff_group(db, tg, bot, clock):  # noqa: F811
+    dialogs = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock,
+                            staff_chat_id=STAFF_GROUP)
+    group = tg.group(STAFF_GROUP, "QM Team", members=[tg.user(7001, "Dana")])
+    users(tg, 601)
+    photo = tg.add_file(JPEG, "photo", mime_type="image/jpeg", width=10, height=10)
+    ada = ChatClient(dialogs, chat_id=601, language_code="en", name="Ada Lovelace")
+    await ada.onboard("en")
+    for data in ("idea:new", "idea:kind:project", "idea:area:badstrasse"):
+        await ada.presses(data)
+    await ada.says("Swap shelf in the stairwell")
+    await ada.says("A shelf where neighbours leave books and toys.")
+    await ada.sends("photo", file_id=photo.file_id)
+    await ada.presses("idea:next:media")
+    await ada.presses("idea:send")
+    await engine(db, bot, clock).drain()
+    card, picture = [m for m in group.inbox if not m.deleted]
+    assert "Swap shelf in the stairwell" in card.text and picture.photo is not None
+    return ada, group, card, picture
+
+
+async def test_delete_removes_the_card_and_the_photo_from_the_staff_group(db, tg, bot, clock):  # noqa: F811
+    ada, group, card, picture = await idea_with_photo_in_the_staff_group(db, tg, bot, clock)
+    await ada.says("/delete")
+    await ada.taps("Yes, delete everything")
+    report = await engine(db, bot, clock).drain()
+    assert report.sent == 1 and report.failed == 0
+    assert card.deleted and picture.deleted
+    assert [m for m in group.inbox if not m.deleted] == []           # nothing new posted either
+
+
+async def test_an_old_card_is_overwritten_when_telegram_no_longer_allows_deleting_it(db, tg, bot, clock):  # noqa: F811
+    ada, group, card, picture = await idea_with_photo_in_the_staff_group(db, tg, bot, clock)
+    tg.time_shift = timedelta(days=3).total_seconds()                # the card is three days old now
+    await ada.says("/delete")
+    await ada.taps("Yes, delete everything")
+    await engine(db, bot, clock).drain()
+    assert not card.deleted
+    assert "Swap shelf" not in card.text and "books and toys" not in card.text
+    assert card.text.startswith("🗑 Auf Wunsch")                     # in the team's language (German)
+    assert card.buttons == []
+    assert picture.caption and picture.caption.startswith("🗑")      # the photo itself stays: see the README
+    async with db.sessions() as session:
+        [withdrawal] = (await session.execute(select(OutboxRow).where(OutboxRow.purpose == "withdraw"))).scalars()
+    assert withdrawal.state == "sent"
+
+
+async def test_as_administrator_kiezbot_deletes_old_cards_too(db, tg, bot, clock):  # noqa: F811
+    ada, group, card, picture = await idea_with_photo_in_the_staff_group(db, tg, bot, clock)
+    tg.time_shift = timedelta(days=30).total_seconds()
+    tg.admin_in.add(STAFF_GROUP)
+    await ada.says("/delete")
+    await ada.taps("Yes, delete everything")
+    await engine(db, bot, clock).drain()
+    assert card.deleted and picture.deleted
