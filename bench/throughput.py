@@ -72,8 +72,9 @@ from bench._common import AREAS, LANGUAGES, STAFF_CHAT, Database  # noqa: E402
 import bot.telegram  # noqa: E402
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot  # noqa: E402
 
-# As make_bot() does (process-wide, so the bare bot profits too); absent in older kiezbot (before figures).
-keep_response_types = getattr(bot.telegram, "keep_response_types", lambda: None)
+# kiezbot's session class (it keeps aiogram's answer models; absent in older kiezbot: the before figures).
+# The stub is built on it for both bots, and the models it keeps are process-wide: the bare bot profits too.
+SessionBase = getattr(bot.telegram, "KiezbotSession", AiohttpSession)
 from dialogs.app import build_dialogs  # noqa: E402
 from dialogs.event_rules import EventText, NewEvent  # noqa: E402
 from locales import load_catalogs  # noqa: E402
@@ -159,7 +160,7 @@ def _buttons(markup) -> list[str]:  # noqa: ANN001
     return [b.callback_data for row in markup.inline_keyboard for b in row if b.callback_data]
 
 
-class StubSession(AiohttpSession):
+class StubSession(SessionBase):
     """``AiohttpSession`` without the socket: the call is serialised to form data as for the wire and
     a Telegram-shaped JSON answer is parsed back into aiogram objects; it returns at once."""
 
@@ -195,7 +196,6 @@ class StubApi:
         self.outgoing = Outgoing()
 
     def bot(self) -> Bot:
-        keep_response_types()
         return Bot(TOKEN, session=StubSession(self.outgoing),
                    default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
 

@@ -5,7 +5,7 @@ import asyncio
 import logging
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router, methods
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -26,22 +26,23 @@ MAX_RETRIES = 5
 
 # aiogram parses every Bot API answer with ``Response[method.__returning__]``. pydantic caches such a
 # parametrised model only while something refers to it, and aiogram drops it right away, so after each
-# garbage collection the next answer builds the model class and its schema again: several milliseconds,
-# about every other update under load (see README, Performance). Holding them keeps the cache warm.
-_KEPT_RESPONSE_TYPES: list[type] = []
-USED_METHODS = (methods.SendMessage, methods.EditMessageText, methods.AnswerCallbackQuery, methods.SendVenue,
-                methods.SendPhoto, methods.SendVoice, methods.SendDocument, methods.SetMyCommands,
-                methods.GetMe, methods.GetUpdates, methods.DeleteWebhook, methods.SetWebhook)
+# garbage collection the next answer built the model class and its schema again: milliseconds, about
+# every other update under load (README, Performance). The session keeps each one from its first use on.
+_KEPT_RESPONSE_TYPES: dict[Any, type] = {}
 
 
-def keep_response_types() -> None:
-    if not _KEPT_RESPONSE_TYPES:
-        _KEPT_RESPONSE_TYPES.extend(Response[m.__returning__] for m in USED_METHODS)
+class KiezbotSession(AiohttpSession):
+    """aiogram's HTTP session, keeping the answer models it has built (see above)."""
+
+    def check_response(self, bot: Bot, method: Any, status_code: int, content: str) -> Any:
+        returning = method.__returning__
+        if returning not in _KEPT_RESPONSE_TYPES:
+            _KEPT_RESPONSE_TYPES[returning] = Response[returning]
+        return super().check_response(bot=bot, method=method, status_code=status_code, content=content)
 
 
 def make_bot(token: str, api_base_url: str) -> Bot:
-    keep_response_types()
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base_url))
+    session = KiezbotSession(api=TelegramAPIServer.from_base(api_base_url))
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML,
                                                                            link_preview_is_disabled=True))
 
