@@ -7,6 +7,7 @@ Each sample of the event loop's thread is given to the innermost frame that belo
 (library frames such as pydantic, json or asyncio count for the layer that called them), and the
 layer's share is printed as microseconds per update (samples / rate / updates).
 """
+
 from __future__ import annotations
 
 import sys
@@ -14,10 +15,14 @@ from collections import Counter
 
 LAYERS = [  # (layer, substrings of a frame "function (path:line)"), checked innermost frame first
     ("logging", ("(logging/", "logredact")),
-    ("database: SQLAlchemy, driver, SQLite/PostgreSQL", ("sqlalchemy/", "aiosqlite/", "asyncpg/", "(storage/",
-                                                         "greenlet_spawn", "sqlite3")),
-    ("Bot API calls: aiogram serialises the call, parses the answer", ("Bot.__call__", "aiogram/client/",
-                                                                       "aiogram/methods/", "StubSession")),
+    (
+        "database: SQLAlchemy, driver, SQLite/PostgreSQL",
+        ("sqlalchemy/", "aiosqlite/", "asyncpg/", "(storage/", "greenlet_spawn", "sqlite3"),
+    ),
+    (
+        "Bot API calls: aiogram serialises the call, parses the answer",
+        ("Bot.__call__", "aiogram/client/", "aiogram/methods/", "StubSession"),
+    ),
     ("dialog engine and flows (dialogs/)", ("(dialogs/", "(locales/", "babel/", "icalendar/", "rapidfuzz")),
     ("kiezbot's Telegram adapter (bot/telegram.py)", ("(bot/telegram.py",)),
     ("aiogram dispatch: update parsed, middlewares, routing", ("aiogram/",)),
@@ -42,7 +47,7 @@ def main() -> None:
     for line in open(path, encoding="utf-8"):
         stack, _, n = line.rstrip("\n").rpartition(" ")
         frames = stack.split(";")
-        if not any("_run_once" in f for f in frames):      # threads other than the event loop's
+        if not any("_run_once" in f for f in frames):  # threads other than the event loop's
             continue
         if not any("Driver.run" in f or "deliver" in f.lower() for f in frames):
             counts["set-up (seeding, imports)"] += int(n)

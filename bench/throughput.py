@@ -39,6 +39,7 @@ that prefix (as a person taps what they see); the bare bot shows no buttons, so 
 of press with the prefix as data. ``misses`` counts presses that kiezbot did not offer (should be 0),
 ``errors`` exceptions and "something went wrong" answers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -90,11 +91,25 @@ FIRST_RESIDENT = 100_000_000
 SORRY = "Sorry, something went wrong"
 
 # --- the mix -----------------------------------------------------------------------------------
-TYPED = [["/office", "Badstraße 10"], ["/office", "Bellermanstr 81"], ["/office", "Prinzenalle", "12"],
-         ["/office", "Osloer Str. 12"], ["/office", "Koloniestr 20"], ["/office", "Pankstrasse 44"],
-         ["/office", "Gotenburger Straße 8"], ["/office", "Wollankstr 130"], ["/office", "Hochstädter Str 1"]]
-SESSIONS: list[tuple[int, str]] = [(30, "typed"), (15, "area"), (10, "free"), (20, "idea"), (20, "events"),
-                                   (5, "menu")]
+TYPED = [
+    ["/office", "Badstraße 10"],
+    ["/office", "Bellermanstr 81"],
+    ["/office", "Prinzenalle", "12"],
+    ["/office", "Osloer Str. 12"],
+    ["/office", "Koloniestr 20"],
+    ["/office", "Pankstrasse 44"],
+    ["/office", "Gotenburger Straße 8"],
+    ["/office", "Wollankstr 130"],
+    ["/office", "Hochstädter Str 1"],
+]
+SESSIONS: list[tuple[int, str]] = [
+    (30, "typed"),
+    (15, "area"),
+    (10, "free"),
+    (20, "idea"),
+    (20, "events"),
+    (5, "menu"),
+]
 
 
 def session_steps(kind: str, rnd: random.Random) -> list[tuple[str, str]]:
@@ -108,13 +123,27 @@ def session_steps(kind: str, rnd: random.Random) -> list[tuple[str, str]]:
     if kind == "free":
         return [("text", rnd.choice(TYPED)[1])]
     if kind == "idea":
-        return [("tap", "idea:new"), ("press", "idea:kind:project"),
-                ("text", rnd.choice(["Bänke an der Panke", "Tauschregal im Hof", "Kiezputz im Frühling"])),
-                ("text", "Wir wünschen uns einen Ort, an dem Nachbarn sich treffen können, ohne etwas zu kaufen."),
-                ("press", "idea:next:media"), ("press", "idea:send")]
+        return [
+            ("tap", "idea:new"),
+            ("press", "idea:kind:project"),
+            ("text", rnd.choice(["Bänke an der Panke", "Tauschregal im Hof", "Kiezputz im Frühling"])),
+            (
+                "text",
+                "Wir wünschen uns einen Ort, an dem Nachbarn sich treffen können, ohne etwas zu kaufen.",
+            ),
+            ("press", "idea:next:media"),
+            ("press", "idea:send"),
+        ]
     if kind == "events":
-        return [("tap", "ev:list:0:"), ("press", "ev:show:"), ("press", "ev:join:"), ("press", "ev:party:"),
-                ("text", "/mysignups"), ("press", "ev:drop:"), ("press", "ev:dropok:")]
+        return [
+            ("tap", "ev:list:0:"),
+            ("press", "ev:show:"),
+            ("press", "ev:join:"),
+            ("press", "ev:party:"),
+            ("text", "/mysignups"),
+            ("press", "ev:drop:"),
+            ("press", "ev:dropok:"),
+        ]
     return [("text", rnd.choice(["/start", "/help"]))]
 
 
@@ -170,7 +199,7 @@ class StubSession(SessionBase):
         self.next_id: dict[int, int] = defaultdict(lambda: 1_000_000)
         self.calls = 0
 
-    async def make_request(self, bot: Bot, method: TelegramMethod, timeout: int | None = None):  # noqa: ANN201
+    async def make_request(self, bot: Bot, method: TelegramMethod, timeout: int | None = None):  # noqa
         self.build_form_data(bot=bot, method=method)
         self.calls += 1
         if isinstance(method, AnswerCallbackQuery) or method.__returning__ is bool:
@@ -183,10 +212,16 @@ class StubSession(SessionBase):
                 mid = self.next_id[chat_id]
             text = getattr(method, "text", None) or ""
             self.outgoing.note(chat_id, Shown(mid, text, _buttons(getattr(method, "reply_markup", None))))
-            result = {"message_id": mid, "date": int(time.time()), "text": text, "from": BOT_USER,
-                      "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}}
-        return self.check_response(bot=bot, method=method, status_code=200,
-                                   content=json.dumps({"ok": True, "result": result})).result
+            result = {
+                "message_id": mid,
+                "date": int(time.time()),
+                "text": text,
+                "from": BOT_USER,
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            }
+        return self.check_response(
+            bot=bot, method=method, status_code=200, content=json.dumps({"ok": True, "result": result})
+        ).result
 
 
 class StubApi:
@@ -196,8 +231,11 @@ class StubApi:
         self.outgoing = Outgoing()
 
     def bot(self) -> Bot:
-        return Bot(TOKEN, session=StubSession(self.outgoing),
-                   default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
+        return Bot(
+            TOKEN,
+            session=StubSession(self.outgoing),
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        )
 
     def recent(self, chat_id: int) -> list[Shown]:
         return self.outgoing.recent(chat_id)
@@ -211,6 +249,7 @@ class StubApi:
 
 class HttpApi:
     """The fake Bot API over HTTP on 127.0.0.1, in this process."""
+
     name = "http"
 
     async def start(self, chat_ids: list[int]) -> "HttpApi":
@@ -221,16 +260,19 @@ class HttpApi:
         return self
 
     def bot(self) -> Bot:
-        return make_bot(TOKEN, self.tg.base_url)     # kiezbot's own: AiohttpSession, HTML, no link previews
+        return make_bot(TOKEN, self.tg.base_url)  # kiezbot's own: AiohttpSession, HTML, no link previews
 
     def recent(self, chat_id: int) -> list[Shown]:
-        return [Shown(m.message_id, m.text or "", [d for row in m.buttons for _, d in row if isinstance(d, str)])
-                for m in list(self.tg.chat(chat_id).inbox)[-6:]]
+        return [
+            Shown(m.message_id, m.text or "", [d for row in m.buttons for _, d in row if isinstance(d, str)])
+            for m in list(self.tg.chat(chat_id).inbox)[-6:]
+        ]
 
     def pressing(self, chat_id: int, query_id: str, data: str, message_id: int) -> None:
         # What the fake records when a user taps a button, so answerCallbackQuery is accepted.
-        self.tg._bot(None).queries[query_id] = CallbackQueryRecord(query_id, data, chat_id, chat_id, message_id,
-                                                                   self.tg.clock())
+        self.tg._bot(None).queries[query_id] = CallbackQueryRecord(
+            query_id, data, chat_id, chat_id, message_id, self.tg.clock()
+        )
 
     async def close(self) -> None:
         self.tg.requests.clear()
@@ -292,8 +334,13 @@ class Driver:
         chat = {"id": chat_id, "type": "private", "first_name": "Resident"}
         if kind == "text":
             self.message_id[chat_id] += 1
-            msg = {"message_id": self.message_id[chat_id], "date": int(time.time()), "chat": chat,
-                   "from": self._user(chat_id), "text": value}
+            msg = {
+                "message_id": self.message_id[chat_id],
+                "date": int(time.time()),
+                "chat": chat,
+                "from": self._user(chat_id),
+                "text": value,
+            }
             if value.startswith("/"):
                 msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(value.split()[0])}]
             return {"update_id": self.update_id, "message": msg}
@@ -305,16 +352,30 @@ class Driver:
             if self.label == "kiezbot" and kind == "press":
                 self.misses += 1
                 self.missed[value] += 1
-            message_id, text, data = (shown[-1].message_id, shown[-1].text, value) if shown else (1, "…", value)
+            message_id, text, data = (
+                (shown[-1].message_id, shown[-1].text, value) if shown else (1, "…", value)
+            )
         else:
             message_id, text, data = hit[0].message_id, hit[0].text, hit[1]
         query_id = f"q{self.update_id}"
         self.api.pressing(chat_id, query_id, data, message_id)
-        message = {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": BOT_USER,
-                   "text": text or "…"}
-        return {"update_id": self.update_id, "callback_query": {
-            "id": query_id, "from": self._user(chat_id), "message": message, "chat_instance": str(chat_id),
-            "data": data}}
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": BOT_USER,
+            "text": text or "…",
+        }
+        return {
+            "update_id": self.update_id,
+            "callback_query": {
+                "id": query_id,
+                "from": self._user(chat_id),
+                "message": message,
+                "chat_instance": str(chat_id),
+                "data": data,
+            },
+        }
 
     async def resident(self, chat_id: int, steps: list[tuple[str, str]], latencies: list[float]) -> None:
         for step in steps:
@@ -355,18 +416,39 @@ async def prepare(db: Database, count: int) -> list[int]:
     ids = list(range(FIRST_RESIDENT, FIRST_RESIDENT + count))
     async with db.sessions() as session, session.begin():
         for i in range(0, count, 5000):
-            session.add_all([ResidentRow(chat_id=c, language=LANGUAGES[c % len(LANGUAGES)], consent_at=now,
-                                         created_at=now, last_seen_at=now, area_key=AREAS[c % len(AREAS)],
-                                         display_name=f"Resident {c}") for c in ids[i:i + 5000]])
+            session.add_all(
+                [
+                    ResidentRow(
+                        chat_id=c,
+                        language=LANGUAGES[c % len(LANGUAGES)],
+                        consent_at=now,
+                        created_at=now,
+                        last_seen_at=now,
+                        area_key=AREAS[c % len(AREAS)],
+                        display_name=f"Resident {c}",
+                    )
+                    for c in ids[i : i + 5000]
+                ]
+            )
             await session.flush()
         session.add_all([StaffRow(user_id=900 + i, name=f"Team member {i}") for i in range(6)])
         events = SqlEvents(session)
         for i, area in enumerate(AREAS + [None]):
             starts = now + timedelta(days=7 + i, hours=3)
-            await events.create(NewEvent(texts={"de": EventText(f"Kiezfest {i}", "Essen, Musik, Spiele"),
-                                                "en": EventText(f"Street party {i}", "Food, music, games")},
-                                         place="Badstraße 10", starts_at=starts, ends_at=starts + timedelta(hours=2),
-                                         area_key=area, capacity=None, max_party=4))
+            await events.create(
+                NewEvent(
+                    texts={
+                        "de": EventText(f"Kiezfest {i}", "Essen, Musik, Spiele"),
+                        "en": EventText(f"Street party {i}", "Food, music, games"),
+                    },
+                    place="Badstraße 10",
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=2),
+                    area_key=area,
+                    capacity=None,
+                    max_party=4,
+                )
+            )
     return ids
 
 
@@ -389,8 +471,13 @@ def sql_times(engine) -> None:  # noqa: ANN001
         entry[1] += t
 
     import atexit
-    atexit.register(lambda: [print(f"{n:7} {t * 1000:9.1f} ms {t / n * 1e6:8.0f} us  {q}") for q, (n, t) in
-                             sorted(SQL_STATS.items(), key=lambda kv: -kv[1][1])[:40]])
+
+    atexit.register(
+        lambda: [
+            print(f"{n:7} {t * 1000:9.1f} ms {t / n * 1e6:8.0f} us  {q}")
+            for q, (n, t) in sorted(SQL_STATS.items(), key=lambda kv: -kv[1][1])[:40]
+        ]
+    )
 
 
 def kiezbot_logging(folder: Path) -> None:
@@ -402,22 +489,34 @@ def kiezbot_logging(folder: Path) -> None:
 
 def summary(results: list[Result]) -> dict:
     best = max(results, key=lambda r: r.rate)
-    return {"rate_best": best.rate, "rate_median": statistics.median(r.rate for r in results),
-            "p50_best": min(r.pct(0.5) for r in results), "p50_median": statistics.median(r.pct(0.5) for r in results),
-            "p99_best": min(r.pct(0.99) for r in results), "p99_median": statistics.median(r.pct(0.99) for r in results),
-            "misses": sum(r.misses for r in results), "errors": sum(r.errors for r in results)}
+    return {
+        "rate_best": best.rate,
+        "rate_median": statistics.median(r.rate for r in results),
+        "p50_best": min(r.pct(0.5) for r in results),
+        "p50_median": statistics.median(r.pct(0.5) for r in results),
+        "p99_best": min(r.pct(0.99) for r in results),
+        "p99_median": statistics.median(r.pct(0.99) for r in results),
+        "misses": sum(r.misses for r in results),
+        "errors": sum(r.errors for r in results),
+    }
 
 
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", default="sqlite", help="sqlite, or a PostgreSQL server URL (a fresh database is made)")
+    ap.add_argument(
+        "--db", default="sqlite", help="sqlite, or a PostgreSQL server URL (a fresh database is made)"
+    )
     ap.add_argument("--api", choices=["stub", "http", "both"], default="both")
     ap.add_argument("--updates", type=int, default=4000, help="updates per run and bot")
     ap.add_argument("--concurrency", type=int, default=100, help="residents in flight")
     ap.add_argument("--runs", type=int, default=3, help="measured runs per bot (alternating bare, kiezbot)")
-    ap.add_argument("--no-delivery", action="store_true", help="leave out the delivery engine's tick per update")
+    ap.add_argument(
+        "--no-delivery", action="store_true", help="leave out the delivery engine's tick per update"
+    )
     ap.add_argument("--bots", default="bare,kiezbot", help="which bots to run (for profiling one alone)")
-    ap.add_argument("--profile", type=Path, help="profile kiezbot's runs (stub API) with pyinstrument, text here")
+    ap.add_argument(
+        "--profile", type=Path, help="profile kiezbot's runs (stub API) with pyinstrument, text here"
+    )
     args = ap.parse_args()
 
     backend = "sqlite" if args.db == "sqlite" else "postgresql"
@@ -427,7 +526,7 @@ async def main() -> None:
     kiezbot_logging(folder)
     apis = ["stub", "http"] if args.api == "both" else [args.api]
     runs_total = (args.runs + 1) * len(apis)
-    need = runs_total * (args.updates // 2 + 10)        # sessions average more than 2 updates
+    need = runs_total * (args.updates // 2 + 10)  # sessions average more than 2 updates
     db = await Database(backend).create()
     try:
         print(f"{need} residents, events, staff…", flush=True)
@@ -437,9 +536,11 @@ async def main() -> None:
             sql_times(db.engine)
         catalogs = load_catalogs()
         # kiezbot run's settings: the staff group, flood control at 20 messages a minute per person.
-        dialogs = build_dialogs(SqlUnitOfWork(db.sessions, addresses), catalogs, staff_chat_id=STAFF_CHAT,
-                                flood_per_minute=20)
+        dialogs = build_dialogs(
+            SqlUnitOfWork(db.sessions, addresses), catalogs, staff_chat_id=STAFF_CHAT, flood_per_minute=20
+        )
         from bot.logredact import redact_secrets, stop_redacting
+
         cursor = 0
         table: dict[tuple[str, str], list[Result]] = defaultdict(list)
         for api_name in apis:
@@ -453,20 +554,25 @@ async def main() -> None:
                 from bot.scheduler import build_delivery
                 from bot.server import deliver_after_update
                 from bot.settings import Settings
-                delivery = build_delivery(Settings(bot_token=TOKEN), db.sessions, dialogs, TelegramSender(kiez_bot))
+
+                delivery = build_delivery(
+                    Settings(bot_token=TOKEN), db.sessions, dialogs, TelegramSender(kiez_bot)
+                )
                 kiez_dp.update.outer_middleware(deliver_after_update(delivery))
             bots = {"bare": (bare_dispatcher(), bare_bot), "kiezbot": (kiez_dp, kiez_bot)}
             profiler = None
-            for run in range(args.runs + 1):            # run 0 warms up (caches, compiled SQL, connections)
+            for run in range(args.runs + 1):  # run 0 warms up (caches, compiled SQL, connections)
                 for label in [b for b in ("bare", "kiezbot") if b in args.bots.split(",")]:
-                    sessions = plan(residents[cursor:], args.updates if run else min(args.updates, 600),
-                                    seed=cursor)
+                    sessions = plan(
+                        residents[cursor:], args.updates if run else min(args.updates, 600), seed=cursor
+                    )
                     cursor += len(sessions)
                     dp, bot = bots[label]
                     if label == "kiezbot":
                         redact_secrets(TOKEN)
                     if args.profile and label == "kiezbot" and run and api_name == "stub":
                         from pyinstrument import Profiler
+
                         profiler = profiler or Profiler(async_mode="enabled", interval=0.0005)
                         profiler.start()
                     result = await Driver(api, dp, bot, label).run(sessions, args.concurrency)
@@ -474,13 +580,16 @@ async def main() -> None:
                         profiler.stop()
                     stop_redacting()
                     if delivery is not None and label == "kiezbot":
-                        await asyncio.sleep(0.2)         # the last drain
+                        await asyncio.sleep(0.2)  # the last drain
                     if run:
                         table[(api_name, label)].append(result)
-                    print(f"  {api_name:4} {label:7} {'warm-up' if not run else f'run {run}':7} "
-                          f"{len(result.latencies):6} updates in {result.wall:6.2f} s = {result.rate:7.0f}/s  "
-                          f"p50 {result.pct(0.5):6.1f} ms  p99 {result.pct(0.99):6.1f} ms  "
-                          f"misses {result.misses} errors {result.errors}", flush=True)
+                    print(
+                        f"  {api_name:4} {label:7} {'warm-up' if not run else f'run {run}':7} "
+                        f"{len(result.latencies):6} updates in {result.wall:6.2f} s = {result.rate:7.0f}/s  "
+                        f"p50 {result.pct(0.5):6.1f} ms  p99 {result.pct(0.99):6.1f} ms  "
+                        f"misses {result.misses} errors {result.errors}",
+                        flush=True,
+                    )
             if delivery is not None:
                 await delivery.close()
             for bot in (bare_bot, kiez_bot):
@@ -490,25 +599,37 @@ async def main() -> None:
                 args.profile.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
                 print(f"profile of kiezbot's runs: {args.profile}")
         print()
-        print(f"database {backend}, {args.concurrency} residents in flight, {args.updates} updates a run, "
-              f"{args.runs} runs; load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
-        print(f"{'api':5} {'bot':8} {'updates/s best':>15} {'median':>8} {'p50 ms best':>12} {'median':>7} "
-              f"{'p99 ms best':>12} {'median':>7}")
+        print(
+            f"database {backend}, {args.concurrency} residents in flight, {args.updates} updates a run, "
+            f"{args.runs} runs; load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}"
+        )
+        print(
+            f"{'api':5} {'bot':8} {'updates/s best':>15} {'median':>8} {'p50 ms best':>12} {'median':>7} "
+            f"{'p99 ms best':>12} {'median':>7}"
+        )
         for api_name in apis if args.runs and args.bots == "bare,kiezbot" else []:
             s = {label: summary(table[(api_name, label)]) for label in ("bare", "kiezbot")}
             for label in ("bare", "kiezbot"):
                 v = s[label]
-                print(f"{api_name:5} {label:8} {v['rate_best']:15.0f} {v['rate_median']:8.0f} {v['p50_best']:12.2f} "
-                      f"{v['p50_median']:7.2f} {v['p99_best']:12.2f} {v['p99_median']:7.2f}"
-                      + (f"   misses {v['misses']} errors {v['errors']}" if label == "kiezbot" else ""))
-            print(f"{api_name:5} ratio kiezbot/bare throughput: best {s['kiezbot']['rate_best'] / s['bare']['rate_best']:.3f}"
-                  f", median {s['kiezbot']['rate_median'] / s['bare']['rate_median']:.3f}; "
-                  f"p50 latency x{s['kiezbot']['p50_median'] / s['bare']['p50_median']:.1f}")
+                print(
+                    f"{api_name:5} {label:8} {v['rate_best']:15.0f} {v['rate_median']:8.0f} "
+                    f"{v['p50_best']:12.2f} "
+                    f"{v['p50_median']:7.2f} {v['p99_best']:12.2f} {v['p99_median']:7.2f}"
+                    + (f"   misses {v['misses']} errors {v['errors']}" if label == "kiezbot" else "")
+                )
+            k, b = s["kiezbot"], s["bare"]
+            print(
+                f"{api_name:5} ratio kiezbot/bare throughput: best {k['rate_best'] / b['rate_best']:.3f}"
+                f", median {s['kiezbot']['rate_median'] / s['bare']['rate_median']:.3f}; "
+                f"p50 latency x{s['kiezbot']['p50_median'] / s['bare']['p50_median']:.1f}"
+            )
     finally:
         from storage.repositories import dispose_inline_engine
+
         await dispose_inline_engine(db.engine)
         await db.drop()
         import shutil
+
         shutil.rmtree(folder, ignore_errors=True)
 
 

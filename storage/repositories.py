@@ -62,9 +62,11 @@ _CONSENTED = {"consent_at": bindparam("b_consent_at"), "area_key": bindparam("b_
 _UPDATE_RESIDENT = update(_RESIDENTS).where(_RESIDENTS.c.chat_id == bindparam("b_chat_id")).values(**_SEEN)
 _UPDATE_CONSENTED = update(_RESIDENTS).where(_RESIDENTS.c.chat_id == bindparam("b_chat_id")).values(
     **_SEEN, **_CONSENTED)
-_UPDATE_CONVERSATION = update(_CONVERSATIONS).where(
-    _CONVERSATIONS.c.chat_id == bindparam("b_chat_id"), _CONVERSATIONS.c.user_id == bindparam("b_user_id")).values(
-    step=bindparam("b_step"), data=bindparam("b_data", type_=_CONVERSATIONS.c.data.type))
+_UPDATE_CONVERSATION = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.chat_id == bindparam("b_chat_id"),
+           _CONVERSATIONS.c.user_id == bindparam("b_user_id"))
+    .values(step=bindparam("b_step"), data=bindparam("b_data", type_=_CONVERSATIONS.c.data.type)))
 
 
 class _UpdateCache:
@@ -82,7 +84,8 @@ class _UpdateCache:
             return
         row = (await session.execute(_FIRST_CONTACT, {"chat_id": chat_id})).one()
         language, consent_at, area_key, display_name, step, data, is_staff = row
-        self.residents[chat_id] = (language, consent_at, area_key, display_name) if language is not None else None
+        self.residents[chat_id] = ((language, consent_at, area_key, display_name) if language is not None
+                                   else None)
         self.conversations[(chat_id, chat_id)] = (step, data or {}) if step is not None else None
         self.staff[chat_id] = bool(is_staff)
 
@@ -111,7 +114,7 @@ class SqlResidents:
             values.update(consent_at=resident.consent_at, area_key=resident.area_key,
                           display_name=resident.display_name)
         known = self.cache.residents.get(resident.chat_id, _MISSING)
-        if known is not None:     # a row was read (or may exist): update it; retention counts from last_seen_at
+        if known is not None:    # read, or may exist: update it (retention counts from last_seen_at)
             params = {"b_chat_id": resident.chat_id, "b_language": resident.language, "b_seen": seen}
             if resident.consent_at is not None:
                 params.update(b_consent_at=resident.consent_at, b_area_key=resident.area_key,
@@ -120,7 +123,8 @@ class SqlResidents:
                 _UPDATE_CONSENTED if resident.consent_at is not None else _UPDATE_RESIDENT, params)
             if result.rowcount:
                 return
-        await self.session.execute(insert(_RESIDENTS).values(chat_id=resident.chat_id, created_at=seen, **values))
+        await self.session.execute(insert(_RESIDENTS).values(chat_id=resident.chat_id, created_at=seen,
+                                                             **values))
         self.cache.residents[resident.chat_id] = (resident.language, values.get("consent_at"),
                                                    values.get("area_key"), values.get("display_name", ""))
 
@@ -153,8 +157,8 @@ class SqlConversations:
         if row is None:
             if not step and not data:
                 return
-            await self.session.execute(insert(_CONVERSATIONS).values(chat_id=chat_id, user_id=user_id, step=step,
-                                                                     data=data))
+            await self.session.execute(insert(_CONVERSATIONS).values(chat_id=chat_id, user_id=user_id,
+                                                                     step=step, data=data))
         elif row[0] == step and row[1] == data:
             return                            # unchanged: nothing to write
         else:
