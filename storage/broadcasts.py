@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dialogs.broadcasting import Audience, BroadcastInfo
 from storage.db import writer_session_factory
 from storage.models import Base, OutboxRow, ResidentRow, utcnow
-from storage.outbox import FINAL_STATES, aware
+from storage.outbox import FINAL_STATES, aware, note_queued
 
 
 class BroadcastRow(Base):
@@ -113,6 +113,7 @@ class SqlBroadcasts:
                            report_chat_id=report_chat_id, created_at=now)
         self.session.add(row)
         await self.session.flush()
+        note_queued()                   # the delivery engine expands it into outbox rows
         return row.id
 
     async def get(self, broadcast_id: int) -> BroadcastInfo | None:
@@ -133,6 +134,7 @@ class SqlBroadcasts:
             update(OutboxRow).where(OutboxRow.broadcast_id == broadcast_id,
                                     OutboxRow.state.in_(("pending", "claimed")))
             .values(state="cancelled", last_error="broadcast stopped", claimed_by=None, claimed_until=None))
+        note_queued()                   # the delivery engine sends the final report
         return True
 
 

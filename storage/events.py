@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text,
-                        func, or_, select, update)
+                        bindparam, func, or_, select, update)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -112,6 +112,52 @@ def _opt_utc(value: datetime | None) -> datetime | None:
     return as_utc(value) if value is not None else None
 
 
+# The statements of the resident flows, built once: constructing a statement (and its cache key) costs
+# more than SQLite takes to run it, and the ORM's entity loading more again (see bench/throughput.py).
+# They go through Core on the tables; every write here is a Core statement or flushed at once, so there
+# is nothing pending for an autoflush to write first.
+_EV = EventRow.__table__
+_TX = EventTextRow.__table__
+_SU = SignupRow.__table__
+_EV_ORDER = (_EV.c.starts_at, _EV.c.id)
+_ACTIVE = ("confirmed", "waitlisted")
+_NOT_OVER = func.coalesce(_EV.c.ends_at, _EV.c.starts_at) > bindparam("now")
+_TEXTS = select(_TX.c.event_id, _TX.c.language, _TX.c.title, _TX.c.description).where(
+    _TX.c.event_id.in_(bindparam("ids", expanding=True)))
+_WAITING = (select(_SU.c.event_id, func.count())
+            .where(_SU.c.event_id.in_(bindparam("ids", expanding=True)), _SU.c.status == "waitlisted")
+            .group_by(_SU.c.event_id))
+_EVENT = select(_EV).where(_EV.c.id == bindparam("id"))
+_EVENT_FOR_UPDATE = _EVENT.with_for_update()
+_EVENTS = select(_EV).where(_EV.c.id.in_(bindparam("ids", expanding=True))).order_by(*_EV_ORDER)
+_UPCOMING = select(_EV).where(_EV.c.status != "cancelled", _NOT_OVER).order_by(*_EV_ORDER)
+_UPCOMING_IN = _UPCOMING.where(or_(_EV.c.area_key == bindparam("area_key"), _EV.c.area_key.is_(None)))
+_TOUCH = (update(_EV).where(_EV.c.id == bindparam("b_id")).values(seats_taken=_EV.c.seats_taken))
+_TAKE = (update(_EV).where(_EV.c.id == bindparam("b_id"),
+                           or_(_EV.c.capacity.is_(None),
+                               _EV.c.seats_taken + bindparam("b_seats", type_=Integer) <= _EV.c.capacity))
+         .values(seats_taken=_EV.c.seats_taken + bindparam("b_seats", type_=Integer)))
+_RELEASE = {name: update(_EV).where(_EV.c.id == bindparam("b_id")).values(
+    seats_taken=fn(_EV.c.seats_taken - bindparam("b_seats", type_=Integer), 0))
+    for name, fn in (("sqlite", func.max), ("postgresql", func.greatest))}
+_SIGNUP_COLUMNS = (_SU.c.id, _SU.c.event_id, _SU.c.chat_id, _SU.c.display_name, _SU.c.party_size, _SU.c.status,
+                   _SU.c.signed_up_at)
+_SIGNUP = select(*_SIGNUP_COLUMNS).where(_SU.c.id == bindparam("id"))
+_ACTIVE_SIGNUP = (select(*_SIGNUP_COLUMNS)
+                  .where(_SU.c.event_id == bindparam("event_id"), _SU.c.chat_id == bindparam("chat_id"),
+                         _SU.c.status.in_(_ACTIVE))
+                  .order_by(_SU.c.id.desc()).limit(1))
+_SIGNUPS = select(*_SIGNUP_COLUMNS).where(_SU.c.event_id == bindparam("event_id")).order_by(_SU.c.id)
+_SIGNUPS_OF = (select(*_SIGNUP_COLUMNS).join(_EV, _EV.c.id == _SU.c.event_id)
+               .where(_SU.c.chat_id == bindparam("chat_id"), _SU.c.status.in_(_ACTIVE),
+                      _EV.c.status != "cancelled", _NOT_OVER)
+               .order_by(_EV.c.starts_at, _SU.c.id))
+_AHEAD = (select(func.count()).select_from(_SU)
+          .where(_SU.c.event_id == bindparam("event_id"), _SU.c.status == "waitlisted",
+                 _SU.c.id < bindparam("id")))
+_SET_STATUS = update(_SU).where(_SU.c.id == bindparam("b_id")).values(status=bindparam("b_status"))
+
+
 class SqlEvents:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -120,22 +166,17 @@ class SqlEvents:
     async def _texts(self, ids: Sequence[int]) -> dict[int, dict[str, EventText]]:
         out: dict[int, dict[str, EventText]] = {i: {} for i in ids}
         if ids:
-            rows = await self.session.execute(select(EventTextRow).where(EventTextRow.event_id.in_(ids))
-                                              .execution_options(populate_existing=True))
-            for row in rows.scalars():
-                out[row.event_id][row.language] = EventText(row.title, row.description)
+            for event_id, language, title, description in await self.session.execute(_TEXTS, {"ids": list(ids)}):
+                out[event_id][language] = EventText(title, description)
         return out
 
     async def _waiting(self, ids: Sequence[int]) -> dict[int, int]:
         if not ids:
             return {}
-        rows = await self.session.execute(
-            select(SignupRow.event_id, func.count()).where(SignupRow.event_id.in_(ids),
-                                                           SignupRow.status == "waitlisted")
-            .group_by(SignupRow.event_id))
+        rows = await self.session.execute(_WAITING, {"ids": list(ids)})
         return {event_id: count for event_id, count in rows.all()}
 
-    async def _events(self, rows: Sequence[EventRow]) -> list[Event]:
+    async def _events(self, rows: Sequence[Any]) -> list[Event]:
         ids = [r.id for r in rows]
         texts, waiting = await self._texts(ids), await self._waiting(ids)
         return [Event(id=r.id, uid=r.uid, area_key=r.area_key, place=r.place, starts_at=as_utc(r.starts_at),
@@ -145,37 +186,33 @@ class SqlEvents:
                       sequence=r.sequence, texts=texts[r.id], waitlisted=waiting.get(r.id, 0))
                 for r in rows]
 
-    async def _select(self, *where: Any, lock: bool = False) -> list[Event]:
-        query = select(EventRow).where(*where).order_by(EventRow.starts_at, EventRow.id) \
-            .execution_options(populate_existing=True)
-        if lock:
-            query = query.with_for_update()
-        return await self._events(list((await self.session.execute(query)).scalars()))
+    async def _run(self, query: Any, params: dict[str, Any] | None = None) -> list[Event]:
+        return await self._events((await self.session.execute(query, params)).all())
+
+    async def _select(self, *where: Any) -> list[Event]:
+        return await self._run(select(_EV).where(*where).order_by(*_EV_ORDER))
 
     async def upcoming(self, now: datetime, area_key: str | None = None) -> Sequence[Event]:
-        where = [EventRow.status != "cancelled", func.coalesce(EventRow.ends_at, EventRow.starts_at) > as_utc(now)]
-        if area_key is not None:
-            where.append(or_(EventRow.area_key == area_key, EventRow.area_key.is_(None)))
-        return await self._select(*where)
+        if area_key is None:
+            return await self._run(_UPCOMING, {"now": as_utc(now)})
+        return await self._run(_UPCOMING_IN, {"now": as_utc(now), "area_key": area_key})
 
     async def all(self) -> Sequence[Event]:
         return await self._select()
 
     async def get(self, event_id: int) -> Event | None:
-        found = await self._select(EventRow.id == event_id)
+        found = await self._run(_EVENT, {"id": event_id})
         return found[0] if found else None
 
     async def by_uid(self, uid: str) -> Event | None:
-        found = await self._select(EventRow.uid == uid)
+        found = await self._select(_EV.c.uid == uid)
         return found[0] if found else None
 
     async def lock(self, event_id: int) -> Event | None:
         if self.session.bind.dialect.name == "sqlite":
-            await self.session.execute(update(EventRow).where(EventRow.id == event_id)
-                                       .values(seats_taken=EventRow.seats_taken)
-                                       .execution_options(synchronize_session=False))
+            await self.session.execute(_TOUCH, {"b_id": event_id})
             return await self.get(event_id)
-        found = await self._select(EventRow.id == event_id, lock=True)
+        found = await self._run(_EVENT_FOR_UPDATE, {"id": event_id})
         return found[0] if found else None
 
     # --- writing ------------------------------------------------------------------------------
@@ -215,33 +252,22 @@ class SqlEvents:
         await self.session.flush()
 
     async def take_seats(self, event_id: int, seats: int) -> bool:
-        result = await self.session.execute(
-            update(EventRow)
-            .where(EventRow.id == event_id,
-                   or_(EventRow.capacity.is_(None), EventRow.seats_taken + seats <= EventRow.capacity))
-            .values(seats_taken=EventRow.seats_taken + seats)
-            .execution_options(synchronize_session=False))
+        result = await self.session.execute(_TAKE, {"b_id": event_id, "b_seats": seats})
         return result.rowcount == 1
 
     async def release_seats(self, event_id: int, seats: int) -> None:
-        await self.session.execute(
-            update(EventRow).where(EventRow.id == event_id)
-            .values(seats_taken=func.max(EventRow.seats_taken - seats, 0)
-                    if self.session.bind.dialect.name == "sqlite"
-                    else func.greatest(EventRow.seats_taken - seats, 0))
-            .execution_options(synchronize_session=False))
+        dialect = "sqlite" if self.session.bind.dialect.name == "sqlite" else "postgresql"
+        await self.session.execute(_RELEASE[dialect], {"b_id": event_id, "b_seats": seats})
 
     # --- sign-ups -----------------------------------------------------------------------------
-    async def _position(self, row: SignupRow) -> int | None:
+    async def _position(self, row: Any) -> int | None:
         if row.status != "waitlisted":
             return None
-        ahead = await self.session.scalar(
-            select(func.count()).select_from(SignupRow)
-            .where(SignupRow.event_id == row.event_id, SignupRow.status == "waitlisted", SignupRow.id < row.id))
+        ahead = await self.session.scalar(_AHEAD, {"event_id": row.event_id, "id": row.id})
         return int(ahead or 0) + 1
 
     @staticmethod
-    def _signup(row: SignupRow, position: int | None) -> Signup:
+    def _signup(row: Any, position: int | None) -> Signup:
         return Signup(id=row.id, event_id=row.event_id, chat_id=row.chat_id, display_name=row.display_name,
                       party_size=row.party_size, status=row.status,  # type: ignore[arg-type]
                       signed_up_at=as_utc(row.signed_up_at), position=position)
@@ -254,26 +280,19 @@ class SqlEvents:
         await self.session.flush()
         return self._signup(row, await self._position(row))
 
-    async def _signup_row(self, *where: Any) -> SignupRow | None:
-        return (await self.session.execute(select(SignupRow).where(*where).order_by(SignupRow.id.desc()).limit(1)
-                                           .execution_options(populate_existing=True))).scalar_one_or_none()
-
     async def signup(self, signup_id: int) -> Signup | None:
-        row = await self._signup_row(SignupRow.id == signup_id)
+        row = (await self.session.execute(_SIGNUP, {"id": signup_id})).first()
         return self._signup(row, await self._position(row)) if row else None
 
     async def active_signup(self, event_id: int, chat_id: int) -> Signup | None:
-        row = await self._signup_row(SignupRow.event_id == event_id, SignupRow.chat_id == chat_id,
-                                     SignupRow.status.in_(("confirmed", "waitlisted")))
+        row = (await self.session.execute(_ACTIVE_SIGNUP, {"event_id": event_id, "chat_id": chat_id})).first()
         return self._signup(row, await self._position(row)) if row else None
 
     async def signups(self, event_id: int, statuses: Sequence[SignupStatus] = ("confirmed", "waitlisted")
                       ) -> Sequence[Signup]:
-        rows = (await self.session.execute(
-            select(SignupRow).where(SignupRow.event_id == event_id).order_by(SignupRow.id)
-            .execution_options(populate_existing=True))).scalars()
+        rows = await self.session.execute(_SIGNUPS, {"event_id": event_id})
         out, waiting = [], 0
-        for row in rows:
+        for row in rows.all():
             position = None
             if row.status == "waitlisted":
                 waiting += 1
@@ -283,19 +302,13 @@ class SqlEvents:
         return out
 
     async def signups_of(self, chat_id: int, now: datetime) -> Sequence[tuple[Signup, Event]]:
-        rows = list((await self.session.execute(
-            select(SignupRow).join(EventRow, EventRow.id == SignupRow.event_id)
-            .where(SignupRow.chat_id == chat_id, SignupRow.status.in_(("confirmed", "waitlisted")),
-                   EventRow.status != "cancelled",
-                   func.coalesce(EventRow.ends_at, EventRow.starts_at) > as_utc(now))
-            .order_by(EventRow.starts_at, SignupRow.id)
-            .execution_options(populate_existing=True))).scalars())
-        events = {e.id: e for e in await self._select(EventRow.id.in_({r.event_id for r in rows}))} if rows else {}
+        rows = (await self.session.execute(_SIGNUPS_OF, {"chat_id": chat_id, "now": as_utc(now)})).all()
+        events = ({e.id: e for e in await self._run(_EVENTS, {"ids": sorted({r.event_id for r in rows})})}
+                  if rows else {})
         return [(self._signup(row, await self._position(row)), events[row.event_id]) for row in rows]
 
     async def set_signup_status(self, signup_id: int, status: SignupStatus) -> None:
-        await self.session.execute(update(SignupRow).where(SignupRow.id == signup_id).values(status=status)
-                                   .execution_options(synchronize_session=False))
+        await self.session.execute(_SET_STATUS, {"b_id": signup_id, "b_status": status})
 
     async def next_reminder_round(self, signup_id: int) -> int:
         result = await self.session.execute(update(SignupRow).where(SignupRow.id == signup_id)

@@ -24,6 +24,7 @@ from storage.ideas import SqlSubmissions
 from storage.events import SqlEvents
 from storage.meetings import SqlMeetings
 from storage.personal_data import SqlPersonalData
+from storage.outbox import note_queued
 from storage.privacy import SqlAccessLog
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
@@ -237,6 +238,7 @@ class SqlOutbox:
         self.session.add(OutboxRow(chat_id=chat_id, payload=reply_to_dict(reply), due_at=due_at or utcnow(),
                                    dedupe_key=key, purpose=purpose))
         await self.session.flush()
+        note_queued()
 
     async def cancel(self, key_prefix: str) -> int:
         result = await self.session.execute(
@@ -276,6 +278,7 @@ class SqlOutbox:
                          "dedupe_key": m.key, "purpose": m.purpose})
         if rows:
             await self.session.execute(insert(OutboxRow), rows)
+            note_queued()
         return len(rows)
 
 
