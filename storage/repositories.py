@@ -179,21 +179,40 @@ def area_from_rows(area: AreaRow, office: OfficeRow | None) -> Area:
                 ortsteil=area.ortsteil, description=area.description, notes=dict(area.notes or {}))
 
 
+_AREAS, _OFFICES = AreaRow.__table__, OfficeRow.__table__
+_AREA_COLUMNS = select(_AREAS.c.key, _AREAS.c.name, _AREAS.c.website, _AREAS.c.ortsteil, _AREAS.c.description,
+                       _AREAS.c.notes, _OFFICES.c.area_key.label("office_of"), _OFFICES.c.address, _OFFICES.c.phone,
+                       _OFFICES.c.email, _OFFICES.c.opening_hours, _OFFICES.c.latitude, _OFFICES.c.longitude) \
+    .select_from(_AREAS.outerjoin(_OFFICES, _OFFICES.c.area_key == _AREAS.c.key)) \
+    .where(_AREAS.c.active.is_(True))
+_ALL_AREAS = _AREA_COLUMNS.order_by(_AREAS.c.position, _AREAS.c.key)
+_AREA = _AREA_COLUMNS.where(_AREAS.c.key == bindparam("key"))
+
+
+def _area(row) -> Area:  # noqa: ANN001 — a row of _AREA_COLUMNS
+    """What :func:`area_from_rows` makes of the two ORM rows, from one Core row."""
+    if row.office_of is None:
+        office = Office(address="")
+    else:
+        office = Office(address=row.address, phone=row.phone, email=row.email,
+                        hours=OpeningHours.from_mapping(row.opening_hours),
+                        latitude=row.latitude, longitude=row.longitude)
+    return Area(key=row.key, name=row.name, office=office, website=row.website, ortsteil=row.ortsteil,
+                description=row.description, notes=dict(row.notes or {}))
+
+
 class SqlAreas:
+    """Areas with their offices: read on every office-finder update, so through statements built once."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def all(self) -> Sequence[Area]:
-        rows = await self.session.execute(
-            select(AreaRow, OfficeRow).outerjoin(OfficeRow, OfficeRow.area_key == AreaRow.key)
-            .where(AreaRow.active.is_(True)).order_by(AreaRow.position, AreaRow.key))
-        return [area_from_rows(a, o) for a, o in rows.all()]
+        return [_area(row) for row in (await self.session.execute(_ALL_AREAS)).all()]
 
     async def get(self, key: str) -> Area | None:
-        row = (await self.session.execute(
-            select(AreaRow, OfficeRow).outerjoin(OfficeRow, OfficeRow.area_key == AreaRow.key)
-            .where(AreaRow.key == key, AreaRow.active.is_(True)))).first()
-        return area_from_rows(*row) if row else None
+        row = (await self.session.execute(_AREA, {"key": key})).first()
+        return _area(row) if row else None
 
     async def area_map(self) -> AreaMap:
         plrs = await self.session.execute(
