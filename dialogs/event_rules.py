@@ -204,9 +204,12 @@ def calendar_file(event: Event, language: str | None, now: datetime, tz: str = "
     if text.description:
         vevent.add("description", text.description)
     vevent.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
-    cal.add_component(_vtimezone(tz))
     cal.add_component(vevent)
-    return cal.to_ical()
+    # The calendar's properties, then the VTIMEZONE block, then the event: what adding both components
+    # gives, with the time zone serialised once per process instead of once per file (content lines are
+    # folded one by one, so the bytes are the same).
+    head, begin_event, rest = cal.to_ical().partition(b"BEGIN:VEVENT\r\n")
+    return head + _vtimezone_ical(tz) + begin_event + rest
 
 
 @lru_cache(maxsize=4)
@@ -216,3 +219,9 @@ def _vtimezone(tz: str):  # noqa: ANN202  (an icalendar Timezone component)
     from icalendar import Timezone
 
     return Timezone.from_tzinfo(ZoneInfo(tz))
+
+
+@lru_cache(maxsize=4)
+def _vtimezone_ical(tz: str) -> bytes:
+    """The VTIMEZONE block as bytes (serialising its many transitions cost more than the rest of a file)."""
+    return _vtimezone(tz).to_ical()

@@ -16,6 +16,7 @@ renders the choice with the marker "(in German)" when it fell back.
 from __future__ import annotations
 
 import gettext
+from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
@@ -41,12 +42,18 @@ class Language:
     rtl: bool = False
 
 
+@lru_cache(maxsize=64)
+def _locale(name: str) -> Locale:
+    """Babel's locale, parsed once per process (a translator is made for every update)."""
+    return Locale.parse(name)
+
+
 class Translator:
     def __init__(self, language: Language, translations: gettext.NullTranslations,
                  tz: tzinfo | str = "Europe/Berlin") -> None:
         self.language = language
         self._translations = translations
-        self.locale = Locale.parse(language.locale)
+        self.locale = _locale(language.locale)
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
 
     @property

@@ -244,6 +244,15 @@ class SqlStaff:
         return [StaffMember(r.user_id, r.name) for r in rows]
 
 
+_OUTBOX = OutboxRow.__table__
+_KEYED = select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == bindparam("key"))
+_ENQUEUE = insert(_OUTBOX)
+# "claimed": a delivering process holds it but has not started sending, and will skip it now
+_CANCEL = (update(_OUTBOX)
+           .where(_OUTBOX.c.state.in_(("pending", "claimed")), _OUTBOX.c.dedupe_key.startswith(bindparam("b_prefix")))
+           .values(state="cancelled", claimed_by=None, claimed_until=None))
+
+
 class SqlOutbox:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -251,20 +260,15 @@ class SqlOutbox:
     async def enqueue(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
                       key: str | None = None, purpose: str = "") -> None:
         if key is not None:
-            existing = await self.session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == key))
+            existing = await self.session.scalar(_KEYED, {"key": key})
             if existing is not None:
                 return
-        self.session.add(OutboxRow(chat_id=chat_id, payload=reply_to_dict(reply), due_at=due_at or utcnow(),
-                                   dedupe_key=key, purpose=purpose))
-        await self.session.flush()
+        await self.session.execute(_ENQUEUE, {"chat_id": chat_id, "payload": reply_to_dict(reply),
+                                              "due_at": due_at or utcnow(), "dedupe_key": key, "purpose": purpose})
         note_queued()
 
     async def cancel(self, key_prefix: str) -> int:
-        result = await self.session.execute(
-            # "claimed": a delivering process holds it but has not started sending, and will skip it now
-            update(OutboxRow).where(OutboxRow.state.in_(("pending", "claimed")),
-                                    OutboxRow.dedupe_key.startswith(key_prefix))
-            .values(state="cancelled", claimed_by=None, claimed_until=None))
+        result = await self.session.execute(_CANCEL, {"b_prefix": key_prefix})
         return result.rowcount or 0
 
     async def sent_messages(self, key_prefixes: Sequence[str]) -> dict[int, list[int]]:
