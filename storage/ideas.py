@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, delete, func, select, update
+from sqlalchemy import BigInteger, Float, bindparam, ForeignKey, Index, Integer, String, Text, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -130,6 +130,21 @@ def _submission(row: SubmissionRow, attachments: Sequence[SubmissionAttachmentRo
                       decision_note=row.decision_note, revisions=row.revisions)
 
 
+def _next_number_statement(insert):  # noqa: ANN001, ANN202 — the dialect's INSERT
+    table = ReferenceCounterRow.__table__
+    return (insert(table).values(area_code=bindparam("b_code"), year=bindparam("b_year"), last_number=1)
+            .on_conflict_do_update(index_elements=[table.c.area_code, table.c.year],
+                                   set_={"last_number": table.c.last_number + 1})
+            .returning(table.c.last_number))
+
+
+# Built once (the flows call these on every idea sent): see storage/repositories.py.
+_NEXT_NUMBER = {"postgresql": _next_number_statement(pg_insert), "sqlite": _next_number_statement(sqlite_insert)}
+_SUBMISSIONS = SubmissionRow.__table__
+_COUNT_SINCE = (select(func.count()).select_from(_SUBMISSIONS)
+                .where(_SUBMISSIONS.c.chat_id == bindparam("chat_id"), _SUBMISSIONS.c.created_at >= bindparam("since")))
+
+
 class SqlSubmissions:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -161,8 +176,7 @@ class SqlSubmissions:
                                 .order_by(SubmissionRow.created_at.desc(), SubmissionRow.id.desc()).limit(limit))
 
     async def count_since(self, chat_id: int, since: datetime) -> int:
-        return await self.session.scalar(select(func.count()).select_from(SubmissionRow).where(
-            SubmissionRow.chat_id == chat_id, SubmissionRow.created_at >= since)) or 0
+        return await self.session.scalar(_COUNT_SINCE, {"chat_id": chat_id, "since": since}) or 0
 
     async def open_items(self, limit: int = 50) -> Sequence[Submission]:
         return await self._load(select(SubmissionRow).where(SubmissionRow.status.in_(OPEN))
@@ -215,14 +229,8 @@ class SqlSubmissions:
     # --- writing ------------------------------------------------------------------------------
     async def next_number(self, code: str, year: int) -> int:
         """The next running number of an area and year, atomically (concurrent senders never share one)."""
-        dialect = self.session.bind.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(ReferenceCounterRow).values(area_code=code, year=year, last_number=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[ReferenceCounterRow.area_code, ReferenceCounterRow.year],
-            set_={"last_number": ReferenceCounterRow.last_number + 1},
-        ).returning(ReferenceCounterRow.last_number)
-        return int((await self.session.execute(stmt)).scalar_one())
+        stmt = _NEXT_NUMBER["postgresql" if self.session.bind.dialect.name == "postgresql" else "sqlite"]
+        return int((await self.session.execute(stmt, {"b_code": code, "b_year": year})).scalar_one())
 
     async def create(self, content: Content, *, chat_id: int, language: str, now: datetime,
                      actor_name: str) -> Submission:
