@@ -185,6 +185,9 @@ _AREA_COLUMNS = select(_AREAS.c.key, _AREAS.c.name, _AREAS.c.website, _AREAS.c.o
                        _OFFICES.c.email, _OFFICES.c.opening_hours, _OFFICES.c.latitude, _OFFICES.c.longitude) \
     .select_from(_AREAS.outerjoin(_OFFICES, _OFFICES.c.area_key == _AREAS.c.key)) \
     .where(_AREAS.c.active.is_(True))
+_PLR, _OV = PlanningAreaRow.__table__, AreaOverrideRow.__table__
+_PLR_AREAS = select(_PLR.c.id, _PLR.c.area_key).where(_PLR.c.area_key.is_not(None))
+_OVERRIDES = select(_OV.c.area_key, _OV.c.street, _OV.c.postcode, _OV.c.numbers).order_by(_OV.c.id)
 _ALL_AREAS = _AREA_COLUMNS.order_by(_AREAS.c.position, _AREAS.c.key)
 _AREA = _AREA_COLUMNS.where(_AREAS.c.key == bindparam("key"))
 
@@ -215,12 +218,11 @@ class SqlAreas:
         return _area(row) if row else None
 
     async def area_map(self) -> AreaMap:
-        plrs = await self.session.execute(
-            select(PlanningAreaRow.id, PlanningAreaRow.area_key).where(PlanningAreaRow.area_key.is_not(None)))
-        overrides = (await self.session.execute(select(AreaOverrideRow).order_by(AreaOverrideRow.id))).scalars()
+        plrs = await self.session.execute(_PLR_AREAS)
+        overrides = await self.session.execute(_OVERRIDES)
         return AreaMap(plr_to_area={plr: key for plr, key in plrs.all()},
-                       overrides=[AreaOverride(o.area_key, o.street, o.postcode, parse_ranges(o.numbers))
-                                  for o in overrides])
+                       overrides=[AreaOverride(area_key, street, postcode, parse_ranges(numbers))
+                                  for area_key, street, postcode, numbers in overrides.all()])
 
 
 class SqlStaff:
