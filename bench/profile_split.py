@@ -1,7 +1,7 @@
 """Where an update's time goes: py-spy's collapsed stacks of bench/throughput.py, summed by layer.
 
     py-spy record -r 400 -f raw -o stacks.txt -- python bench/throughput.py --api stub --bots kiezbot --runs 1
-    python bench/profile_split.py stacks.txt UPDATES
+    python bench/profile_split.py stacks.txt UPDATES [RATE]
 
 Each sample of the event loop's thread is given to the innermost frame that belongs to a layer
 (library frames such as pydantic, json or asyncio count for the layer that called them), and the
@@ -44,6 +44,7 @@ def main() -> None:
     path, updates = sys.argv[1], int(sys.argv[2])
     rate = float(sys.argv[3]) if len(sys.argv) > 3 else 400.0
     counts: Counter[str] = Counter()
+    database: Counter[str] = Counter()    # the database share by the storage/ function the flow called
     for line in open(path, encoding="utf-8"):
         stack, _, n = line.rstrip("\n").rpartition(" ")
         frames = stack.split(";")
@@ -52,7 +53,11 @@ def main() -> None:
         if not any("Driver.run" in f or "deliver" in f.lower() for f in frames):
             counts["set-up (seeding, imports)"] += int(n)
             continue
-        counts[layer_of(frames)] += int(n)
+        layer = layer_of(frames)
+        counts[layer] += int(n)
+        if layer.startswith("database"):
+            caller = next((f.split(" (")[0] for f in frames if "(storage/" in f and "storage/db.py" not in f), "?")
+            database[caller] += int(n)
     total = sum(v for k, v in counts.items() if not k.startswith("set-up"))
     print(f"{'layer':62} {'us/update':>9} {'share':>6}")
     for name, n in counts.most_common():
@@ -60,6 +65,11 @@ def main() -> None:
             continue
         print(f"{name:62} {n / rate / updates * 1e6:9.0f} {n / total * 100:5.1f}%")
     print(f"{'total (event loop thread busy)':62} {total / rate / updates * 1e6:9.0f}")
+    if database:
+        print()
+        print("# database share by the storage/ function that issued it (us/update, top 16; rough: greenlet stacks)")
+        for name, n in database.most_common(16):
+            print(f"{n / rate / updates * 1e6:7.0f} us  {name}")
 
 
 if __name__ == "__main__":
