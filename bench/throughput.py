@@ -11,8 +11,8 @@ update is the time from there until its handler returned (its replies sent). The
 * **bare**: ``message -> message.answer(text)``; ``callback_query -> query.answer(); answer(data)``.
 * **kiezbot**: the dispatcher of ``bot/telegram.py`` with the real ``Dialogs`` engine on a real database
   (a file SQLite in WAL mode, or a fresh PostgreSQL database that is dropped at the end), the address
-  book of all Berlin, the delivery engine ticked after each update as ``kiezbot run`` does (outer
-  middleware of bot/server.py; ``--no-delivery`` leaves it out), and kiezbot's logging set-up
+  book of all Berlin, the delivery engine started after each update that queued something, as ``kiezbot
+  run`` does (outer middleware of bot/server.py; ``--no-delivery`` leaves it out), and kiezbot's logging set-up
   (INFO, secrets redacted) — the bare bot logs at INFO too, into the same kind of file handler.
 
 Where the bots' Bot API calls go (``--api``):
