@@ -379,7 +379,9 @@ class DeliveryEngine:
                     return
                 except Blocked as exc:
                     stopped = await self.queue.blocked(row.id, row.chat_id, self.clock(), str(exc))
-                    log.info("chat %s blocked kiezbot; %s other waiting message(s) stopped", row.chat_id, stopped)
+                    # No chat id in the line (personal data): the row id leads to it.
+                    log.info("outbox message %s: the recipient blocked kiezbot; %s other waiting message(s) "
+                             "to them stopped", row.id, stopped)
                     report.blocked += 1
                     return
                 except Moved as exc:
@@ -388,7 +390,7 @@ class DeliveryEngine:
                     await self.queue.moved(row.id, exc.chat_id)
                     return
                 except Rejected as exc:
-                    log.error("Telegram refused outbox message %s to chat %s: %s", row.id, row.chat_id, exc)
+                    log.error("Telegram refused outbox message %s: %s", row.id, exc)
                     await self.queue.failed(row.id, str(exc))
                     report.failed += 1
                     return

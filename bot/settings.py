@@ -1,8 +1,10 @@
 """Configuration from environment variables (prefix ``KIEZBOT_``) or a ``.env`` file."""
 from __future__ import annotations
 
+import logging
 import os
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -154,8 +156,24 @@ class ConfigError(Exception):
     """A configuration value is wrong: one line naming the variable."""
 
 
+# Settings that were removed or renamed: a deployment still setting them gets told what to use.
+RETIRED = {"KIEZBOT_RETENTION_OUTBOX_DAYS": "use KIEZBOT_OUTBOX_KEEP_DAYS"}
+
+
+def warn_unknown_settings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """KIEZBOT_* variables that are no setting (a typo, or retired): warned about, not fatal."""
+    known = {f"KIEZBOT_{name.upper()}" for name in Settings.model_fields}
+    unknown = sorted(key for key in (os.environ if environ is None else environ)
+                     if key.startswith("KIEZBOT_") and key not in known and not key.startswith("KIEZBOT_TEST_"))
+    for key in unknown:
+        logging.getLogger(__name__).warning("%s is not a kiezbot setting and is ignored (%s)", key,
+                                            RETIRED.get(key, "a typo? README, Configuration, lists the settings"))
+    return unknown
+
+
 def load_settings(**overrides) -> Settings:
     from pydantic import ValidationError
+    warn_unknown_settings()
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -141,10 +141,10 @@ class TelegramTransport:
             try:
                 await self.send(target, reply, edit_message_id if target == chat_id else None)
             except TelegramForbiddenError:
-                log.info("chat %s blocked the bot; not sending", target)
+                log.info("the chat blocked the bot; not sending")   # JSON logs carry the chat pseudonymised
                 return
             except TelegramBadRequest as exc:
-                log.error("Telegram refused a reply to chat %s: %s", target, exc.message)
+                log.error("Telegram refused a reply: %s", exc.message)
             except Exception:  # noqa: BLE001 — network errors, 5xx: the reply is lost, not the state
                 log.exception("sending a reply failed (%s)",
                               "this chat" if target == chat_id else "another chat")

@@ -98,3 +98,14 @@ def test_areas_export_round_trips_through_seed(seeded_file, tmp_path):
     assert "office pankstrasse: phone" in seeded.stdout
     broken = kiezbot("seed", "--areas", str(tmp_path / "missing.yaml"), env=env, cwd=tmp_path)
     assert broken.returncode == 2 and "missing.yaml" in broken.stderr
+
+
+def test_a_retired_or_misspelt_setting_is_named_not_silently_ignored(caplog):
+    from bot.settings import warn_unknown_settings
+    env = {"KIEZBOT_RETENTION_OUTBOX_DAYS": "10", "KIEZBOT_STAF_CHAT_ID": "-100", "KIEZBOT_STAFF_CHAT_ID": "-1",
+           "KIEZBOT_TEST_POSTGRES_URL": "postgresql://x", "HOME": "/root"}
+    with caplog.at_level("WARNING"):
+        assert warn_unknown_settings(env) == ["KIEZBOT_RETENTION_OUTBOX_DAYS", "KIEZBOT_STAF_CHAT_ID"]
+    assert "KIEZBOT_RETENTION_OUTBOX_DAYS is not a kiezbot setting and is ignored (use KIEZBOT_OUTBOX_KEEP_DAYS)" \
+        in caplog.text
+    assert "KIEZBOT_STAF_CHAT_ID is not a kiezbot setting and is ignored (a typo?" in caplog.text
