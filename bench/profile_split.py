@@ -56,7 +56,9 @@ def main() -> None:
         layer = layer_of(frames)
         counts[layer] += int(n)
         if layer.startswith("database"):
-            caller = next((f.split(" (")[0] for f in frames if "(storage/" in f and "storage/db.py" not in f), "?")
+            caller = next(
+                (f.split(" (")[0] for f in frames if "(storage/" in f and "storage/db.py" not in f), "?"
+            )
             database[caller] += int(n)
     total = sum(v for k, v in counts.items() if not k.startswith("set-up"))
     print(f"{'layer':62} {'us/update':>9} {'share':>6}")
@@ -67,7 +69,9 @@ def main() -> None:
     print(f"{'total (event loop thread busy)':62} {total / rate / updates * 1e6:9.0f}")
     if database:
         print()
-        print("# database share by the storage/ function that issued it (us/update, top 16; rough: greenlet stacks)")
+        print(
+            "# database share by the storage/ function that issued it (us/update, top 16; rough: greenlet stacks)"
+        )
         for name, n in database.most_common(16):
             print(f"{n / rate / updates * 1e6:7.0f} us  {name}")
 

@@ -140,8 +140,8 @@ _TAKE = (update(_EV).where(_EV.c.id == bindparam("b_id"),
 _RELEASE = {name: update(_EV).where(_EV.c.id == bindparam("b_id")).values(
     seats_taken=fn(_EV.c.seats_taken - bindparam("b_seats", type_=Integer), 0))
     for name, fn in (("sqlite", func.max), ("postgresql", func.greatest))}
-_SIGNUP_COLUMNS = (_SU.c.id, _SU.c.event_id, _SU.c.chat_id, _SU.c.display_name, _SU.c.party_size, _SU.c.status,
-                   _SU.c.signed_up_at)
+_SIGNUP_COLUMNS = (_SU.c.id, _SU.c.event_id, _SU.c.chat_id, _SU.c.display_name, _SU.c.party_size,
+                   _SU.c.status, _SU.c.signed_up_at)
 _SIGNUP = select(*_SIGNUP_COLUMNS).where(_SU.c.id == bindparam("id"))
 _ACTIVE_SIGNUP = (select(*_SIGNUP_COLUMNS)
                   .where(_SU.c.event_id == bindparam("event_id"), _SU.c.chat_id == bindparam("chat_id"),
@@ -166,7 +166,8 @@ class SqlEvents:
     async def _texts(self, ids: Sequence[int]) -> dict[int, dict[str, EventText]]:
         out: dict[int, dict[str, EventText]] = {i: {} for i in ids}
         if ids:
-            for event_id, language, title, description in await self.session.execute(_TEXTS, {"ids": list(ids)}):
+            rows = await self.session.execute(_TEXTS, {"ids": list(ids)})
+            for event_id, language, title, description in rows:
                 out[event_id][language] = EventText(title, description)
         return out
 

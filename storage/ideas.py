@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Float, bindparam, ForeignKey, Index, Integer, String, Text, delete, func, select, update
+from sqlalchemy import (BigInteger, Float, ForeignKey, Index, Integer, String, Text, bindparam, delete, func, select,
+                        update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -139,10 +140,12 @@ def _next_number_statement(insert):  # noqa: ANN001, ANN202 — the dialect's IN
 
 
 # Built once (the flows call these on every idea sent): see storage/repositories.py.
-_NEXT_NUMBER = {"postgresql": _next_number_statement(pg_insert), "sqlite": _next_number_statement(sqlite_insert)}
+_NEXT_NUMBER = {"postgresql": _next_number_statement(pg_insert),
+                "sqlite": _next_number_statement(sqlite_insert)}
 _SUBMISSIONS = SubmissionRow.__table__
 _COUNT_SINCE = (select(func.count()).select_from(_SUBMISSIONS)
-                .where(_SUBMISSIONS.c.chat_id == bindparam("chat_id"), _SUBMISSIONS.c.created_at >= bindparam("since")))
+                .where(_SUBMISSIONS.c.chat_id == bindparam("chat_id"),
+                       _SUBMISSIONS.c.created_at >= bindparam("since")))
 
 
 class SqlSubmissions:

@@ -181,8 +181,9 @@ def area_from_rows(area: AreaRow, office: OfficeRow | None) -> Area:
 
 _AREAS, _OFFICES = AreaRow.__table__, OfficeRow.__table__
 _AREA_COLUMNS = select(_AREAS.c.key, _AREAS.c.name, _AREAS.c.website, _AREAS.c.ortsteil, _AREAS.c.description,
-                       _AREAS.c.notes, _OFFICES.c.area_key.label("office_of"), _OFFICES.c.address, _OFFICES.c.phone,
-                       _OFFICES.c.email, _OFFICES.c.opening_hours, _OFFICES.c.latitude, _OFFICES.c.longitude) \
+                       _AREAS.c.notes, _OFFICES.c.area_key.label("office_of"), _OFFICES.c.address,
+                       _OFFICES.c.phone, _OFFICES.c.email, _OFFICES.c.opening_hours, _OFFICES.c.latitude,
+                       _OFFICES.c.longitude) \
     .select_from(_AREAS.outerjoin(_OFFICES, _OFFICES.c.area_key == _AREAS.c.key)) \
     .where(_AREAS.c.active.is_(True))
 _PLR, _OV = PlanningAreaRow.__table__, AreaOverrideRow.__table__
@@ -251,7 +252,8 @@ _KEYED = select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == bindparam("key"))
 _ENQUEUE = insert(_OUTBOX)
 # "claimed": a delivering process holds it but has not started sending, and will skip it now
 _CANCEL = (update(_OUTBOX)
-           .where(_OUTBOX.c.state.in_(("pending", "claimed")), _OUTBOX.c.dedupe_key.startswith(bindparam("b_prefix")))
+           .where(_OUTBOX.c.state.in_(("pending", "claimed")),
+                  _OUTBOX.c.dedupe_key.startswith(bindparam("b_prefix")))
            .values(state="cancelled", claimed_by=None, claimed_until=None))
 
 
@@ -266,7 +268,8 @@ class SqlOutbox:
             if existing is not None:
                 return
         await self.session.execute(_ENQUEUE, {"chat_id": chat_id, "payload": reply_to_dict(reply),
-                                              "due_at": due_at or utcnow(), "dedupe_key": key, "purpose": purpose})
+                                              "due_at": due_at or utcnow(), "dedupe_key": key,
+                                              "purpose": purpose})
         note_queued()
 
     async def cancel(self, key_prefix: str) -> int:
