@@ -39,10 +39,10 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[["Context"], Awaitable[None]]
 
-# Commands a resident may use before acknowledging the privacy notice.
 # Key of ChatState.data that survives goto()/reset(): a half-finished draft a flow parked when the
 # resident went off to another flow (see Dialogs.leaving); the flow offers it back later.
 PARKED = "_parked"
+# Commands a resident may use before acknowledging the privacy notice.
 PRE_CONSENT_COMMANDS = {"start", "language", "privacy", "about", "help", "cancel", "mydata", "delete"}
 # Button prefixes that work before it (language, the notice itself, the data-protection menu).
 PRE_CONSENT_BUTTONS = {"lang", "consent", "privacy"}
