@@ -496,14 +496,13 @@ async def stats(ctx: Context) -> None:
 
 async def withdraw_staff_copies(store: Store, engine: Dialogs, chat_id: int, now: datetime) -> int:
     """Before a resident's data are erased: take the team's copies of their submissions (cards with
-    name, text, photos and voice notes; relayed answers) back out of the staff chat."""
+    their text, photos and voice notes; relayed answers) back out of the staff chat."""
     subs = await store.submissions.of_resident(chat_id, limit=10_000)
-    prefixes = [f"{kind}:{sub.ref}" for sub in subs for kind in ("card", "answer")]
+    keys = [f"{kind}:{sub.ref}" for sub in subs for kind in ("card", "answer")]
     t = engine.translator(engine.default_language)
+    text = t._("🗑 Removed at the resident's request ({refs}).", refs=esc(", ".join(sub.ref for sub in subs)))
     withdrawn = 0
-    for staff_chat, message_ids in (await store.outbox.sent_messages(prefixes)).items():
-        refs = ", ".join(sub.ref for sub in subs)
-        text = t._("🗑 Removed at the resident's request ({refs}).", refs=esc(refs))
+    for staff_chat, message_ids in (await store.outbox.sent_messages(keys)).items():
         await store.outbox.enqueue(staff_chat, Reply(text, withdraw=message_ids), due_at=now, purpose="withdraw")
         withdrawn += len(message_ids)
     return withdrawn

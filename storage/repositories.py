@@ -276,13 +276,14 @@ class SqlOutbox:
         result = await self.session.execute(_CANCEL, {"b_prefix": key_prefix})
         return result.rowcount or 0
 
-    async def sent_messages(self, key_prefixes: Sequence[str]) -> dict[int, list[int]]:
-        if not key_prefixes:
+    async def sent_messages(self, keys: Sequence[str]) -> dict[int, list[int]]:
+        if not keys:
             return {}
         rows = await self.session.execute(
             select(OutboxRow.chat_id, OutboxRow.message_ids, OutboxRow.message_id)
             .where(OutboxRow.state == "sent",
-                   or_(*(OutboxRow.dedupe_key.startswith(prefix) for prefix in key_prefixes)))
+                   or_(OutboxRow.dedupe_key.in_(list(keys)),
+                       *(OutboxRow.dedupe_key.startswith(key + ":", autoescape=True) for key in keys)))
             .order_by(OutboxRow.id))
         found: dict[int, list[int]] = {}
         for chat_id, ids, single in rows.all():

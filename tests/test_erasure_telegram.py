@@ -14,7 +14,7 @@ from sqlalchemy import select
 from dialogs.app import build_dialogs
 from locales import load_catalogs
 from storage.models import OutboxRow
-from storage.repositories import SqlUnitOfWork
+from storage.repositories import SqlOutbox, SqlUnitOfWork
 from tests.chat import ChatClient
 from tests.test_delivery import bot, engine, tg, users  # noqa: F401  (fixtures)
 
@@ -77,3 +77,15 @@ async def test_as_administrator_kiezbot_deletes_old_cards_too(db, tg, bot, clock
     await ada.taps("Yes, delete everything")
     await engine(db, bot, clock).drain()
     assert card.deleted and picture.deleted
+
+
+async def test_only_the_residents_own_cards_are_found_not_a_longer_reference(db):
+    """card:BAD-2026-100 must not find card:BAD-2026-1000 (the thousandth idea of the year, someone else's)."""
+    async with db.sessions() as session, session.begin():
+        for key, ids in (("card:BAD-2026-100", [11, 12]), ("card:BAD-2026-100:r1", [13]),
+                         ("card:BAD-2026-1000", [14]), ("answer:BAD-2026-100:7", [15])):
+            session.add(OutboxRow(chat_id=STAFF_GROUP, payload={"text": key}, state="sent", dedupe_key=key,
+                                  message_ids=ids))
+    async with db.sessions() as session:
+        found = await SqlOutbox(session).sent_messages(["card:BAD-2026-100", "answer:BAD-2026-100"])
+    assert found == {STAFF_GROUP: [11, 12, 13, 15]}
