@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import BigInteger, bindparam, exists, insert, or_, select, text, update
 from sqlalchemy.exc import OperationalError
@@ -37,13 +37,21 @@ _RESIDENTS = ResidentRow.__table__
 _CONVERSATIONS = ConversationRow.__table__
 _STAFF = StaffRow.__table__
 _MISSING = object()
+# A resident row whose only change is "seen again" is written at most this often: retention counts
+# in days (and warns only residents silent for months), so a few minutes change nothing it decides,
+# and most updates then write nothing to the residents table.
+SEEN_EVERY = timedelta(minutes=5)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
 def _first_contact_query():  # noqa: ANN202
     """Resident, their private-chat conversation and their staff flag in one round trip."""
     key = bindparam("chat_id", type_=BigInteger)
     return (select(_RESIDENTS.c.language, _RESIDENTS.c.consent_at, _RESIDENTS.c.area_key,
-                   _RESIDENTS.c.display_name,
+                   _RESIDENTS.c.display_name, _RESIDENTS.c.last_seen_at, _RESIDENTS.c.unreachable_at,
                    select(_CONVERSATIONS.c.step).where(_CONVERSATIONS.c.chat_id == key,
                                                        _CONVERSATIONS.c.user_id == key).scalar_subquery()
                    .label("step"),
@@ -77,6 +85,7 @@ class _UpdateCache:
 
     def __init__(self) -> None:
         self.residents: dict[int, tuple | None] = {}           # chat_id -> row tuple (None: no row)
+        self.seen: dict[int, tuple[datetime | None, bool]] = {}  # chat_id -> (last_seen_at, unreachable)
         self.conversations: dict[tuple[int, int], tuple[str, dict] | None] = {}
         self.staff: dict[int, bool] = {}
 
@@ -84,9 +93,10 @@ class _UpdateCache:
         if chat_id in self.residents:
             return
         row = (await session.execute(_FIRST_CONTACT, {"chat_id": chat_id})).one()
-        language, consent_at, area_key, display_name, step, data, is_staff = row
+        language, consent_at, area_key, display_name, last_seen_at, unreachable_at, step, data, is_staff = row
         self.residents[chat_id] = ((language, consent_at, area_key, display_name) if language is not None
                                    else None)
+        self.seen[chat_id] = (last_seen_at, unreachable_at is not None)
         self.conversations[(chat_id, chat_id)] = (step, data or {}) if step is not None else None
         self.staff[chat_id] = bool(is_staff)
 
@@ -95,6 +105,17 @@ class SqlResidents:
     def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None) -> None:
         self.session = session
         self.cache = cache or _UpdateCache()
+
+    def _only_seen_again(self, resident: Resident, known: tuple, seen: datetime) -> bool:
+        """Nothing to write: the same row, not marked unreachable, and seen less than SEEN_EVERY ago."""
+        last_seen, unreachable = self.cache.seen.get(resident.chat_id, (None, True))
+        if unreachable or last_seen is None:
+            return False
+        if resident.consent_at is not None:
+            current = (resident.language, resident.consent_at, resident.area_key, resident.display_name)
+        else:
+            current = (resident.language, *known[1:])
+        return current == known and timedelta(0) <= _utc(seen) - _utc(last_seen) < SEEN_EVERY
 
     async def get(self, chat_id: int) -> Resident | None:
         await self.cache.prefetch(self.session, chat_id)
@@ -115,6 +136,8 @@ class SqlResidents:
             values.update(consent_at=resident.consent_at, area_key=resident.area_key,
                           display_name=resident.display_name)
         known = self.cache.residents.get(resident.chat_id, _MISSING)
+        if known is not _MISSING and known is not None and self._only_seen_again(resident, known, seen):
+            return
         if known is not None:    # read, or may exist: update it (retention counts from last_seen_at)
             params = {"b_chat_id": resident.chat_id, "b_language": resident.language, "b_seen": seen}
             if resident.consent_at is not None:
