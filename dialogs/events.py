@@ -312,7 +312,8 @@ async def show_list(ctx: Context, page: int, scope: str, *, edit: bool = False) 
         lines = summary_lines(t, event, ctx.now)
         lines[0] = f"{t.number(i)}. {lines[0]}"
         blocks.append("\n".join(lines))
-        buttons.append([Button(f"{i}. {clip(event.text(t.code).title, 50)}", f"ev:show:{event.id}")])
+        # The scope rides along, so "◀ All events" returns to this very list (all areas or only theirs).
+        buttons.append([Button(f"{i}. {clip(event.text(t.code).title, 50)}", f"ev:show:{event.id}:{scope}")])
     nav = []
     if page > 0:
         nav.append(Button(t._("◀ Earlier"), f"ev:list:{page - 1}:{scope}"))
@@ -329,7 +330,7 @@ async def show_list(ctx: Context, page: int, scope: str, *, edit: bool = False) 
     ctx.say("\n\n".join(blocks), buttons, edit=edit)
 
 
-async def show_event(ctx: Context, event_id: int, *, edit: bool = False) -> None:
+async def show_event(ctx: Context, event_id: int, *, edit: bool = False, scope: str = "") -> None:
     t = ctx.t
     event = await ctx.store.events.get(event_id)
     if event is None or event.status == "cancelled" or (event.ends_at or event.starts_at) <= ctx.now:
@@ -357,7 +358,7 @@ async def show_event(ctx: Context, event_id: int, *, edit: bool = False) -> None
     elif registration_open(event, ctx.now):
         label = t._("⏳ Join the waitlist") if event.is_full() else t._("✅ Sign up")
         buttons.append([Button(label, f"ev:join:{event.id}")])
-    buttons.append([Button(t._("◀ All events"), "ev:list:0:"), Button(t._("Main menu"), "menu:")])
+    buttons.append([Button(t._("◀ All events"), f"ev:list:0:{scope}"), Button(t._("Main menu"), "menu:")])
     ctx.reset()
     ctx.say("\n".join(lines), buttons, edit=edit)
 
@@ -536,7 +537,7 @@ async def on_button(ctx: Context) -> None:
         return await set_reminders(ctx, arg == "on")
     if number is not None:
         if action == "show":
-            return await show_event(ctx, number)
+            return await show_event(ctx, number, scope=extra if extra in ("a", "m") else "")
         if action == "join":
             return await ask_party(ctx, number)
         if action == "party" and _int(extra) is not None:

@@ -24,6 +24,9 @@ async def test_events_of_my_area_first_and_all_areas_one_tap_away(english, db):
     everything = await english.taps("All areas")
     assert "Kiezputz Pankstraße" in everything.text
     assert "Only my area" in " ".join(everything.buttons)
+    await english.taps("Kiezputz Pankstraße")
+    back = await english.taps("All events")                    # back to the list they came from
+    assert "Kiezputz Pankstraße" in back.text and "Upcoming events in all our areas" in back.text
 
 
 async def test_list_shows_date_time_place_and_free_places(english, db):
