@@ -39,6 +39,8 @@ class BroadcastSteps:
         """One round over unfinished broadcasts; True when it queued any message."""
         queued = False
         for info in await self.jobs.unfinished():
+            if info.state == "queued" and not info.due(now):
+                continue                        # scheduled for later
             if info.state == "queued":
                 build = self.payload_for(info)
                 while await self.jobs.expand(info.id, build, now, self.batch):
@@ -62,12 +64,12 @@ class BroadcastSteps:
 
 async def create_broadcast(sessions: async_sessionmaker, audience: Audience, texts: dict[str, str], *,
                            created_by: int, created_by_name: str, language: str, report_chat_id: int | None,
-                           now: datetime) -> int:
+                           now: datetime, send_at: datetime | None = None) -> int:
     """For ``kiezbot broadcast``: the same row the staff chat's confirmation creates."""
     async with sessions() as session, session.begin():
         return await SqlBroadcasts(session).create(audience, texts, created_by=created_by,
                                                    created_by_name=created_by_name, language=language,
-                                                   report_chat_id=report_chat_id, now=now)
+                                                   report_chat_id=report_chat_id, now=now, send_at=send_at)
 
 
 async def audience_languages(sessions: async_sessionmaker, audience: Audience) -> dict[str, int]:

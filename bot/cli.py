@@ -15,7 +15,8 @@
     kiezbot broadcast (--area KEY | --all) [--body council|jury] --text-de TEXT [--text-en TEXT …] [--yes]
                                 send one message to many residents (or to the subscribers of a body),
                                 with a progress bar
-    kiezbot broadcast --stop ID stop a running broadcast
+    kiezbot broadcast … --at '24.12.2026 18:00'   schedule it instead of sending now
+    kiezbot broadcast --stop ID stop a running or scheduled broadcast
     kiezbot retention run [--dry-run]            apply the retention rules (the daily job) and say what it did
     kiezbot privacy export|erase|log ...         a resident's data on request (every access is logged)
 """
@@ -121,6 +122,17 @@ async def _broadcast(args: argparse.Namespace) -> int:
             keys = [area.key for area in await _areas(runtime)]
             if args.area not in keys:
                 raise ConfigError(f"--area: {args.area!r} is not one of {', '.join(keys)}")
+        send_at = None
+        if args.at:
+            from zoneinfo import ZoneInfo
+
+            from dialogs.event_admin import parse_when
+            send_at = parse_when(args.at, now, settings.timezone)
+            if send_at is None:
+                raise ConfigError(f"--at: {args.at!r} is no date and time; write it like '24.12.2026 18:00'")
+            if send_at <= now:
+                raise ConfigError(f"--at: {send_at:%d.%m.%Y %H:%M} has passed")
+            send_at = send_at.astimezone(ZoneInfo("UTC"))
         audience, described = broadcast_audience(args)
         by_language = await audience_languages(runtime.sessions, audience)
         total = sum(by_language.values())
@@ -141,7 +153,13 @@ async def _broadcast(args: argparse.Namespace) -> int:
         broadcast_id = await create_broadcast(runtime.sessions, audience, texts, created_by=0,
                                               created_by_name="kiezbot broadcast (terminal)",
                                               language=settings.default_locale,
-                                              report_chat_id=settings.staff_chat_id, now=now)
+                                              report_chat_id=settings.staff_chat_id, now=now, send_at=send_at)
+        if send_at is not None:
+            local = send_at.astimezone(ZoneInfo(settings.timezone))
+            print(f"Broadcast #{broadcast_id} is scheduled for {local:%d.%m.%Y %H:%M} ({settings.timezone}); "
+                  f"`kiezbot run` sends it then, to the audience as it is then. "
+                  f"Stop it before with `kiezbot broadcast --stop {broadcast_id}`.")
+            return 0
         if settings.bot_token is None:
             print(f"Broadcast #{broadcast_id} is queued. `kiezbot run` will send it "
                   "(no KIEZBOT_BOT_TOKEN here to send it myself).")
@@ -582,6 +600,7 @@ def parser() -> argparse.ArgumentParser:
         broadcast.add_argument("--" + option.replace("_", "-"), dest=option, metavar="TEXT",
                                help="the German text (required; the fallback)" if code == "de"
                                else f"the text for {code} readers")
+    broadcast.add_argument("--at", metavar="WHEN", help="send it later, e.g. '24.12.2026 18:00' (local time)")
     broadcast.add_argument("--yes", action="store_true", help="send without asking")
     broadcast.set_defaults(func=_broadcast)
     retention = sub.add_parser("retention", help="data retention: warn and delete inactive residents, purge old rows")

@@ -20,9 +20,12 @@ tap on someone else's preview sends nothing twice; Stop is decided in the databa
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from dialogs.broadcasting import FALLBACK_LANGUAGE, Audience, BroadcastInfo, text_for
 from dialogs.engine import Context, Dialogs
+from dialogs.event_admin import parse_when
 from dialogs.i18n import N_, Translator
 from dialogs.messages import MAX_TEXT, Button, Reply
 from dialogs.text import esc, visible_length
@@ -197,24 +200,67 @@ async def preview(ctx: Context) -> None:
                                     german_fallback))
     ctx.say("\n".join(lines), [
         [Button(ctx.t.ngettext("Send to {n} resident", "Send to {n} residents", total), f"bcast:send:{token}")],
+        [Button(ctx._("⏰ Send later…"), f"bcast:later:{token}")],
         [Button(ctx._("Change the texts"), "bcast:edit"), Button(ctx._("Cancel"), "bcast:cancel")]])
 
 
-async def send(ctx: Context, token: str) -> None:
-    if ctx.step != "bcast.preview" or not token or ctx.data.get("token") != token:
+def _valid_preview(ctx: Context, token: str, step: str = "bcast.preview") -> bool:
+    if ctx.step != step or not token or ctx.data.get("token") != token:
         ctx.toast = ctx._("This preview is no longer valid — it was sent or changed already.")
-        return
+        return False
+    return True
+
+
+async def _create(ctx: Context, send_at: datetime | None = None) -> tuple[int, int]:
+    """The broadcast row from the draft; (its id, how many residents it would reach now)."""
     audience = Audience.decode(ctx.data.get("audience", "all"))
     total = sum((await ctx.store.broadcasts.audience_languages(audience)).values())
     sender = ctx.inbound.sender
     broadcast_id = await ctx.store.broadcasts.create(
         audience, dict(ctx.data.get("texts", {})), created_by=sender.user_id, created_by_name=sender.display_name,
-        language=ctx.t.code, report_chat_id=sender.chat_id, now=ctx.now)
+        language=ctx.t.code, report_chat_id=sender.chat_id, now=ctx.now, send_at=send_at)
     ctx.reset()
+    return broadcast_id, total
+
+
+async def send(ctx: Context, token: str) -> None:
+    if not _valid_preview(ctx, token):
+        return
+    broadcast_id, total = await _create(ctx)
     ctx.say(ctx.t.ngettext("<b>Broadcast #{id}</b> is going out to {n} resident. I will report the progress here.",
                            "<b>Broadcast #{id}</b> is going out to {n} residents. I will report the progress here.",
                            total, id=broadcast_id),
             stop_button(ctx.t, broadcast_id))
+
+
+def when_example(ctx: Context) -> str:
+    tomorrow = ctx.now.astimezone(ZoneInfo(ctx.engine.timezone)) + timedelta(days=1)
+    return f"{tomorrow:%d.%m.%Y} 18:00"
+
+
+async def ask_when(ctx: Context, token: str) -> None:
+    if not _valid_preview(ctx, token):
+        return
+    ctx.state.step = "bcast.when"
+    ctx.say(ctx._("When should it go out? Write the date and time, for example <code>{example}</code> "
+                  "(Berlin time).", example=when_example(ctx)),
+            [[Button("« " + ctx._("Back"), "bcast:preview"), Button(ctx._("Cancel"), "bcast:cancel")]])
+
+
+async def schedule(ctx: Context) -> None:
+    when = parse_when(ctx.inbound.text, ctx.now, ctx.engine.timezone) if ctx.inbound.kind == "text" else None
+    if when is None or when <= ctx.now + timedelta(minutes=1):
+        ctx.say(ctx._("Please write a date and time in the future, for example <code>{example}</code>.",
+                      example=when_example(ctx)))
+        return
+    broadcast_id, total = await _create(ctx, send_at=when.astimezone(timezone.utc))
+    ctx.say(ctx.t.ngettext(
+        "<b>Broadcast #{id}</b> goes out on {date} at {time} — to {n} resident as of now; whoever is in the "
+        "audience then gets it. Until then you can stop it with the button.",
+        "<b>Broadcast #{id}</b> goes out on {date} at {time} — to {n} residents as of now; whoever is in the "
+        "audience then gets it. Until then you can stop it with the button.",
+        total, id=broadcast_id, date=ctx.t.date(when, "full"), time=ctx.t.time(when)),
+        stop_button(ctx.t, broadcast_id))
 
 
 async def stop(ctx: Context, arg: str) -> None:
@@ -254,13 +300,15 @@ async def on_press(ctx: Context) -> None:
     if action == "lang" and ctx.step in ("bcast.menu", "bcast.preview"):
         if arg in ctx.engine.catalogs.by_code:
             return await ask_text(ctx, arg)
-    if action == "preview" and ctx.step == "bcast.menu":
+    if action == "preview" and ctx.step in ("bcast.menu", "bcast.when"):
         return await preview(ctx)
     if action == "edit" and ctx.step == "bcast.preview":
         ctx.data.pop("token", None)
         return await show_versions(ctx)
     if action == "send":
         return await send(ctx, arg)
+    if action == "later":
+        return await ask_when(ctx, arg)
     ctx.toast = ctx._("This button is no longer valid.")
 
 
@@ -271,6 +319,8 @@ async def on_step(ctx: Context) -> None:
         ctx.say(ctx._("Please choose who should receive it with one of these buttons, or /cancel."),
                 await audience_buttons(ctx))
         return
+    if ctx.step == "bcast.when":
+        return await schedule(ctx)
     if ctx.step == "bcast.preview" and ctx.inbound.kind == "text":
         ctx.say(ctx._("Please use the buttons under the preview: send, change the texts, or cancel."))
         return

@@ -59,6 +59,10 @@ class BroadcastInfo:
     created_at: datetime
     counts: dict[str, int] = field(default_factory=dict)   # outbox states of its messages
     stopped_by: str = ""
+    send_at: datetime | None = None  # scheduled: goes out then, to the audience as it is then
+
+    def due(self, now: datetime) -> bool:
+        return self.send_at is None or self.send_at <= now
 
     @property
     def sent(self) -> int:
@@ -93,6 +97,7 @@ class Broadcasts(Protocol):
     def bodies(self) -> Sequence[str]: ...
     async def audience_languages(self, audience: Audience) -> dict[str, int]: ...
     async def create(self, audience: Audience, texts: dict[str, str], *, created_by: int, created_by_name: str,
-                     language: str, report_chat_id: int | None, now: datetime) -> int: ...
+                     language: str, report_chat_id: int | None, now: datetime,
+                     send_at: datetime | None = None) -> int: ...
     async def get(self, broadcast_id: int) -> BroadcastInfo | None: ...
     async def stop(self, broadcast_id: int, *, by: str, now: datetime) -> bool: ...

@@ -47,6 +47,7 @@ class BroadcastRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    send_at: Mapped[datetime | None]        # scheduled: expanded into messages only from then on
 
 
 # body -> (area_key or None) -> a SELECT of chat ids subscribed to it
@@ -83,7 +84,7 @@ def _info(row: BroadcastRow, counts: dict[str, int]) -> BroadcastInfo:
                          state=row.state, total=row.total, language=row.language,
                          report_chat_id=row.report_chat_id, created_by=row.created_by,
                          created_at=aware(row.created_at) or row.created_at,
-                         counts=counts, stopped_by=row.stopped_by)
+                         counts=counts, stopped_by=row.stopped_by, send_at=aware(row.send_at))
 
 
 async def _counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
@@ -107,10 +108,11 @@ class SqlBroadcasts:
         return {language: n for language, n in rows.all()}
 
     async def create(self, audience: Audience, texts: dict[str, str], *, created_by: int, created_by_name: str,
-                     language: str, report_chat_id: int | None, now: datetime) -> int:
+                     language: str, report_chat_id: int | None, now: datetime,
+                     send_at: datetime | None = None) -> int:
         row = BroadcastRow(audience=audience.encode(), texts=dict(texts), language=language,
                            created_by=created_by, created_by_name=created_by_name[:128],
-                           report_chat_id=report_chat_id, created_at=now)
+                           report_chat_id=report_chat_id, created_at=now, send_at=send_at)
         self.session.add(row)
         await self.session.flush()
         note_queued()                   # the delivery engine expands it into outbox rows
@@ -163,7 +165,7 @@ class BroadcastJobs:
             if session.bind.dialect.name == "postgresql":
                 query = query.with_for_update()      # two processes expand one batch at a time
             row = (await session.execute(query)).scalar_one_or_none()
-            if row is None or row.state != "queued":
+            if row is None or row.state != "queued" or (row.send_at is not None and aware(row.send_at) > now):
                 return False
             recipients = audience_query(Audience.decode(row.audience))
             if row.enqueued_after is not None:

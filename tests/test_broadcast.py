@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -248,3 +249,43 @@ def test_arabic_readers_get_right_to_left_broadcasts_and_reports(team):
     for reply in messages:
         text = team.finalise(reply, t).text
         assert rtl_problems(text) == [], text
+
+
+async def test_a_broadcast_can_be_scheduled_and_goes_out_only_then_to_who_is_in_the_audience_then(
+        team, db, clock, residents):
+    dana = staff(team)
+    await write_broadcast(dana)
+    ask = await dana.taps("Send later")
+    assert "When should it go out?" in ask.text and "(Berlin time)" in ask.text
+    wrong = await dana.says("gestern")
+    assert "in the future" in wrong.text
+    past = await dana.says("01.01.2020 18:00")
+    assert "in the future" in past.text
+    when = clock().astimezone(ZoneInfo("Europe/Berlin")) + timedelta(days=2)
+    planned = await dana.says(f"{when:%d.%m.%Y} 18:00")
+    assert f"goes out on {when:%A}" in planned.text and "at 6:00" in planned.text   # the staff member's language
+    assert "3 residents as of now" in planned.text
+    assert any(label.startswith("Stop broadcast") for label in planned.buttons)
+
+    recorder = Recorder()
+    await delivery(db, team, clock, recorder).drain()
+    assert recorder.inbox == {}                                   # not yet
+    async with db.sessions() as session, session.begin():         # someone new moves into the area meanwhile
+        session.add(ResidentRow(chat_id=2007, language="de", consent_at=clock(), area_key="pankstrasse"))
+    clock.advance(days=2, hours=12)
+    await delivery(db, team, clock, recorder).drain()
+    assert {chat for chat in recorder.inbox if chat != STAFF_CHAT} == {2001, 2002, 2003, 2007}
+
+
+async def test_a_scheduled_broadcast_can_be_stopped_before_it_goes_out(team, db, clock, residents):
+    dana = staff(team)
+    await write_broadcast(dana)
+    await dana.taps("Send later")
+    when = clock().astimezone(ZoneInfo("Europe/Berlin")) + timedelta(days=1)
+    await dana.says(f"{when:%d.%m.%Y} 09:30")
+    stopped = await dana.taps("Stop broadcast")
+    assert "stopped" in stopped.text
+    clock.advance(days=2)
+    recorder = Recorder()
+    await delivery(db, team, clock, recorder).drain()
+    assert all(chat == STAFF_CHAT for chat in recorder.inbox)    # at most the team's final report

@@ -142,3 +142,27 @@ async def test_the_command_line_refuses_an_unknown_body_in_one_line(db, monkeypa
     code = await asyncio.to_thread(main, ["broadcast", "--body", "jury", "--text-de", "x", "--yes"])
     err = capsys.readouterr().err
     assert code == 2 and "--area KEY or --all" in err
+
+
+async def test_the_command_line_schedules_a_broadcast_with_at(team, db, clock, subscribers, monkeypatch, capsys):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.cli import main
+
+    monkeypatch.setenv("KIEZBOT_DATABASE_URL", db.url)
+    monkeypatch.delenv("KIEZBOT_BOT_TOKEN", raising=False)
+    code = await asyncio.to_thread(main, ["broadcast", "--all", "--text-de", "x", "--at", "gestern", "--yes"])
+    assert code == 2 and "--at: 'gestern' is no date and time" in capsys.readouterr().err
+    when = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=3)
+    code = await asyncio.to_thread(main, ["broadcast", "--body", "jury", "--all", "--text-de", "Frist verlängert",
+                                          "--at", f"{when:%d.%m.%Y} 18:00", "--yes"])
+    out = capsys.readouterr().out
+    assert code == 0 and f"is scheduled for {when:%d.%m.%Y} 18:00 (Europe/Berlin)" in out
+
+    recorder = Recorder()
+    await delivery(db, team, clock, recorder).drain()
+    assert recorder.inbox == {}                                   # the test's clock is before that time
+    clock.advance(days=30)
+    await delivery(db, team, clock, recorder).drain()
+    assert set(recorder.inbox) == {3005}
