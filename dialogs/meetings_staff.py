@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dialogs.engine import Context, Dialogs
@@ -429,14 +430,22 @@ def _id_argument(ctx: Context) -> int | None:
     return int(arg) if arg.isdigit() and len(arg) < 10 else None
 
 
-async def move_command(ctx: Context) -> None:
+async def _for_session(ctx: Context, action: str, usage: Callable[[], str],
+                       begin: Callable[[Context, int], Awaitable[None]]) -> None:
+    """/movemeeting 12, /cancelmeeting 12: the session given, or a list to pick from (``usage`` when
+    what was given is no session number)."""
     ctx.reset()
     meeting_id = _id_argument(ctx)
     if meeting_id is None:
         if ctx.inbound.text.strip():
-            ctx.say(ctx._("Please give the number of the session, for example /movemeeting 12."))
-        return await pick_session(ctx, "move")
-    await begin_move(ctx, meeting_id)
+            ctx.say(usage())
+        return await pick_session(ctx, action)
+    await begin(ctx, meeting_id)
+
+
+async def move_command(ctx: Context) -> None:
+    await _for_session(ctx, "move", lambda: ctx._("Please give the number of the session, for example "
+                                                  "/movemeeting 12."), begin_move)
 
 
 async def begin_move(ctx: Context, meeting_id: int) -> None:
@@ -526,13 +535,8 @@ async def do_move(ctx: Context) -> None:
 
 
 async def cancel_command(ctx: Context) -> None:
-    ctx.reset()
-    meeting_id = _id_argument(ctx)
-    if meeting_id is None:
-        if ctx.inbound.text.strip():
-            ctx.say(ctx._("Please give the number of the session, for example /cancelmeeting 12."))
-        return await pick_session(ctx, "cancel")
-    await begin_cancel(ctx, meeting_id)
+    await _for_session(ctx, "cancel", lambda: ctx._("Please give the number of the session, for example "
+                                                    "/cancelmeeting 12."), begin_cancel)
 
 
 async def begin_cancel(ctx: Context, meeting_id: int) -> None:
