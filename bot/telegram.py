@@ -5,7 +5,7 @@ import asyncio
 import logging
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -107,7 +107,9 @@ class TelegramTransport:
         self.dialogs = dialogs
         self.router = Router(name=__name__)
         self.router.message.register(self.on_message)
-        self.router.callback_query.register(self.on_callback, F.data)
+        # No filters: aiogram 3.31 runs a plain (non-async) filter such as ``F.data`` in a worker thread
+        # (asyncio.to_thread), a thread hop on every button press; the handlers check what they need.
+        self.router.callback_query.register(self.on_callback)
 
     async def on_message(self, message: Message) -> None:
         if message.chat.type == ChatType.CHANNEL:
@@ -118,10 +120,10 @@ class TelegramTransport:
     async def on_callback(self, query: CallbackQuery) -> None:
         message = query.message
         chat = message.chat if message is not None else None
-        if chat is None:
+        if chat is None or not query.data:    # too old to carry its message, or a game button: no data
             await query.answer()
             return
-        inbound = Inbound("press", sender_of(query.from_user, chat), data=query.data or "",
+        inbound = Inbound("press", sender_of(query.from_user, chat), data=query.data,
                           message_id=message.message_id)
         replies, toast = await self.dialogs.handle(inbound)
         try:

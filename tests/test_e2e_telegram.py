@@ -113,3 +113,18 @@ async def test_old_menu_buttons_still_work_after_the_conversation_moved_on(tg, l
 def test_retry_after_is_aiogram_s_own_exception():
     """The transport relies on aiogram's exception for 429 (a guard against renamed APIs)."""
     assert issubclass(TelegramRetryAfter, Exception)
+
+
+async def test_a_button_press_without_data_is_answered_so_the_spinner_stops(tg, live):
+    from tests.fake_telegram import CallbackQueryRecord
+
+    user, menu = await onboard(tg, 5009)
+    # A game button's press carries no callback data; Telegram's client spins until it is answered.
+    record = CallbackQueryRecord("game-1", "", user.id, user.id, menu.message_id, tg.clock())
+    tg._bot(None).queries["game-1"] = record
+    await tg.send_update({"callback_query": {"id": "game-1", "from": user.user, "message": menu.to_json(),
+                                             "chat_instance": "1", "game_short_name": "kiez"}})
+    assert await record.wait_answered(timeout=10) == {}          # answered, with no toast
+    await user.send("/help")                                   # and the bot goes on as before
+    [help_] = await user.wait_messages(1, timeout=10)
+    assert "/menu" in help_.text

@@ -281,6 +281,31 @@ async def test_calendar_file_again_from_the_event_card(english, db):
     assert str(vevent["UID"]) == event.uid
 
 
+
+def test_calendar_files_of_one_event_differ_only_in_when_they_were_made():
+    from dataclasses import replace
+    from datetime import timezone
+    from dialogs.event_rules import Event, EventText, calendar_file
+
+    event = Event(id=7, uid="ev-7@kiezbot", area_key=None, place="Hof", status="open", sequence=0,
+                  starts_at=datetime(2026, 12, 3, 17, 0, tzinfo=timezone.utc), ends_at=None, capacity=None,
+                  max_party=2, seats_taken=0, registration_deadline=None, reminder_leads=(),
+                  texts={"de": EventText("Hoffest", "Mit Musik"), "en": EventText("Yard party", "")})
+    monday = datetime(2026, 11, 30, 9, 15, 1, tzinfo=timezone.utc)
+    first = calendar_file(event, "en", monday)
+    later = calendar_file(event, "en", monday + timedelta(hours=30))
+    assert parse_ics(first)["DTSTAMP"].dt == monday                        # each copy says when it was made
+    assert parse_ics(later)["DTSTAMP"].dt == monday + timedelta(hours=30)
+    assert first.replace(b"20261130T091501Z", b"20261201T151501Z") == later  # and nothing else differs
+    assert str(parse_ics(calendar_file(event, "de", monday))["SUMMARY"]) == "Hoffest"
+    moved = replace(event, starts_at=event.starts_at + timedelta(days=1), sequence=1, place="Saal")
+    again = parse_ics(calendar_file(moved, "en", monday))                  # a new version of the event
+    assert again["SEQUENCE"] == 1 and str(again["LOCATION"]) == "Saal"
+    assert again.start == datetime(2026, 12, 4, 18, 0, tzinfo=BERLIN)
+    cancelled = parse_ics(calendar_file(replace(event, status="cancelled"), "en", monday))
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+
+
 async def test_people_typed_text_is_escaped(english, db):
     await add_event(db, title="<b>Fest</b> & Spiele", place="Hof <script>")
     listing = await english.says("/events")
