@@ -86,14 +86,31 @@ class InlineSqliteConnection(aiosqlite.Connection):
         self.stop()
 
 
-def create_engine(url: str, *, echo: bool = False, inline_sqlite: bool = False) -> AsyncEngine:
+def open_sqlite(path: str) -> sqlite3.Connection:
+    """A connection for the per-update transactions on a SQLite file (see :class:`InlineSqliteConnection`):
+    the caller begins and ends transactions itself, and never waits for a lock inside SQLite."""
+    connection = sqlite3.connect(path, timeout=0, check_same_thread=False, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=0"):
+        connection.execute(f"PRAGMA {pragma}")
+    return connection
+
+
+def create_engine(url: str, *, echo: bool = False, inline_sqlite: bool = False,
+                  sqlite_connection: sqlite3.Connection | None = None) -> AsyncEngine:
     """``inline_sqlite``: run a file SQLite database's statements in the event loop's thread
-    (:class:`InlineSqliteConnection`); the per-update unit of work uses such an engine."""
+    (:class:`InlineSqliteConnection`). ``sqlite_connection``: the engine's one connection is that one,
+    whose transactions its owner begins and ends (the per-update unit of work: its ORM session joins
+    the transaction the unit of work began on that connection, and never commits or begins one)."""
     url = normalise_url(url)
     kwargs: dict = {"echo": echo}
     parsed = make_url(url)
     inline = False
-    if parsed.drivername.startswith("sqlite"):
+    if sqlite_connection is not None:
+        async def shared() -> InlineSqliteConnection:
+            return await InlineSqliteConnection(lambda: sqlite_connection)
+        inline = True
+        kwargs.update(poolclass=StaticPool, async_creator=shared)
+    elif parsed.drivername.startswith("sqlite"):
         database = parsed.database or ""
         if database in ("", ":memory:"):
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -127,6 +144,8 @@ def create_engine(url: str, *, echo: bool = False, inline_sqlite: bool = False) 
         def _sqlite_begin(conn):  # noqa: ANN001
             # Writers take SQLite's write lock at BEGIN, so a transaction that reads and then writes
             # cannot interleave with another one (also from another process on the same file).
+            if sqlite_connection is not None:
+                return                      # the owner of the connection has begun it already
             immediate = conn.get_execution_options().get("sqlite_immediate")
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
     return engine

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import sqlite3
 import weakref
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import AsyncIterator
 
 from datetime import datetime, timedelta, timezone
@@ -19,13 +21,14 @@ from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, Outgoing, StaffMember
 from storage.broadcasts import SqlBroadcasts
-from storage.db import create_engine, writer_session_factory
+from storage.db import create_engine, open_sqlite, writer_session_factory
 from storage.ideas import SqlSubmissions
 from storage.events import SqlEvents
 from storage.meetings import SqlMeetings
 from storage.personal_data import SqlPersonalData
 from storage.outbox import note_queued
 from storage.privacy import SqlAccessLog
+from storage.statements import DirectStatements, SessionStatements, Statements
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -76,6 +79,11 @@ _UPDATE_CONVERSATION = (
     .where(_CONVERSATIONS.c.chat_id == bindparam("b_chat_id"),
            _CONVERSATIONS.c.user_id == bindparam("b_user_id"))
     .values(step=bindparam("b_step"), data=bindparam("b_data", type_=_CONVERSATIONS.c.data.type)))
+_CONVERSATION = select(_CONVERSATIONS.c.step, _CONVERSATIONS.c.data).where(
+    _CONVERSATIONS.c.chat_id == bindparam("b_chat_id"), _CONVERSATIONS.c.user_id == bindparam("b_user_id"))
+_INSERT_RESIDENT = insert(_RESIDENTS)
+_INSERT_CONVERSATION = insert(_CONVERSATIONS)
+_IS_STAFF = select(_STAFF.c.user_id).where(_STAFF.c.user_id == bindparam("user_id"))
 
 
 class _UpdateCache:
@@ -89,10 +97,10 @@ class _UpdateCache:
         self.conversations: dict[tuple[int, int], tuple[str, dict] | None] = {}
         self.staff: dict[int, bool] = {}
 
-    async def prefetch(self, session: AsyncSession, chat_id: int) -> None:
+    async def prefetch(self, sql: Statements, chat_id: int) -> None:
         if chat_id in self.residents:
             return
-        row = (await session.execute(_FIRST_CONTACT, {"chat_id": chat_id})).one()
+        row = await sql.first(_FIRST_CONTACT, {"chat_id": chat_id})
         language, consent_at, area_key, display_name, last_seen_at, unreachable_at, step, data, is_staff = row
         self.residents[chat_id] = ((language, consent_at, area_key, display_name) if language is not None
                                    else None)
@@ -102,9 +110,11 @@ class _UpdateCache:
 
 
 class SqlResidents:
-    def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None) -> None:
+    def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None,
+                 sql: Statements | None = None) -> None:
         self.session = session
         self.cache = cache or _UpdateCache()
+        self.sql = sql or SessionStatements(session)
 
     def _only_seen_again(self, resident: Resident, known: tuple, seen: datetime) -> bool:
         """Nothing to write: the same row, not marked unreachable, and seen less than SEEN_EVERY ago."""
@@ -118,7 +128,7 @@ class SqlResidents:
         return current == known and timedelta(0) <= _utc(seen) - _utc(last_seen) < SEEN_EVERY
 
     async def get(self, chat_id: int) -> Resident | None:
-        await self.cache.prefetch(self.session, chat_id)
+        await self.cache.prefetch(self.sql, chat_id)
         row = self.cache.residents[chat_id]
         if row is None:
             return None
@@ -143,30 +153,28 @@ class SqlResidents:
             if resident.consent_at is not None:
                 params.update(b_consent_at=resident.consent_at, b_area_key=resident.area_key,
                               b_display_name=resident.display_name)
-            result = await self.session.execute(
-                _UPDATE_CONSENTED if resident.consent_at is not None else _UPDATE_RESIDENT, params)
-            if result.rowcount:
+            if await self.sql.run(_UPDATE_CONSENTED if resident.consent_at is not None else _UPDATE_RESIDENT,
+                                  params):
                 return
-        await self.session.execute(insert(_RESIDENTS).values(chat_id=resident.chat_id, created_at=seen,
-                                                             **values))
+        await self.sql.run(_INSERT_RESIDENT, {"chat_id": resident.chat_id, "created_at": seen, **values})
         self.cache.residents[resident.chat_id] = (resident.language, values.get("consent_at"),
                                                    values.get("area_key"), values.get("display_name", ""))
 
 
 class SqlConversations:
-    def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None) -> None:
+    def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None,
+                 sql: Statements | None = None) -> None:
         self.session = session
         self.cache = cache or _UpdateCache()
+        self.sql = sql or SessionStatements(session)
 
     async def _row(self, chat_id: int, user_id: int) -> tuple[str, dict] | None:
         key = (chat_id, user_id)
         if key not in self.cache.conversations:
             if chat_id == user_id:
-                await self.cache.prefetch(self.session, chat_id)
+                await self.cache.prefetch(self.sql, chat_id)
             else:
-                row = (await self.session.execute(
-                    select(_CONVERSATIONS.c.step, _CONVERSATIONS.c.data)
-                    .where(_CONVERSATIONS.c.chat_id == chat_id, _CONVERSATIONS.c.user_id == user_id))).first()
+                row = await self.sql.first(_CONVERSATION, {"b_chat_id": chat_id, "b_user_id": user_id})
                 self.cache.conversations[key] = (row[0], row[1] or {}) if row is not None else None
         return self.cache.conversations[key]
 
@@ -181,13 +189,13 @@ class SqlConversations:
         if row is None:
             if not step and not data:
                 return
-            await self.session.execute(insert(_CONVERSATIONS).values(chat_id=chat_id, user_id=user_id,
-                                                                     step=step, data=data))
+            await self.sql.run(_INSERT_CONVERSATION, {"chat_id": chat_id, "user_id": user_id, "step": step,
+                                                      "data": data})
         elif row[0] == step and row[1] == data:
             return                            # unchanged: nothing to write
         else:
-            await self.session.execute(_UPDATE_CONVERSATION, {"b_chat_id": chat_id, "b_user_id": user_id,
-                                                               "b_step": step, "b_data": data})
+            await self.sql.run(_UPDATE_CONVERSATION, {"b_chat_id": chat_id, "b_user_id": user_id,
+                                                      "b_step": step, "b_data": data})
         self.cache.conversations[(chat_id, user_id)] = (step, copy.deepcopy(data))
 
 
@@ -231,34 +239,36 @@ def _area(row) -> Area:  # noqa: ANN001 — a row of _AREA_COLUMNS
 class SqlAreas:
     """Areas with their offices: read on every office-finder update, so through statements built once."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, sql: Statements | None = None) -> None:
         self.session = session
+        self.sql = sql or SessionStatements(session)
 
     async def all(self) -> Sequence[Area]:
-        return [_area(row) for row in (await self.session.execute(_ALL_AREAS)).all()]
+        return [_area(row) for row in await self.sql.rows(_ALL_AREAS)]
 
     async def get(self, key: str) -> Area | None:
-        row = (await self.session.execute(_AREA, {"key": key})).first()
+        row = await self.sql.first(_AREA, {"key": key})
         return _area(row) if row else None
 
     async def area_map(self) -> AreaMap:
-        plrs = await self.session.execute(_PLR_AREAS)
-        overrides = await self.session.execute(_OVERRIDES)
-        return AreaMap(plr_to_area={plr: key for plr, key in plrs.all()},
+        plrs = await self.sql.rows(_PLR_AREAS)
+        overrides = await self.sql.rows(_OVERRIDES)
+        return AreaMap(plr_to_area={plr: key for plr, key in plrs},
                        overrides=[AreaOverride(area_key, street, postcode, parse_ranges(numbers))
-                                  for area_key, street, postcode, numbers in overrides.all()])
+                                  for area_key, street, postcode, numbers in overrides])
 
 
 class SqlStaff:
-    def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None) -> None:
+    def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None,
+                 sql: Statements | None = None) -> None:
         self.session = session
         self.cache = cache or _UpdateCache()
+        self.sql = sql or SessionStatements(session)
 
     async def is_staff(self, user_id: int) -> bool:
         known = self.cache.staff.get(user_id)
         if known is None:
-            known = self.cache.staff[user_id] = (await self.session.scalar(
-                select(_STAFF.c.user_id).where(_STAFF.c.user_id == user_id))) is not None
+            known = self.cache.staff[user_id] = (await self.sql.scalar(_IS_STAFF, {"user_id": user_id})) is not None
         return known
 
     async def get(self, user_id: int) -> StaffMember | None:
@@ -275,29 +285,28 @@ _KEYED = select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == bindparam("key"))
 _ENQUEUE = insert(_OUTBOX)
 # "claimed": a delivering process holds it but has not started sending, and will skip it now
 _CANCEL = (update(_OUTBOX)
-           .where(_OUTBOX.c.state.in_(("pending", "claimed")),
+           .where(or_(_OUTBOX.c.state == "pending", _OUTBOX.c.state == "claimed"),   # no IN: see statements.py
                   _OUTBOX.c.dedupe_key.startswith(bindparam("b_prefix")))
            .values(state="cancelled", claimed_by=None, claimed_until=None))
 
 
 class SqlOutbox:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, sql: Statements | None = None) -> None:
         self.session = session
+        self.sql = sql or SessionStatements(session)
 
     async def enqueue(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
                       key: str | None = None, purpose: str = "") -> None:
         if key is not None:
-            existing = await self.session.scalar(_KEYED, {"key": key})
+            existing = await self.sql.scalar(_KEYED, {"key": key})
             if existing is not None:
                 return
-        await self.session.execute(_ENQUEUE, {"chat_id": chat_id, "payload": reply_to_dict(reply),
-                                              "due_at": due_at or utcnow(), "dedupe_key": key,
-                                              "purpose": purpose})
+        await self.sql.run(_ENQUEUE, {"chat_id": chat_id, "payload": reply_to_dict(reply),
+                                      "due_at": due_at or utcnow(), "dedupe_key": key, "purpose": purpose})
         note_queued()
 
     async def cancel(self, key_prefix: str) -> int:
-        result = await self.session.execute(_CANCEL, {"b_prefix": key_prefix})
-        return result.rowcount or 0
+        return await self.sql.run(_CANCEL, {"b_prefix": key_prefix})
 
     async def sent_messages(self, keys: Sequence[str]) -> dict[int, list[int]]:
         if not keys:
@@ -335,14 +344,15 @@ class SqlOutbox:
 
 
 class SqlStore:
-    def __init__(self, session: AsyncSession, addresses: AddressBook) -> None:
+    def __init__(self, session: AsyncSession, addresses: AddressBook, sql: Statements | None = None) -> None:
         self.session = session
+        self.sql = sql = sql or SessionStatements(session)
         cache = _UpdateCache()
-        self.residents = SqlResidents(session, cache)
-        self.conversations = SqlConversations(session, cache)
-        self.areas = SqlAreas(session)
-        self.outbox = SqlOutbox(session)
-        self.staff = SqlStaff(session, cache)
+        self.residents = SqlResidents(session, cache, sql)
+        self.conversations = SqlConversations(session, cache, sql)
+        self.areas = SqlAreas(session, sql)
+        self.outbox = SqlOutbox(session, sql)
+        self.staff = SqlStaff(session, cache, sql)
         self.meetings = SqlMeetings(session)
         self.submissions = SqlSubmissions(session)
         self.events = SqlEvents(session)
@@ -352,31 +362,93 @@ class SqlStore:
         self.access_log = SqlAccessLog(session)
 
 
-_INLINE_ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SHARED_SQLITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 BEGIN_PATIENCE = 30.0        # seconds to wait for another process's write lock (as busy_timeout elsewhere)
 
 
-def _inline_engine(engine: AsyncEngine) -> AsyncEngine | None:
-    """The engine for per-update transactions on a file SQLite database: statements run in the event
-    loop's thread (storage.db.InlineSqliteConnection); one per engine, shared by its units of work."""
+class _UpdateConnection:
+    """The one connection of this process for per-update transactions on a SQLite file, shared by all
+    units of work on that database (they take turns on one asyncio lock per event loop), with an ORM
+    engine on the same connection and the statements compiled for it (storage/statements.py)."""
+
+    def __init__(self, url: str, path: str) -> None:
+        self.connection = open_sqlite(path)
+        self.engine = create_engine(url, sqlite_connection=self.connection)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.plans: dict = {}
+        self._ready = False
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = \
+            weakref.WeakKeyDictionary()
+
+    def lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    async def begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE now; while another process writes, wait for it without blocking the loop."""
+        if not self._ready:
+            # SQLAlchemy sets up a dialect on its first connection and rolls back afterwards: let it do
+            # that now, not inside the first update's transaction.
+            async with self.engine.connect():
+                pass
+            self._ready = True
+        delay, waited = 0.001, 0.0
+        while True:
+            try:
+                self.connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc) or waited >= BEGIN_PATIENCE:
+                    raise
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 0.05)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        self.connection.close()
+
+
+def _update_connection(engine: AsyncEngine) -> _UpdateConnection | None:
+    """The per-update connection for a file SQLite database (None for PostgreSQL and SQLite in memory)."""
     if engine.dialect.name != "sqlite" or (engine.url.database or ":memory:") == ":memory:":
         return None
-    inline = _INLINE_ENGINES.get(engine.sync_engine)
-    if inline is None:
-        inline = _INLINE_ENGINES[engine.sync_engine] = create_engine(
-            engine.url.render_as_string(hide_password=False), inline_sqlite=True)
-    return inline
+    shared = _SHARED_SQLITE.get(engine.sync_engine)
+    if shared is None:
+        shared = _SHARED_SQLITE[engine.sync_engine] = _UpdateConnection(
+            engine.url.render_as_string(hide_password=False), str(Path(engine.url.database).expanduser()))
+    return shared
 
 
 async def dispose_inline_engine(engine: AsyncEngine) -> None:
-    """Close the per-update connections that units of work opened on ``engine`` (call before disposing it)."""
-    inline = _INLINE_ENGINES.pop(engine.sync_engine, None)
-    if inline is not None:
-        await inline.dispose()
+    """Close the per-update connection that units of work opened on ``engine`` (call before disposing it)."""
+    shared = _SHARED_SQLITE.pop(engine.sync_engine, None)
+    if shared is not None:
+        await shared.close()
 
 
-def _is_locked(exc: OperationalError) -> bool:
-    return "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
+def _is_locked(exc: Exception) -> bool:
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return "locked" in message or "busy" in message
+
+
+class _LazySession:
+    """The update's ORM session, opened on first use: most updates need only the prebuilt statements."""
+
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+        self.opened: AsyncSession | None = None
+
+    def current(self) -> AsyncSession | None:
+        return self.opened
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        if self.opened is None:
+            self.opened = self._sessions()
+        return getattr(self.opened, name)
 
 
 class SqlUnitOfWork:
@@ -384,16 +456,17 @@ class SqlUnitOfWork:
     serialises one chat's updates across processes; on SQLite the transaction takes the write lock
     at BEGIN (IMMEDIATE), which serialises all updates.
 
-    On a SQLite file the updates of this process queue for that write lock in order on an asyncio lock,
-    and the transaction's statements run in the event loop's thread (no hand-over to aiosqlite's worker
-    thread per statement), so the write lock is held only for the microseconds the statements take, not
-    for event-loop round trips shared with every other update in flight. Another process holding the
-    lock is waited for with asyncio sleeps (never blocking the loop), up to BEGIN_PATIENCE seconds."""
+    On a SQLite file the updates of this process queue for that write lock in order on an asyncio lock
+    and run on one connection in the event loop's thread (no hand-over to a worker thread per
+    statement), so the write lock is held only for the microseconds the statements take. The hot
+    statements run straight on that connection (storage/statements.py); an ORM session on the same
+    connection and transaction is opened only when a repository needs one. Another process holding
+    the lock is waited for with asyncio sleeps (never blocking the loop), up to BEGIN_PATIENCE seconds."""
 
     def __init__(self, sessions: async_sessionmaker, addresses: AddressBook) -> None:
         engine = sessions.kw["bind"]
-        self.inline = _inline_engine(engine)
-        self.sessions = writer_session_factory(self.inline or engine)
+        self.shared = _update_connection(engine)
+        self.sessions = writer_session_factory(engine)
         self.addresses = addresses
         self.postgresql = engine.dialect.name == "postgresql"
         self.sqlite = engine.dialect.name == "sqlite"
@@ -407,32 +480,12 @@ class SqlUnitOfWork:
             lock = self._writer_locks[loop] = asyncio.Lock()
         return lock
 
-    async def _begin_immediate(self, session: AsyncSession) -> None:
-        """BEGIN IMMEDIATE now; while another process writes, wait for it without blocking the loop."""
-        delay, waited = 0.001, 0.0
-        while True:
-            try:
-                await session.connection()
-                return
-            except OperationalError as exc:
-                if not _is_locked(exc) or waited >= BEGIN_PATIENCE:
-                    raise
-                await session.rollback()
-                await asyncio.sleep(delay)
-                waited += delay
-                delay = min(delay * 2, 0.05)
-
     @asynccontextmanager
     async def __call__(self, chat_id: int) -> AsyncIterator[SqlStore]:
-        if self.inline is not None:
-            async with self._writer_lock(), self.sessions() as session:
-                await self._begin_immediate(session)
-                try:
-                    yield SqlStore(session, self.addresses)
-                except BaseException:
-                    await session.rollback()
-                    raise
-                await session.commit()
+        if self.shared is not None:
+            async with self.shared.lock():
+                async with self._on_shared_connection() as store:
+                    yield store
             return
         if self.sqlite:
             async with self._writer_lock(), self.sessions() as session, session.begin():
@@ -443,3 +496,25 @@ class SqlUnitOfWork:
                 if self.postgresql:
                     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": chat_id})
                 yield SqlStore(session, self.addresses)
+
+    @asynccontextmanager
+    async def _on_shared_connection(self) -> AsyncIterator[SqlStore]:
+        shared = self.shared
+        assert shared is not None
+        connection = shared.connection
+        await shared.begin_immediate()
+        session = _LazySession(shared.sessions)
+        statements = DirectStatements(connection, shared.engine.dialect, shared.plans, session.current,
+                                      SessionStatements(session))   # type: ignore[arg-type]
+        try:
+            yield SqlStore(session, self.addresses, statements)   # type: ignore[arg-type]
+            if session.opened is not None:
+                await session.opened.flush()
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        finally:
+            if session.opened is not None:     # after COMMIT/ROLLBACK: its own "rollback" finds nothing
+                await session.opened.close()

@@ -1,0 +1,162 @@
+"""Prebuilt SQLAlchemy Core statements, run either through the update's session or straight on SQLite.
+
+Every update reads the resident, their conversation and often the areas, and writes back what changed:
+a handful of statements that SQLite answers in a few microseconds each. Through an ``AsyncSession``
+each costs 30–40 µs more (greenlet hand-over, ORM execution path, result objects), and opening and
+committing the session costs ~200 µs (bench/profile_split.py). :class:`DirectStatements` compiles
+each statement once for SQLite, with SQLAlchemy itself (its SQL, its bind and result processors, its
+column defaults), and then runs it on the connection of the update's transaction, in the event
+loop's thread. :class:`SessionStatements` runs the same statements through the session (PostgreSQL,
+and SQLite in memory). Flows see no difference: tests run both.
+
+Only what SQLAlchemy compiled can run this way; a statement it would change at execution time
+(expanding ``IN``, server-side RETURNING, …) goes through the session instead, so nothing here has to
+know SQL beyond what SQLAlchemy produced.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+
+
+class Statements(Protocol):
+    async def rows(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]: ...
+    async def first(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any | None: ...
+    async def scalar(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any: ...
+    async def run(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> int: ...
+
+
+class SessionStatements:
+    """The statements through the session: rows are SQLAlchemy ``Row`` objects, ``run`` gives rowcount."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def rows(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
+        return (await self.session.execute(stmt, params)).all()
+
+    async def first(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any | None:
+        return (await self.session.execute(stmt, params)).first()
+
+    async def scalar(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        return await self.session.scalar(stmt, params)
+
+    async def run(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> int:
+        return (await self.session.execute(stmt, params)).rowcount or 0
+
+
+class _Plan:
+    """One statement compiled for SQLite: its SQL, the order of its parameters, how each value is
+    converted on the way in and out, and the column defaults SQLAlchemy would fill in."""
+
+    __slots__ = ("compiled", "sql", "order", "binds", "defaults", "results", "row")
+
+    def __init__(self, stmt: Executable, dialect: Dialect, keys: Sequence[str] | None) -> None:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+        self.compiled = compiled
+        self.sql = compiled.string
+        self.order = tuple(compiled.positiontup or ())
+        processors = compiled._bind_processors       # SQLAlchemy's own, e.g. JSON -> text, datetime -> text
+        self.binds = tuple(processors.get(name) for name in self.order)
+        # Python-side defaults of columns the statement leaves out (created_at=utcnow, updated_at
+        # onupdate=utcnow, state="pending"): SQLAlchemy computes them at execution; so do we.
+        self.defaults: list[tuple[str, Callable[[], Any]]] = []
+        for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+            default = column.onupdate if column in compiled.update_prefetch else column.default
+            if default.is_scalar:
+                self.defaults.append((column.key, lambda value=default.arg: value))
+            else:
+                self.defaults.append((column.key, lambda fn=default.arg: fn(None)))
+        columns = compiled._result_columns
+        self.results = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
+        self.row = namedtuple("Row", [c.keyname for c in columns], rename=True) if columns else None
+
+    @staticmethod
+    def can_run(stmt: Executable, dialect: Dialect, keys: Sequence[str] | None) -> bool:
+        try:
+            compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+        except Exception:  # noqa: BLE001 — whatever SQLAlchemy cannot compile alone runs through the session
+            return False
+        return ("POSTCOMPILE" not in compiled.string and not compiled.returning
+                and not any(b.expanding or b.literal_execute for b in compiled.binds.values())
+                and all(c.default is not None and (c.default.is_scalar or c.default.is_callable)
+                        for c in compiled.insert_prefetch)
+                and all(c.onupdate is not None and (c.onupdate.is_scalar or c.onupdate.is_callable)
+                        for c in compiled.update_prefetch))
+
+    def values(self, params: Mapping[str, Any] | None) -> tuple:
+        given = dict(params) if params else {}
+        for key, make in self.defaults:
+            given[key] = make()
+        every = self.compiled.construct_params(given, escape_names=False)
+        return tuple(value if bind is None or value is None else bind(value)
+                     for value, bind in zip((every[name] for name in self.order), self.binds))
+
+    def convert(self, raw: tuple) -> Any:
+        return self.row._make(value if proc is None or value is None else proc(value)   # type: ignore[union-attr]
+                              for value, proc in zip(raw, self.results))
+
+
+_THROUGH_SESSION = object()
+
+
+class DirectStatements:
+    """The statements on the SQLite connection the update's transaction runs on (see module doc).
+
+    ``session`` is the update's ORM session on the same connection; changes it holds are flushed
+    before a statement runs here, as its autoflush would. ``plans`` is shared by all units of work on
+    one database (a statement is compiled once per process)."""
+
+    def __init__(self, connection: sqlite3.Connection, dialect: Dialect, plans: dict,
+                 session: Callable[[], AsyncSession | None], fallback: SessionStatements) -> None:
+        self.connection = connection
+        self.dialect = dialect
+        self.plans = plans
+        self._session = session
+        self.fallback = fallback
+
+    def _plan(self, stmt: Executable, params: Mapping[str, Any] | None) -> _Plan | object:
+        insert = getattr(stmt, "is_insert", False)
+        key = (id(stmt), tuple(params)) if insert and params else id(stmt)
+        found = self.plans.get(key)
+        if found is None:
+            keys = list(params) if insert and params else None
+            plan = _Plan(stmt, self.dialect, keys) if _Plan.can_run(stmt, self.dialect, keys) else _THROUGH_SESSION
+            found = self.plans[key] = (stmt, plan)     # the statement is kept, so its id stays its own
+        return found[1]
+
+    async def _execute(self, plan: _Plan, params: Mapping[str, Any] | None) -> sqlite3.Cursor:
+        session = self._session()
+        if session is not None and (session.new or session.dirty or session.deleted):
+            await session.flush()
+        return self.connection.execute(plan.sql, plan.values(params))
+
+    async def rows(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
+        plan = self._plan(stmt, params)
+        if plan is _THROUGH_SESSION:
+            return await self.fallback.rows(stmt, params)
+        cursor = await self._execute(plan, params)   # type: ignore[arg-type]
+        return [plan.convert(r) for r in cursor.fetchall()]   # type: ignore[union-attr]
+
+    async def first(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any | None:
+        plan = self._plan(stmt, params)
+        if plan is _THROUGH_SESSION:
+            return await self.fallback.first(stmt, params)
+        row = (await self._execute(plan, params)).fetchone()   # type: ignore[arg-type]
+        return plan.convert(row) if row is not None else None   # type: ignore[union-attr]
+
+    async def scalar(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        row = await self.first(stmt, params)
+        return row[0] if row is not None else None
+
+    async def run(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> int:
+        plan = self._plan(stmt, params)
+        if plan is _THROUGH_SESSION:
+            return await self.fallback.run(stmt, params)
+        return (await self._execute(plan, params)).rowcount   # type: ignore[arg-type]
