@@ -95,9 +95,7 @@ async def office_card(ctx: Context, area: Area) -> None:
     ctx.say("\n".join(lines), buttons)
     if venue is not None:
         ctx.say("", venue=venue)
-    if ctx.resident.area_key != area.key:
-        ctx.resident.area_key = area.key
-        ctx.resident_changed()
+    ctx.resident.area_key = area.key
     ctx.reset()
 
 

@@ -55,7 +55,6 @@ async def on_language(ctx: Context) -> None:
     first_time = ctx.resident.language is None
     ctx.resident.language = code
     ctx.t = ctx.engine.translator(code)
-    ctx.resident_changed()
     if ctx.resident.consent_at is None:
         return await show_notice(ctx)
     if first_time:
@@ -82,7 +81,6 @@ async def on_consent(ctx: Context) -> None:
     if ctx.resident.consent_at is None:
         ctx.resident.consent_at = ctx.now
         ctx.resident.display_name = ctx.inbound.sender.display_name[:64]
-        ctx.resident_changed()
     if await ctx.engine.continue_pending(ctx):
         return
     await ctx.show_menu()
