@@ -100,9 +100,7 @@ async def office_card(ctx: Context, area: Area) -> None:
 
 
 async def on_button(ctx: Context) -> None:
-    parts = ctx.inbound.data.split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    arg = parts[2] if len(parts) > 2 else ""
+    action, arg = ctx.inbound.parts(2)
     if action == "start":
         return await start(ctx)
     if action == "area":

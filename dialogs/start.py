@@ -46,7 +46,7 @@ async def ask_language(ctx: Context) -> None:
 
 
 async def on_language(ctx: Context) -> None:
-    code = ctx.inbound.data.split(":", 1)[1] if ":" in ctx.inbound.data else ""
+    [code] = ctx.inbound.parts(1, rest=True)
     if not code:   # the menu's "Language" button
         return await ask_language(ctx)
     if code not in ctx.engine.catalogs.by_code:
@@ -72,7 +72,7 @@ async def show_notice(ctx: Context) -> None:
 
 
 async def on_consent(ctx: Context) -> None:
-    choice = ctx.inbound.data.split(":", 1)[1] if ":" in ctx.inbound.data else ""
+    [choice] = ctx.inbound.parts(1, rest=True)
     if ctx.resident.language is None:
         return await ask_language(ctx)
     if choice == "read":
