@@ -281,8 +281,7 @@ async def stop(ctx: Context, arg: str) -> None:
 
 
 async def on_press(ctx: Context) -> None:
-    _, _, rest = ctx.inbound.data.partition(":")
-    action, _, arg = rest.partition(":")
+    action, arg = ctx.inbound.parts(2, rest=True)       # the rest: an audience is "area:<key>" and the like
     if action == "stop":
         return await stop(ctx, arg)
     if action == "cancel":

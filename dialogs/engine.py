@@ -76,7 +76,6 @@ class Context:
         self.replies: list[Reply] = []
         self.toast: str | None = None
         self.is_staff = False
-        self._resident_dirty = False
         self.forgotten = False
 
     # --- conveniences -----------------------------------------------------------------------
@@ -126,9 +125,6 @@ class Context:
         if parked is not None:
             data.setdefault(PARKED, parked)
         return data
-
-    def resident_changed(self) -> None:
-        self._resident_dirty = True
 
     def forget(self) -> None:
         """The resident's data were erased in this update: store nothing about them afterwards."""

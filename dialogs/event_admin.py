@@ -539,8 +539,7 @@ async def after_description(ctx: Context) -> None:
 
 
 async def on_button(ctx: Context) -> None:
-    parts = ctx.inbound.data.split(":") + ["", "", ""]
-    action, arg, extra = parts[1], parts[2], parts[3]
+    action, arg, extra = ctx.inbound.parts(3)
     t = ctx.t
     step = ctx.step.split(".", 1)[1] if ctx.step.startswith("evadm.") else ""
     # Buttons that act on a stored event (everyone on the team may press them).

@@ -274,10 +274,6 @@ async def withdraw(store: Store, engine: Dialogs, now: datetime, signup_id: int,
 
 
 # --- the resident's conversation ----------------------------------------------------------------
-def _parts(ctx: Context) -> list[str]:
-    return ctx.inbound.data.split(":")
-
-
 def _int(value: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
@@ -525,8 +521,7 @@ async def send_calendar_file(ctx: Context, event_id: int) -> None:
 
 
 async def on_button(ctx: Context) -> None:
-    parts = _parts(ctx) + ["", "", ""]
-    action, arg, extra = parts[1], parts[2], parts[3]
+    action, arg, extra = ctx.inbound.parts(3)
     number = _int(arg)
     if action == "list":
         scope = extra if extra in ("a", "m") else ("m" if ctx.resident.area_key else "a")

@@ -341,9 +341,7 @@ def keeping_draft(original: Handler) -> Handler:
 
 # --- buttons -------------------------------------------------------------------------------------
 async def on_button(ctx: Context) -> None:
-    parts = ctx.inbound.data.split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    arg = parts[2] if len(parts) > 2 else ""
+    action, arg = ctx.inbound.parts(2)
     if action == "new":
         return await begin(ctx)
     if action == "ask":

@@ -492,9 +492,8 @@ async def on_button(ctx: Context) -> None:
         if area is None:
             invalid(ctx)
             return await choose_area(ctx)
-        if action == "area" and ctx.resident.area_key != area.key:
+        if action == "area":
             ctx.resident.area_key = area.key        # /meetings opens this area next time
-            ctx.resident_changed()
         # From a reminder ("view") a new message, so the reminder itself stays readable.
         return await area_view(ctx, area, edit=action == "area")
     if action in ("on", "off", "unsub", "resub") and len(parts) == 4 and parts[2] in BODIES:

@@ -340,9 +340,7 @@ async def on_text(ctx: Context) -> None:
 
 
 async def on_button(ctx: Context) -> None:
-    parts = ctx.inbound.data.split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    arg = parts[2] if len(parts) > 2 else ""
+    action, arg = ctx.inbound.parts(2)
     step = ctx.step
     if action == "body" and step == "meetstaff.body" and arg in BODIES:
         ctx.goto("meetstaff.area", body=arg)

@@ -56,6 +56,17 @@ class Inbound:
                 return Inbound("command", sender, text=rest.strip(), command=name, message_id=message_id)
         return Inbound("text", sender, text=text, message_id=message_id)
 
+    def parts(self, n: int, *, rest: bool = False) -> tuple[str, ...]:
+        """The first ``n`` fields of a pressed button's data after its flow's prefix, ``""`` where missing.
+
+        ``"idea:kind:project"`` gives ``("kind", "project")`` for ``parts(2)``, and ``"idea"`` or forged
+        short data ``("", "")``, so a flow can unpack and compare without index checks. Fields beyond
+        ``n`` are dropped, or with ``rest`` kept in the last one, colons and all:
+        ``"bcast:aud:area:x"`` gives ``("aud", "area:x")`` for ``parts(2, rest=True)``.
+        """
+        fields = self.data.split(":", n if rest else -1)[1:n + 1]
+        return (*fields, *[""] * (n - len(fields)))
+
 
 @dataclass(frozen=True)
 class Button:

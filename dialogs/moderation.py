@@ -34,7 +34,7 @@ from datetime import datetime
 from dialogs.engine import Context, Dialogs
 from dialogs.i18n import N_, RLM, Translator
 from dialogs import privacy
-from dialogs.messages import Button, Media, Reply
+from dialogs.messages import Button, Inbound, Media, Reply
 from dialogs.ports import Store
 from dialogs.privacy import ANONYMISED_CHAT_ID, log_staff_access
 from dialogs.submissions import (FINAL, KIND_ICONS, KINDS, MAX_TEXT, OPEN, REJECT_REASONS, STATUS_ICONS,
@@ -243,14 +243,14 @@ async def tell_resident(ctx: Context, sub: Submission, action: str, *, reason: s
 
 
 # --- pressing buttons ---------------------------------------------------------------------------
-def parse(data: str) -> tuple[str, int | None, int | None, str]:
-    """``mod:<action>:<id>[:<version>[:<extra>]]`` -> (action, id, version, extra)."""
-    parts = data.split(":")
+def parse(inbound: Inbound) -> tuple[str, int | None, int | None, str]:
+    """``mod:<action>:<id>[:<version>[:<extra>]]`` -> (action, id, version, extra); no number: None."""
+    action, sub_id, version, extra = inbound.parts(4)
+    return action, _number(sub_id), _number(version), extra
 
-    def number(i: int) -> int | None:
-        return int(parts[i]) if len(parts) > i and parts[i].isdigit() and len(parts[i]) < 19 else None
 
-    return (parts[1] if len(parts) > 1 else ""), number(2), number(3), (parts[4] if len(parts) > 4 else "")
+def _number(field: str) -> int | None:
+    return int(field) if field.isdigit() and len(field) < 19 else None    # at most 18 digits: fits a BIGINT
 
 
 async def show_card(ctx: Context, sub: Submission, *, edit: bool, footer: str = "",
@@ -285,7 +285,7 @@ async def already(ctx: Context, sub: Submission) -> None:
 
 async def on_button(ctx: Context) -> None:
     t = staff_t(ctx)
-    action, sub_id, version, extra = parse(ctx.inbound.data)
+    action, sub_id, version, extra = parse(ctx.inbound)
     sub = await ctx.store.submissions.get(sub_id) if sub_id is not None else None
     if sub is None:
         log.warning("staff %s pressed %r for no submission", ctx.inbound.sender.user_id, ctx.inbound.data)

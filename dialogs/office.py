@@ -95,16 +95,12 @@ async def office_card(ctx: Context, area: Area) -> None:
     ctx.say("\n".join(lines), buttons)
     if venue is not None:
         ctx.say("", venue=venue)
-    if ctx.resident.area_key != area.key:
-        ctx.resident.area_key = area.key
-        ctx.resident_changed()
+    ctx.resident.area_key = area.key
     ctx.reset()
 
 
 async def on_button(ctx: Context) -> None:
-    parts = ctx.inbound.data.split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    arg = parts[2] if len(parts) > 2 else ""
+    action, arg = ctx.inbound.parts(2)
     if action == "start":
         return await start(ctx)
     if action == "area":

@@ -128,8 +128,7 @@ async def show_menu(ctx: Context) -> None:
 
 
 async def on_button(ctx: Context) -> None:
-    parts = ctx.inbound.data.split(":")
-    action = parts[1] if len(parts) > 1 else ""
+    [action] = ctx.inbound.parts(1)
     handler = {"menu": show_menu, "text": show_notice_text, "export": my_data, "delete": ask_delete,
                "erase": erase, "keep": keep, "alive": still_here}.get(action)
     if handler is None:

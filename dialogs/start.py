@@ -46,7 +46,7 @@ async def ask_language(ctx: Context) -> None:
 
 
 async def on_language(ctx: Context) -> None:
-    code = ctx.inbound.data.split(":", 1)[1] if ":" in ctx.inbound.data else ""
+    [code] = ctx.inbound.parts(1, rest=True)
     if not code:   # the menu's "Language" button
         return await ask_language(ctx)
     if code not in ctx.engine.catalogs.by_code:
@@ -55,7 +55,6 @@ async def on_language(ctx: Context) -> None:
     first_time = ctx.resident.language is None
     ctx.resident.language = code
     ctx.t = ctx.engine.translator(code)
-    ctx.resident_changed()
     if ctx.resident.consent_at is None:
         return await show_notice(ctx)
     if first_time:
@@ -73,7 +72,7 @@ async def show_notice(ctx: Context) -> None:
 
 
 async def on_consent(ctx: Context) -> None:
-    choice = ctx.inbound.data.split(":", 1)[1] if ":" in ctx.inbound.data else ""
+    [choice] = ctx.inbound.parts(1, rest=True)
     if ctx.resident.language is None:
         return await ask_language(ctx)
     if choice == "read":
@@ -82,7 +81,6 @@ async def on_consent(ctx: Context) -> None:
     if ctx.resident.consent_at is None:
         ctx.resident.consent_at = ctx.now
         ctx.resident.display_name = ctx.inbound.sender.display_name[:64]
-        ctx.resident_changed()
     if await ctx.engine.continue_pending(ctx):
         return
     await ctx.show_menu()

@@ -45,9 +45,11 @@ class Answer:
 
 class ChatClient:
     def __init__(self, dialogs: Dialogs, chat_id: int, language_code: str | None = "de", name: str = "Alex",
-                 chat_kind: str = "private") -> None:
+                 chat_kind: str = "private", user_id: int | None = None) -> None:
+        """``user_id`` is who writes; by default the chat's own id, as in a private chat."""
         self.dialogs = dialogs
-        self.sender = Sender(chat_id=chat_id, user_id=chat_id, language_code=language_code, display_name=name,
+        self.sender = Sender(chat_id=chat_id, user_id=chat_id if user_id is None else user_id,
+                             language_code=language_code, display_name=name,
                              chat_kind=chat_kind)  # type: ignore[arg-type]
         self.last: Answer | None = None
         self.message_id = 0

@@ -27,8 +27,11 @@ from storage.db import create_engine, normalise_url, session_factory
 from storage.models import Base
 from storage.repositories import SqlUnitOfWork
 from storage.seed import seed_all, seed_areas
+from bot.telegram import make_bot
 from tests.chat import ChatClient, Clock
+from tests.fake_telegram import FakeTelegram
 from tests.i18n_walk import flow_walks  # noqa: F401  (every flow walked in every language, once per run)
+from tests.staff_tools import STAFF_CHAT
 
 REFERENCE_TABLES = {"areas", "offices", "planning_areas", "area_overrides", "streets", "addresses", "datasets",
                     "alembic_version"}
@@ -165,3 +168,26 @@ async def german(dialogs):
     client = ChatClient(dialogs, chat_id=1003, language_code="de")
     await client.onboard("de")
     return client
+
+
+@pytest.fixture
+def staffed(dialogs):
+    """The dialogs with the team's group configured as the staff chat (cards and reports go there)."""
+    dialogs.staff_chat_id = STAFF_CHAT
+    return dialogs
+
+
+@pytest_asyncio.fixture
+async def tg():
+    """A fake Telegram Bot API server for the test."""
+    async with FakeTelegram() as server:
+        yield server
+
+
+@pytest_asyncio.fixture(name="bot")
+async def telegram_bot(tg):
+    """An aiogram bot talking to the test's fake Telegram server (as ``bot``: the
+    function has another name because conftest imports the ``bot`` package)."""
+    client = make_bot(tg.token, tg.base_url)
+    yield client
+    await client.session.close()

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from dialogs.event_rules import DEFAULT_REMINDER_LEADS, Event, EventText, NewEvent, Signup
 from dialogs.messages import Reply, reply_from_dict
 from storage.events import SignupRow, SqlEvents
-from storage.models import OutboxRow, ResidentRow, StaffRow
-from tests.chat import ChatClient
+from storage.models import OutboxRow, ResidentRow
+from tests.staff_tools import STAFF_CHAT, add_staff, staff_in_group  # noqa: F401  (other tests import them from here)
 
-STAFF_CHAT = -100777
 BERLIN_DEC_3_18H = datetime(2026, 12, 3, 17, 0, tzinfo=timezone.utc)     # Thursday 3 Dec 2026, 18:00 in Berlin
 
 
@@ -60,19 +59,6 @@ async def set_area(db, chat_id: int, area_key: str | None) -> None:
     async with db.sessions() as session, session.begin():
         row = await session.get(ResidentRow, chat_id)
         row.area_key = area_key
-
-
-async def add_staff(db, user_id: int, name: str = "Dana") -> None:
-    async with db.sessions() as session, session.begin():
-        session.add(StaffRow(user_id=user_id, name=name))
-
-
-def staff_in_group(dialogs, user_id: int, language_code: str = "de") -> ChatClient:
-    dialogs.staff_chat_id = STAFF_CHAT
-    client = ChatClient(dialogs, chat_id=STAFF_CHAT, language_code=language_code, chat_kind="group")
-    client.sender = type(client.sender)(chat_id=STAFF_CHAT, user_id=user_id, language_code=language_code,
-                                        display_name=f"staff{user_id}", chat_kind="group")
-    return client
 
 
 async def outbox(db, *, purpose: str | None = None, state: str | None = "pending",

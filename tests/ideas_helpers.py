@@ -6,26 +6,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from dialogs.messages import Reply, Sender, reply_from_dict
+from dialogs.messages import Reply, reply_from_dict
 from dialogs.text import plain
 from storage.ideas import SubmissionEventRow, SubmissionRow
-from storage.models import OutboxRow, StaffRow
+from storage.models import OutboxRow
 from tests.chat import ChatClient
+from tests.staff_tools import STAFF_CHAT, add_staff  # noqa: F401  (other tests import them from here)
 
-STAFF_CHAT = -100777
 REF = re.compile(r"[A-Z]{2,4}-\d{4}-\d{3,}")
-
-
-async def add_staff(db, user_id: int, name: str) -> None:
-    async with db.sessions() as session, session.begin():
-        session.add(StaffRow(user_id=user_id, name=name))
-
-
-def member_in_group(dialogs, user_id: int, name: str, language_code: str = "de") -> ChatClient:
-    client = ChatClient(dialogs, chat_id=STAFF_CHAT, language_code=language_code, chat_kind="group")
-    client.sender = Sender(chat_id=STAFF_CHAT, user_id=user_id, language_code=language_code, display_name=name,
-                           chat_kind="group")
-    return client
 
 
 @dataclass
@@ -88,10 +76,10 @@ async def start_project_draft(client: ChatClient, title: str, area: str = "QM Ba
     await client.says(title)
 
 
-async def send_project_idea(client: ChatClient, title: str = "Benches along the Panke",
-                            text: str = "More benches on the Panke path, so older neighbours can rest.",
-                            area: str = "QM Badstraße") -> str:
-    """Walk the English flow for a project idea without media; returns the reference."""
+async def draft_project_idea(client: ChatClient, title: str = "Benches along the Panke",
+                             text: str = "More benches on the Panke path, so older neighbours can rest.",
+                             area: str = "QM Badstraße") -> None:
+    """Walk the English flow for a project idea without media up to its summary (``area`` if it is asked)."""
     await client.presses("idea:new")
     await client.taps("Project idea")
     if client.last and area in client.last.buttons:
@@ -99,6 +87,13 @@ async def send_project_idea(client: ChatClient, title: str = "Benches along the 
     await client.says(title)
     await client.says(text)
     await client.taps("Done")
+
+
+async def send_project_idea(client: ChatClient, title: str = "Benches along the Panke",
+                            text: str = "More benches on the Panke path, so older neighbours can rest.",
+                            area: str = "QM Badstraße") -> str:
+    """Walk the English flow for a project idea without media and send it; returns the reference."""
+    await draft_project_idea(client, title, text, area)
     answer = await client.taps("Send")
     return ref_in(answer.text)
 

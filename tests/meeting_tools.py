@@ -1,4 +1,4 @@
-"""Helpers for the meetings tests: staff in the staff group, sessions planned directly, the outbox as rows."""
+"""Helpers for the meetings tests: sessions planned directly, the outbox as rows (staff: tests.staff_tools)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,14 +8,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from dialogs.meetings import schedule_session
-from dialogs.messages import Sender
 from dialogs.ports import Meeting
 from dialogs.text import plain
-from storage.models import OutboxRow, StaffRow
-from tests.chat import ChatClient
+from storage.models import OutboxRow
+from tests.staff_tools import STAFF_CHAT, add_staff, staff_in_group  # noqa: F401  (other tests import them from here)
 
 BERLIN = ZoneInfo("Europe/Berlin")
-STAFF_CHAT = -100777
 
 
 def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -25,19 +23,6 @@ def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> d
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
-
-
-async def add_staff(db, user_id: int, name: str) -> None:
-    async with db.sessions() as session, session.begin():
-        session.add(StaffRow(user_id=user_id, name=name))
-
-
-def staff_in_group(dialogs, user_id: int, language_code: str = "de") -> ChatClient:
-    dialogs.staff_chat_id = STAFF_CHAT
-    client = ChatClient(dialogs, chat_id=STAFF_CHAT, language_code=language_code, chat_kind="group")
-    client.sender = Sender(chat_id=STAFF_CHAT, user_id=user_id, language_code=language_code,
-                           display_name=f"staff{user_id}", chat_kind="group")
-    return client
 
 
 async def plan(dialogs, *, area: str = "pankstrasse", body: str = "council", start: datetime,

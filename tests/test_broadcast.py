@@ -14,10 +14,9 @@ from bot.ratelimit import Limits, RateLimiter
 from dialogs.messages import Reply
 from dialogs.text import plain
 from storage.broadcasts import BroadcastJobs, BroadcastRow
-from storage.models import OutboxRow, ResidentRow, StaffRow
+from storage.models import OutboxRow, ResidentRow
 from tests.chat import ChatClient
-
-STAFF_CHAT = -100500
+from tests.staff_tools import STAFF_CHAT, add_staff, staff_in_group
 
 
 class Recorder:
@@ -37,18 +36,16 @@ class Recorder:
 
 
 @pytest.fixture
-async def team(dialogs, db):
-    dialogs.staff_chat_id = STAFF_CHAT
-    async with db.sessions() as session, session.begin():
-        session.add_all([StaffRow(user_id=42, name="Dana"), StaffRow(user_id=43, name="Eli")])
-    return dialogs
+async def team(staffed, db):
+    """Dana (42) and Eli (43) on the team."""
+    await add_staff(db, 42, "Dana")
+    await add_staff(db, 43, "Eli")
+    return staffed
 
 
 def staff(dialogs, user_id: int = 42, name: str = "Dana") -> ChatClient:
-    client = ChatClient(dialogs, chat_id=STAFF_CHAT, language_code="en", chat_kind="group")
-    client.sender = type(client.sender)(chat_id=STAFF_CHAT, user_id=user_id, language_code="en",
-                                        display_name=name, chat_kind="group")
-    return client
+    """A team member with English Telegram in the staff group."""
+    return staff_in_group(dialogs, user_id, "en", name=name)
 
 
 @pytest.fixture

@@ -13,12 +13,10 @@ from sqlalchemy import select
 
 from bot.delivery import DeliveryConfig, DeliveryEngine, TelegramSender
 from bot.ratelimit import Limits, RateLimiter
-from bot.telegram import make_bot
 from dialogs.messages import Button, Reply
 from storage.models import OutboxRow, ResidentRow
 from storage.outbox import OutboxQueue
 from storage.repositories import SqlOutbox
-from tests.fake_telegram import FakeTelegram
 
 
 def moving_sleep(clock):
@@ -29,17 +27,10 @@ def moving_sleep(clock):
 
 
 @pytest.fixture
-async def tg(clock):
-    async with FakeTelegram() as fake:
-        fake.clock = lambda: clock().timestamp()
-        yield fake
-
-
-@pytest.fixture
-async def bot(tg):
-    b = make_bot(tg.token, tg.base_url)
-    yield b
-    await b.session.close()
+def tg(tg, clock):
+    """The fake Telegram server (conftest's), stamping requests with the test's clock."""
+    tg.clock = lambda: clock().timestamp()
+    return tg
 
 
 def engine(db, bot, clock, *, worker: str = "test", limits: Limits | None = None, **config) -> DeliveryEngine:

@@ -16,7 +16,7 @@ from locales import load_catalogs
 from storage.models import OutboxRow
 from storage.repositories import SqlOutbox, SqlUnitOfWork
 from tests.chat import ChatClient
-from tests.test_delivery import bot, engine, tg, users  # noqa: F401  (fixtures)
+from tests.test_delivery import engine, tg, users  # noqa: F401  (fixtures; `bot` is conftest's)
 
 STAFF_GROUP = -100777
 JPEG = b"\xff\xd8\xff\xe0" + bytes(64) + b"\xff\xd9"

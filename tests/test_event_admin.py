@@ -11,8 +11,8 @@ from locales import load_catalogs
 from storage.privacy import AccessLogRow
 from storage.repositories import SqlUnitOfWork
 from tests.chat import ChatClient
-from tests.event_helpers import (add_event, add_resident, add_staff, as_utc, get_event, outbox,
-                                 parse_ics, reply_of, signups, staff_in_group)
+from tests.event_helpers import add_event, add_resident, as_utc, get_event, outbox, parse_ics, reply_of, signups
+from tests.staff_tools import add_staff, staff_in_group
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

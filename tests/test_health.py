@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import aiohttp
-import pytest_asyncio
 from aiohttp import web
 
 from bot.health import CachedCheck, Health, telegram_check
-from bot.telegram import make_bot
 from storage.db import create_engine
-from tests.fake_telegram import FakeTelegram
 
 
 class Ticks:
@@ -17,19 +14,6 @@ class Ticks:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest_asyncio.fixture
-async def tg():
-    async with FakeTelegram() as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def bot(tg):
-    bot = make_bot(tg.token, tg.base_url)
-    yield bot
-    await bot.session.close()
 
 
 async def serve(health: Health):

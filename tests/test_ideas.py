@@ -14,14 +14,9 @@ from dialogs.submissions import MAX_TEXT, parse_amount
 from locales import load_catalogs
 from storage.repositories import SqlUnitOfWork
 from tests.chat import ChatClient
-from tests.ideas_helpers import (STAFF_CHAT, outbox, ref_in, send_project_idea, start_project_draft, submission,
-                                 submissions)
-
-
-@pytest.fixture
-def staffed(dialogs):
-    dialogs.staff_chat_id = STAFF_CHAT
-    return dialogs
+from tests.ideas_helpers import (draft_project_idea, outbox, ref_in, send_project_idea, start_project_draft,
+                                 submission, submissions)
+from tests.staff_tools import STAFF_CHAT
 
 
 async def test_idea_with_voice_note_and_photo_reaches_the_team(staffed, english, db):
@@ -359,12 +354,7 @@ async def test_references_are_unique_when_many_residents_send_at_once(staffed, d
     residents = [ChatClient(staffed, chat_id=3000 + n, language_code="en") for n in range(12)]
     for r in residents:
         await r.onboard("en")
-        await r.presses("idea:new")
-        await r.taps("Project idea")
-        await r.taps("QM Badstraße")
-        await r.says(f"Idea {r.sender.chat_id}")
-        await r.says("Something for the neighbourhood.")
-        await r.taps("Done")
+        await draft_project_idea(r, f"Idea {r.sender.chat_id}", "Something for the neighbourhood.")
     answers = await asyncio.gather(*(r.presses("idea:send") for r in residents))
     refs = sorted(ref_in(a.text) for a in answers)
     assert refs == [f"BAD-2026-{n:03d}" for n in range(1, 13)]

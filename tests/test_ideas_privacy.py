@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 import pytest_asyncio
 
 from dialogs.privacy import ANONYMISED_CHAT_ID
@@ -13,20 +12,14 @@ from storage.ideas import SubmissionAttachmentRow, SubmissionEventRow
 from storage.retention import RetentionPolicy, run_retention
 from sqlalchemy import select
 
-from tests.ideas_helpers import (STAFF_CHAT, add_staff, member_in_group, outbox, ref_in, send_project_idea,
-                                 submission)
-
-
-@pytest.fixture
-def staffed(dialogs):
-    dialogs.staff_chat_id = STAFF_CHAT
-    return dialogs
+from tests.ideas_helpers import outbox, ref_in, send_project_idea, submission
+from tests.staff_tools import add_staff, staff_in_group
 
 
 @pytest_asyncio.fixture
 async def dana(staffed, db):
     await add_staff(db, 42, "Dana")
-    return member_in_group(staffed, 42, "Dana")
+    return staff_in_group(staffed, 42, name="Dana")
 
 
 async def send_with_photo(client) -> str:

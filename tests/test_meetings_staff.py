@@ -7,7 +7,8 @@ from dialogs.app import build_dialogs
 from locales import load_catalogs
 from storage.repositories import SqlUnitOfWork
 from tests.chat import ChatClient
-from tests.meeting_tools import add_staff, berlin, outbox, plan, staff_in_group, utc
+from tests.meeting_tools import berlin, outbox, plan, utc
+from tests.staff_tools import add_staff, staff_in_group
 
 DANA = 42
 

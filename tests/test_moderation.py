@@ -12,33 +12,21 @@ from sqlalchemy import select
 from storage.ideas import SubmissionEventRow
 from storage.privacy import AccessLogRow
 from tests.chat import ChatClient
-from tests.ideas_helpers import (STAFF_CHAT, add_staff, audit, card_button, member_in_group, outbox,
-                                 send_project_idea, submission)
+from tests.ideas_helpers import audit, card_button, outbox, send_project_idea, submission
+from tests.staff_tools import STAFF_CHAT, add_staff, staff_in_group, staff_in_private
 
 DANA, FRITZ = 501, 502
 
 
 @pytest.fixture
-def staffed(dialogs):
-    dialogs.staff_chat_id = STAFF_CHAT
-    return dialogs
-
-
-@pytest.fixture
 async def dana(staffed, db):
     """A team member in her private chat with kiezbot, in English."""
-    await add_staff(db, DANA, "Dana")
-    client = ChatClient(staffed, chat_id=DANA, language_code="en", name="Dana K.")
-    await client.onboard("en")
-    return client
+    return await staff_in_private(staffed, db, DANA, "Dana", display_name="Dana K.")
 
 
 @pytest.fixture
 async def fritz(staffed, db):
-    await add_staff(db, FRITZ, "Fritz")
-    client = ChatClient(staffed, chat_id=FRITZ, language_code="en", name="Fritz")
-    await client.onboard("en")
-    return client
+    return await staff_in_private(staffed, db, FRITZ, "Fritz")
 
 
 @pytest.fixture
@@ -234,7 +222,7 @@ async def test_residents_cannot_moderate_even_with_forged_buttons(staffed, engli
 async def test_non_staff_in_the_staff_group_is_refused(staffed, english, db):
     ref = await send_project_idea(english)
     row = await submission(db, ref)
-    stranger = member_in_group(staffed, 999, "Stranger")
+    stranger = staff_in_group(staffed, 999, name="Stranger")
     refused = await stranger.presses(await card_button(db, ref, "ok"))
     assert refused.toast and "Nur das Team" in refused.toast
     assert (await submission(db, ref)).status == "new"
@@ -309,7 +297,7 @@ async def test_two_members_pressing_in_the_staff_group_at_once(staffed, english,
     await add_staff(db, FRITZ, "Fritz")
     ref = await send_project_idea(english)
     row = await submission(db, ref)
-    dana_g, fritz_g = member_in_group(staffed, DANA, "Dana"), member_in_group(staffed, FRITZ, "Fritz")
+    dana_g, fritz_g = staff_in_group(staffed, DANA, name="Dana"), staff_in_group(staffed, FRITZ, name="Fritz")
     approve = f"mod:ok:{row.id}:{row.version}"
     answers = await asyncio.gather(dana_g.presses(approve), fritz_g.presses(approve))
     toasts = sorted(a.toast for a in answers)            # the staff group speaks the team's language
@@ -375,7 +363,7 @@ async def test_similar_earlier_submissions_are_on_the_card(staffed, english, dan
 async def test_staff_commands_in_the_group_use_the_team_language(staffed, english, db):
     await add_staff(db, DANA, "Dana")
     ref = await send_project_idea(english)
-    dana_g = member_in_group(staffed, DANA, "Dana", language_code="en")
+    dana_g = staff_in_group(staffed, DANA, "en", name="Dana")
     card = await dana_g.says(f"/idea {ref}")             # Dana's Telegram is English; the group card is German
     assert "Eingang:" in card.text and "Received" not in card.text
     usage = await dana_g.says("/idea")
