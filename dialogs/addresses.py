@@ -105,7 +105,7 @@ def address_row_from_record(rec: Mapping[str, str], keep_unnumbered: bool = Fals
     :func:`resolve` understands as "the street itself" (never matched by a typed number).
     """
     hnr = (rec.get("hnr") or "").strip()
-    if hnr.isdigit() and int(hnr) > 0:
+    if hnr.isdecimal() and int(hnr) > 0:
         number = int(hnr)
     elif not hnr and keep_unnumbered:
         number = 0
@@ -309,7 +309,7 @@ def fold(text: str, table: dict[int, str] = _FOLD) -> str:
 
 
 def _canon(token: str) -> str:
-    if token.isdigit():
+    if token.isdecimal():
         return str(int(token))
     for ending in _STR_ENDINGS:
         if token.endswith(ending):
@@ -592,7 +592,7 @@ def _parse(text: str) -> _Parsed:
         tok, start, end = raw[i]
         separator = folded[previous_end:start]
         joined = bool(separator) and i > 0 and not any(c.isspace() or c in ",;:/()" for c in separator)
-        if tok.isdigit():
+        if tok.isdecimal():
             if len(tok) == 5 and tok[0] == "1":
                 postcode = postcode or tok
             elif len(tok) <= 4 and int(tok) > 0:

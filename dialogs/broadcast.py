@@ -264,7 +264,7 @@ async def schedule(ctx: Context) -> None:
 
 
 async def stop(ctx: Context, arg: str) -> None:
-    if not arg.isdigit():
+    if not arg.isdecimal():
         ctx.toast = ctx._("This button is no longer valid.")
         return
     broadcast_id = int(arg)

@@ -508,14 +508,14 @@ async def on_text(ctx: Context) -> None:
             return await ask(ctx, "end")
         return await advance(ctx, "end")
     if step == "capacity":
-        if not text.isdigit() or not 1 <= int(text) <= MAX_CAPACITY:
+        if not text.isdecimal() or not 1 <= int(text) <= MAX_CAPACITY:
             ctx.say(t._("Please type a number of places from 1 to {max}, or tap “No limit”.",
                         max=t.number(MAX_CAPACITY)), [[Button(t._("No limit"), "evadm:cap:none")]])
             return
         ctx.data["capacity"] = int(text)
         return await advance(ctx, "capacity")
     if step == "party":
-        if not text.isdigit() or not 1 <= int(text) <= MAX_PARTY:
+        if not text.isdecimal() or not 1 <= int(text) <= MAX_PARTY:
             ctx.say(t._("Please type a number from 1 to {max}.", max=t.number(MAX_PARTY)))
             return
         ctx.data["max_party"] = int(text)
@@ -543,7 +543,7 @@ async def on_button(ctx: Context) -> None:
     t = ctx.t
     step = ctx.step.split(".", 1)[1] if ctx.step.startswith("evadm.") else ""
     # Buttons that act on a stored event (everyone on the team may press them).
-    if action in ("e", "apply", "cancelok", "ecap") and arg.isdigit():
+    if action in ("e", "apply", "cancelok", "ecap") and arg.isdecimal():
         return await on_event_button(ctx, action, int(arg), extra)
     valid = {"skip": {"description"}, "lang": {"languages"}, "langs": {"languages"}, "area": {"area"},
              "cap": {"capacity"}, "party": {"party"}, "dl": {"deadline"}, "rem": {"reminders", "erem"},
@@ -578,7 +578,7 @@ async def on_button(ctx: Context) -> None:
     if action == "cap":
         ctx.data["capacity"] = None
         return await advance(ctx, "capacity")
-    if action == "party" and arg.isdigit() and 1 <= int(arg) <= MAX_PARTY:
+    if action == "party" and arg.isdecimal() and 1 <= int(arg) <= MAX_PARTY:
         ctx.data["max_party"] = int(arg)
         return await advance(ctx, "party")
     if action == "dl":
@@ -606,7 +606,7 @@ async def on_button(ctx: Context) -> None:
 # --- commands on stored events -------------------------------------------------------------------
 async def _event_from_args(ctx: Context, command: str) -> Event | None:
     arg = ctx.inbound.text.strip().lstrip("#")
-    event = await ctx.store.events.get(int(arg)) if arg.isdigit() and len(arg) < 10 else None
+    event = await ctx.store.events.get(int(arg)) if arg.isdecimal() and len(arg) < 10 else None
     if event is None:
         if arg:
             ctx.say(ctx._("There is no event {id}. /eventlist shows the numbers.", id=esc(clip(arg, 12))))
@@ -719,7 +719,7 @@ async def on_edit_text(ctx: Context, step: str, text: str) -> None:
         ctx.data["place"] = clip(text, MAX_PLACE)
         change = t._("New place: {place}", place=t.ltr(esc(ctx.data["place"])))
     elif step == "ecap":
-        if not text.isdigit() or not 1 <= int(text) <= MAX_CAPACITY:
+        if not text.isdecimal() or not 1 <= int(text) <= MAX_CAPACITY:
             ctx.say(t._("Please type a number of places from 1 to {max}, or tap “No limit”.",
                         max=t.number(MAX_CAPACITY)), [[Button(t._("No limit"), f"evadm:ecap:{event.id}:none")]])
             return

@@ -275,7 +275,7 @@ async def withdraw(store: Store, engine: Dialogs, now: datetime, signup_id: int,
 
 # --- the resident's conversation ----------------------------------------------------------------
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 async def show_events(ctx: Context) -> None:
@@ -550,7 +550,7 @@ async def on_button(ctx: Context) -> None:
 async def on_party_text(ctx: Context) -> None:
     event_id = ctx.data.get("event_id")
     text = ctx.inbound.text.strip() if ctx.inbound.kind == "text" else ""
-    if isinstance(event_id, int) and text.isdigit() and len(text) < 4:
+    if isinstance(event_id, int) and text.isdecimal() and len(text) < 4:
         return await sign_up(ctx, event_id, int(text))
     if isinstance(event_id, int):
         ctx.say(ctx._("Please tap a number, or type how many people are coming, for example <i>2</i>."))

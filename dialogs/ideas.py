@@ -643,7 +643,7 @@ async def resend(ctx: Context) -> None:
 
 # --- answers to the team's questions, revisions ------------------------------------------------------
 async def own_submission(ctx: Context, arg: str) -> Submission | None:
-    if not arg.isdigit() or len(arg) > 18:
+    if not arg.isdecimal() or len(arg) > 18:
         return None
     sub = await ctx.store.submissions.get(int(arg))
     if sub is None or sub.chat_id != ctx.inbound.sender.chat_id:

@@ -370,13 +370,13 @@ async def on_button(ctx: Context) -> None:
         ctx.reset()
         ctx.say(ctx._("Cancelled. Nothing was changed."))
         return
-    if action == "move" and arg.isdigit():
+    if action == "move" and arg.isdecimal():
         return await begin_move(ctx, int(arg))
     if action == "keepdl" and step == "meetstaff.newdeadline":
         return await keep_deadline(ctx)
     if action == "domove" and step == "meetstaff.confirmmove" and arg == str(ctx.data.get("id")):
         return await do_move(ctx)
-    if action == "cancel" and arg.isdigit():
+    if action == "cancel" and arg.isdecimal():
         return await begin_cancel(ctx, int(arg))
     if action == "docancel" and step == "meetstaff.confirmcancel" and arg == str(ctx.data.get("id")):
         return await do_cancel(ctx)
@@ -425,7 +425,7 @@ async def session_for_change(ctx: Context, meeting_id: int) -> Meeting | None:
 
 def _id_argument(ctx: Context) -> int | None:
     arg = ctx.inbound.text.strip().lstrip("#")
-    return int(arg) if arg.isdigit() and len(arg) < 10 else None
+    return int(arg) if arg.isdecimal() and len(arg) < 10 else None
 
 
 async def _for_session(ctx: Context, action: str, usage: Callable[[], str],

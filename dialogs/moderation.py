@@ -250,7 +250,7 @@ def parse(inbound: Inbound) -> tuple[str, int | None, int | None, str]:
 
 
 def _number(field: str) -> int | None:
-    return int(field) if field.isdigit() and len(field) < 19 else None    # at most 18 digits: fits a BIGINT
+    return int(field) if field.isdecimal() and len(field) < 19 else None    # at most 18 digits: fits a BIGINT
 
 
 async def show_card(ctx: Context, sub: Submission, *, edit: bool, footer: str = "",

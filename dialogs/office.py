@@ -109,7 +109,7 @@ async def on_button(ctx: Context) -> None:
             ctx.toast = ctx._("This button is no longer valid.")
             return await start(ctx)
         return await office_card(ctx, area)
-    if action in ("pick", "sugg") and arg.isdigit():
+    if action in ("pick", "sugg") and arg.isdecimal():
         options = ctx.data.get("options" if action == "pick" else "suggestions") or []
         index = int(arg)
         if ctx.step.startswith("office.") and index < len(options):
@@ -133,7 +133,7 @@ async def on_text(ctx: Context) -> None:
                 await area_buttons(ctx))
         return
     text = inbound.text
-    if ctx.step == "office.number" and text.strip()[:1].isdigit():
+    if ctx.step == "office.number" and text.strip()[:1].isdecimal():
         number, suffix = _split_number(text.strip())
         if number is not None:
             result = await resolve_choice(ctx.data["street"], ctx.data["ortsteil"], number, suffix,
@@ -165,7 +165,7 @@ async def try_free_text(ctx: Context) -> bool:
 def _split_number(text: str) -> tuple[int | None, str]:
     digits = ""
     for ch in text:
-        if ch.isdigit() and len(digits) < 5:
+        if ch.isdecimal() and len(digits) < 5:
             digits += ch
         else:
             break

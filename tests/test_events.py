@@ -96,6 +96,7 @@ async def test_party_size_can_be_typed(english, db):
     event = await add_event(db, max_party=4)
     await english.presses(f"ev:join:{event.id}")
     assert "at most 4 people" in (await english.says("7")).text          # too many: said, and asked again
+    assert "went wrong" not in (await english.says("²")).text             # a digit int() cannot read
     done = await english.says("3")
     assert "for 3 people" in done.text
 
