@@ -17,17 +17,19 @@ Datetimes are stored in UTC (SQLite keeps no time zone) and come back timezone-a
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text,
-                        bindparam, func, or_, select, update)
+                        bindparam, func, insert, or_, select, update)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialogs.event_rules import Event, EventText, NewEvent, Signup, SignupStatus, as_utc
 from storage.models import Base, utcnow
+from storage.statements import SessionStatements, Statements, built_once
 
 
 class EventRow(Base):
@@ -122,51 +124,57 @@ _SU = SignupRow.__table__
 _EV_ORDER = (_EV.c.starts_at, _EV.c.id)
 _ACTIVE = ("confirmed", "waitlisted")
 _NOT_OVER = func.coalesce(_EV.c.ends_at, _EV.c.starts_at) > bindparam("now")
-_TEXTS = select(_TX.c.event_id, _TX.c.language, _TX.c.title, _TX.c.description).where(
-    _TX.c.event_id.in_(bindparam("ids", expanding=True)))
-_WAITING = (select(_SU.c.event_id, func.count())
-            .where(_SU.c.event_id.in_(bindparam("ids", expanding=True)), _SU.c.status == "waitlisted")
-            .group_by(_SU.c.event_id))
-_EVENT = select(_EV).where(_EV.c.id == bindparam("id"))
-_EVENT_FOR_UPDATE = _EVENT.with_for_update()
-_EVENTS = select(_EV).where(_EV.c.id.in_(bindparam("ids", expanding=True))).order_by(*_EV_ORDER)
-_UPCOMING = select(_EV).where(_EV.c.status != "cancelled", _NOT_OVER).order_by(*_EV_ORDER)
-_UPCOMING_IN = _UPCOMING.where(or_(_EV.c.area_key == bindparam("area_key"), _EV.c.area_key.is_(None)))
-_TOUCH = (update(_EV).where(_EV.c.id == bindparam("b_id")).values(seats_taken=_EV.c.seats_taken))
-_TAKE = (update(_EV).where(_EV.c.id == bindparam("b_id"),
-                           or_(_EV.c.capacity.is_(None),
-                               _EV.c.seats_taken + bindparam("b_seats", type_=Integer) <= _EV.c.capacity))
-         .values(seats_taken=_EV.c.seats_taken + bindparam("b_seats", type_=Integer)))
-_RELEASE = {name: update(_EV).where(_EV.c.id == bindparam("b_id")).values(
-    seats_taken=fn(_EV.c.seats_taken - bindparam("b_seats", type_=Integer), 0))
+_TEXTS = built_once(select(_TX.c.event_id, _TX.c.language, _TX.c.title, _TX.c.description).where(
+    _TX.c.event_id.in_(bindparam("ids", expanding=True))))
+_WAITING = built_once(select(_SU.c.event_id, func.count())
+                      .where(_SU.c.event_id.in_(bindparam("ids", expanding=True)), _SU.c.status == "waitlisted")
+                      .group_by(_SU.c.event_id))
+_EVENT_ROW = select(_EV).where(_EV.c.id == bindparam("id"))
+_EVENT = built_once(_EVENT_ROW)
+_EVENT_FOR_UPDATE = built_once(_EVENT_ROW.with_for_update())
+_EVENTS = built_once(select(_EV).where(_EV.c.id.in_(bindparam("ids", expanding=True))).order_by(*_EV_ORDER))
+_UPCOMING_ALL = select(_EV).where(_EV.c.status != "cancelled", _NOT_OVER).order_by(*_EV_ORDER)
+_UPCOMING = built_once(_UPCOMING_ALL)
+_UPCOMING_IN = built_once(_UPCOMING_ALL.where(or_(_EV.c.area_key == bindparam("area_key"), _EV.c.area_key.is_(None))))
+_TOUCH = built_once(update(_EV).where(_EV.c.id == bindparam("b_id")).values(seats_taken=_EV.c.seats_taken))
+_TAKE = built_once(update(_EV).where(_EV.c.id == bindparam("b_id"),
+                                     or_(_EV.c.capacity.is_(None),
+                                         _EV.c.seats_taken + bindparam("b_seats", type_=Integer) <= _EV.c.capacity))
+                   .values(seats_taken=_EV.c.seats_taken + bindparam("b_seats", type_=Integer)))
+_RELEASE = {name: built_once(update(_EV).where(_EV.c.id == bindparam("b_id")).values(
+    seats_taken=fn(_EV.c.seats_taken - bindparam("b_seats", type_=Integer), 0)))
     for name, fn in (("sqlite", func.max), ("postgresql", func.greatest))}
 _SIGNUP_COLUMNS = (_SU.c.id, _SU.c.event_id, _SU.c.chat_id, _SU.c.display_name, _SU.c.party_size,
                    _SU.c.status, _SU.c.signed_up_at)
-_SIGNUP = select(*_SIGNUP_COLUMNS).where(_SU.c.id == bindparam("id"))
-_ACTIVE_SIGNUP = (select(*_SIGNUP_COLUMNS)
-                  .where(_SU.c.event_id == bindparam("event_id"), _SU.c.chat_id == bindparam("chat_id"),
-                         _SU.c.status.in_(_ACTIVE))
-                  .order_by(_SU.c.id.desc()).limit(1))
-_SIGNUPS = select(*_SIGNUP_COLUMNS).where(_SU.c.event_id == bindparam("event_id")).order_by(_SU.c.id)
-_SIGNUPS_OF = (select(*_SIGNUP_COLUMNS).join(_EV, _EV.c.id == _SU.c.event_id)
-               .where(_SU.c.chat_id == bindparam("chat_id"), _SU.c.status.in_(_ACTIVE),
-                      _EV.c.status != "cancelled", _NOT_OVER)
-               .order_by(_EV.c.starts_at, _SU.c.id))
-_AHEAD = (select(func.count()).select_from(_SU)
-          .where(_SU.c.event_id == bindparam("event_id"), _SU.c.status == "waitlisted",
-                 _SU.c.id < bindparam("id")))
-_SET_STATUS = update(_SU).where(_SU.c.id == bindparam("b_id")).values(status=bindparam("b_status"))
+_SIGNUP = built_once(select(*_SIGNUP_COLUMNS).where(_SU.c.id == bindparam("id")))
+_ACTIVE_SIGNUP = built_once(select(*_SIGNUP_COLUMNS)
+                            .where(_SU.c.event_id == bindparam("event_id"), _SU.c.chat_id == bindparam("chat_id"),
+                                   _SU.c.status.in_(_ACTIVE))
+                            .order_by(_SU.c.id.desc()).limit(1))
+_SIGNUPS = built_once(select(*_SIGNUP_COLUMNS).where(_SU.c.event_id == bindparam("event_id")).order_by(_SU.c.id))
+_SIGNUPS_OF = built_once(select(*_SIGNUP_COLUMNS).join(_EV, _EV.c.id == _SU.c.event_id)
+                         .where(_SU.c.chat_id == bindparam("chat_id"), _SU.c.status.in_(_ACTIVE),
+                                _EV.c.status != "cancelled", _NOT_OVER)
+                         .order_by(_EV.c.starts_at, _SU.c.id))
+_AHEAD = built_once(select(func.count()).select_from(_SU)
+                    .where(_SU.c.event_id == bindparam("event_id"), _SU.c.status == "waitlisted",
+                           _SU.c.id < bindparam("id")))
+_SET_STATUS = built_once(update(_SU).where(_SU.c.id == bindparam("b_id")).values(status=bindparam("b_status")))
+_INSERT_SIGNUP = built_once(insert(_SU).returning(_SU.c.id))
+_NEXT_ROUND = built_once(update(_SU).where(_SU.c.id == bindparam("b_id"))
+                         .values(reminder_round=_SU.c.reminder_round + 1).returning(_SU.c.reminder_round))
 
 
 class SqlEvents:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, sql: Statements | None = None) -> None:
         self.session = session
+        self.sql = sql or SessionStatements(session)
 
     # --- reading ------------------------------------------------------------------------------
     async def _texts(self, ids: Sequence[int]) -> dict[int, dict[str, EventText]]:
         out: dict[int, dict[str, EventText]] = {i: {} for i in ids}
         if ids:
-            rows = await self.session.execute(_TEXTS, {"ids": list(ids)})
+            rows = await self.sql.rows(_TEXTS, {"ids": list(ids)})
             for event_id, language, title, description in rows:
                 out[event_id][language] = EventText(title, description)
         return out
@@ -174,8 +182,8 @@ class SqlEvents:
     async def _waiting(self, ids: Sequence[int]) -> dict[int, int]:
         if not ids:
             return {}
-        rows = await self.session.execute(_WAITING, {"ids": list(ids)})
-        return {event_id: count for event_id, count in rows.all()}
+        rows = await self.sql.rows(_WAITING, {"ids": list(ids)})
+        return {event_id: count for event_id, count in rows}
 
     async def _events(self, rows: Sequence[Any]) -> list[Event]:
         ids = [r.id for r in rows]
@@ -188,7 +196,7 @@ class SqlEvents:
                 for r in rows]
 
     async def _run(self, query: Any, params: dict[str, Any] | None = None) -> list[Event]:
-        return await self._events((await self.session.execute(query, params)).all())
+        return await self._events(await self.sql.rows(query, params))
 
     async def _select(self, *where: Any) -> list[Event]:
         return await self._run(select(_EV).where(*where).order_by(*_EV_ORDER))
@@ -210,8 +218,8 @@ class SqlEvents:
         return found[0] if found else None
 
     async def lock(self, event_id: int) -> Event | None:
-        if self.session.bind.dialect.name == "sqlite":
-            await self.session.execute(_TOUCH, {"b_id": event_id})
+        if self.sql.dialect_name == "sqlite":
+            await self.sql.run(_TOUCH, {"b_id": event_id})
             return await self.get(event_id)
         found = await self._run(_EVENT_FOR_UPDATE, {"id": event_id})
         return found[0] if found else None
@@ -253,18 +261,17 @@ class SqlEvents:
         await self.session.flush()
 
     async def take_seats(self, event_id: int, seats: int) -> bool:
-        result = await self.session.execute(_TAKE, {"b_id": event_id, "b_seats": seats})
-        return result.rowcount == 1
+        return await self.sql.run(_TAKE, {"b_id": event_id, "b_seats": seats}) == 1
 
     async def release_seats(self, event_id: int, seats: int) -> None:
-        dialect = "sqlite" if self.session.bind.dialect.name == "sqlite" else "postgresql"
-        await self.session.execute(_RELEASE[dialect], {"b_id": event_id, "b_seats": seats})
+        dialect = "sqlite" if self.sql.dialect_name == "sqlite" else "postgresql"
+        await self.sql.run(_RELEASE[dialect], {"b_id": event_id, "b_seats": seats})
 
     # --- sign-ups -----------------------------------------------------------------------------
     async def _position(self, row: Any) -> int | None:
         if row.status != "waitlisted":
             return None
-        ahead = await self.session.scalar(_AHEAD, {"event_id": row.event_id, "id": row.id})
+        ahead = await self.sql.scalar(_AHEAD, {"event_id": row.event_id, "id": row.id})
         return int(ahead or 0) + 1
 
     @staticmethod
@@ -275,25 +282,25 @@ class SqlEvents:
 
     async def add_signup(self, event_id: int, chat_id: int, display_name: str, party_size: int,
                          status: SignupStatus, now: datetime) -> Signup:
-        row = SignupRow(event_id=event_id, chat_id=chat_id, display_name=display_name[:64], party_size=party_size,
-                        status=status, signed_up_at=as_utc(now))
-        self.session.add(row)
-        await self.session.flush()
+        values = {"event_id": event_id, "chat_id": chat_id, "display_name": display_name[:64],
+                  "party_size": party_size, "status": status, "signed_up_at": as_utc(now)}
+        new_id = await self.sql.scalar(_INSERT_SIGNUP, values)
+        row = SimpleNamespace(id=new_id, **values)
         return self._signup(row, await self._position(row))
 
     async def signup(self, signup_id: int) -> Signup | None:
-        row = (await self.session.execute(_SIGNUP, {"id": signup_id})).first()
+        row = await self.sql.first(_SIGNUP, {"id": signup_id})
         return self._signup(row, await self._position(row)) if row else None
 
     async def active_signup(self, event_id: int, chat_id: int) -> Signup | None:
-        row = (await self.session.execute(_ACTIVE_SIGNUP, {"event_id": event_id, "chat_id": chat_id})).first()
+        row = await self.sql.first(_ACTIVE_SIGNUP, {"event_id": event_id, "chat_id": chat_id})
         return self._signup(row, await self._position(row)) if row else None
 
     async def signups(self, event_id: int, statuses: Sequence[SignupStatus] = ("confirmed", "waitlisted")
                       ) -> Sequence[Signup]:
-        rows = await self.session.execute(_SIGNUPS, {"event_id": event_id})
+        rows = await self.sql.rows(_SIGNUPS, {"event_id": event_id})
         out, waiting = [], 0
-        for row in rows.all():
+        for row in rows:
             position = None
             if row.status == "waitlisted":
                 waiting += 1
@@ -303,20 +310,16 @@ class SqlEvents:
         return out
 
     async def signups_of(self, chat_id: int, now: datetime) -> Sequence[tuple[Signup, Event]]:
-        rows = (await self.session.execute(_SIGNUPS_OF, {"chat_id": chat_id, "now": as_utc(now)})).all()
+        rows = await self.sql.rows(_SIGNUPS_OF, {"chat_id": chat_id, "now": as_utc(now)})
         events = ({e.id: e for e in await self._run(_EVENTS, {"ids": sorted({r.event_id for r in rows})})}
                   if rows else {})
         return [(self._signup(row, await self._position(row)), events[row.event_id]) for row in rows]
 
     async def set_signup_status(self, signup_id: int, status: SignupStatus) -> None:
-        await self.session.execute(_SET_STATUS, {"b_id": signup_id, "b_status": status})
+        await self.sql.run(_SET_STATUS, {"b_id": signup_id, "b_status": status})
 
     async def next_reminder_round(self, signup_id: int) -> int:
-        result = await self.session.execute(update(SignupRow).where(SignupRow.id == signup_id)
-                                            .values(reminder_round=SignupRow.reminder_round + 1)
-                                            .returning(SignupRow.reminder_round)
-                                            .execution_options(synchronize_session=False))
-        return int(result.scalar_one_or_none() or 0)
+        return int(await self.sql.scalar(_NEXT_ROUND, {"b_id": signup_id}) or 0)
 
     # --- preferences --------------------------------------------------------------------------
     async def reminders_enabled(self, chat_id: int) -> bool:

@@ -28,7 +28,7 @@ from storage.meetings import SqlMeetings
 from storage.personal_data import SqlPersonalData
 from storage.outbox import note_queued
 from storage.privacy import SqlAccessLog
-from storage.statements import DirectStatements, SessionStatements, Statements
+from storage.statements import DirectStatements, SessionStatements, Statements, built_once
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -66,24 +66,25 @@ def _first_contact_query():  # noqa: ANN202
             .outerjoin(_RESIDENTS, _RESIDENTS.c.chat_id == key))
 
 
-_FIRST_CONTACT = _first_contact_query()
+_FIRST_CONTACT = built_once(_first_contact_query())
 # Built once: constructing a statement costs more than SQLite takes to run it.
 _SEEN = {"language": bindparam("b_language"), "last_seen_at": bindparam("b_seen"), "unreachable_at": None}
 _CONSENTED = {"consent_at": bindparam("b_consent_at"), "area_key": bindparam("b_area_key"),
               "display_name": bindparam("b_display_name")}
-_UPDATE_RESIDENT = update(_RESIDENTS).where(_RESIDENTS.c.chat_id == bindparam("b_chat_id")).values(**_SEEN)
-_UPDATE_CONSENTED = update(_RESIDENTS).where(_RESIDENTS.c.chat_id == bindparam("b_chat_id")).values(
-    **_SEEN, **_CONSENTED)
-_UPDATE_CONVERSATION = (
+_UPDATE_RESIDENT = built_once(update(_RESIDENTS).where(_RESIDENTS.c.chat_id == bindparam("b_chat_id"))
+                              .values(**_SEEN))
+_UPDATE_CONSENTED = built_once(update(_RESIDENTS).where(_RESIDENTS.c.chat_id == bindparam("b_chat_id")).values(
+    **_SEEN, **_CONSENTED))
+_UPDATE_CONVERSATION = built_once(
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.chat_id == bindparam("b_chat_id"),
            _CONVERSATIONS.c.user_id == bindparam("b_user_id"))
     .values(step=bindparam("b_step"), data=bindparam("b_data", type_=_CONVERSATIONS.c.data.type)))
-_CONVERSATION = select(_CONVERSATIONS.c.step, _CONVERSATIONS.c.data).where(
-    _CONVERSATIONS.c.chat_id == bindparam("b_chat_id"), _CONVERSATIONS.c.user_id == bindparam("b_user_id"))
-_INSERT_RESIDENT = insert(_RESIDENTS)
-_INSERT_CONVERSATION = insert(_CONVERSATIONS)
-_IS_STAFF = select(_STAFF.c.user_id).where(_STAFF.c.user_id == bindparam("user_id"))
+_CONVERSATION = built_once(select(_CONVERSATIONS.c.step, _CONVERSATIONS.c.data).where(
+    _CONVERSATIONS.c.chat_id == bindparam("b_chat_id"), _CONVERSATIONS.c.user_id == bindparam("b_user_id")))
+_INSERT_RESIDENT = built_once(insert(_RESIDENTS))
+_INSERT_CONVERSATION = built_once(insert(_CONVERSATIONS))
+_IS_STAFF = built_once(select(_STAFF.c.user_id).where(_STAFF.c.user_id == bindparam("user_id")))
 
 
 class _UpdateCache:
@@ -98,7 +99,7 @@ class _UpdateCache:
         self.staff: dict[int, bool] = {}
 
     async def prefetch(self, sql: Statements, chat_id: int) -> None:
-        if chat_id in self.residents:
+        if chat_id in self.residents and (chat_id, chat_id) in self.conversations:
             return
         row = await sql.first(_FIRST_CONTACT, {"chat_id": chat_id})
         language, consent_at, area_key, display_name, last_seen_at, unreachable_at, step, data, is_staff = row
@@ -218,10 +219,10 @@ _AREA_COLUMNS = select(_AREAS.c.key, _AREAS.c.name, _AREAS.c.website, _AREAS.c.o
     .select_from(_AREAS.outerjoin(_OFFICES, _OFFICES.c.area_key == _AREAS.c.key)) \
     .where(_AREAS.c.active.is_(True))
 _PLR, _OV = PlanningAreaRow.__table__, AreaOverrideRow.__table__
-_PLR_AREAS = select(_PLR.c.id, _PLR.c.area_key).where(_PLR.c.area_key.is_not(None))
-_OVERRIDES = select(_OV.c.area_key, _OV.c.street, _OV.c.postcode, _OV.c.numbers).order_by(_OV.c.id)
-_ALL_AREAS = _AREA_COLUMNS.order_by(_AREAS.c.position, _AREAS.c.key)
-_AREA = _AREA_COLUMNS.where(_AREAS.c.key == bindparam("key"))
+_PLR_AREAS = built_once(select(_PLR.c.id, _PLR.c.area_key).where(_PLR.c.area_key.is_not(None)))
+_OVERRIDES = built_once(select(_OV.c.area_key, _OV.c.street, _OV.c.postcode, _OV.c.numbers).order_by(_OV.c.id))
+_ALL_AREAS = built_once(_AREA_COLUMNS.order_by(_AREAS.c.position, _AREAS.c.key))
+_AREA = built_once(_AREA_COLUMNS.where(_AREAS.c.key == bindparam("key")))
 
 
 def _area(row) -> Area:  # noqa: ANN001 — a row of _AREA_COLUMNS
@@ -281,13 +282,13 @@ class SqlStaff:
 
 
 _OUTBOX = OutboxRow.__table__
-_KEYED = select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == bindparam("key"))
-_ENQUEUE = insert(_OUTBOX)
+_KEYED = built_once(select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == bindparam("key")))
+_ENQUEUE = built_once(insert(_OUTBOX))
 # "claimed": a delivering process holds it but has not started sending, and will skip it now
-_CANCEL = (update(_OUTBOX)
-           .where(or_(_OUTBOX.c.state == "pending", _OUTBOX.c.state == "claimed"),   # no IN: see statements.py
-                  _OUTBOX.c.dedupe_key.startswith(bindparam("b_prefix")))
-           .values(state="cancelled", claimed_by=None, claimed_until=None))
+_CANCEL = built_once(update(_OUTBOX)
+                     .where(_OUTBOX.c.state.in_(("pending", "claimed")),
+                            _OUTBOX.c.dedupe_key.startswith(bindparam("b_prefix")))
+                     .values(state="cancelled", claimed_by=None, claimed_until=None))
 
 
 class SqlOutbox:
@@ -355,7 +356,7 @@ class SqlStore:
         self.staff = SqlStaff(session, cache, sql)
         self.meetings = SqlMeetings(session)
         self.submissions = SqlSubmissions(session)
-        self.events = SqlEvents(session)
+        self.events = SqlEvents(session, sql)
         self.addresses = addresses
         self.broadcasts = SqlBroadcasts(session)
         self.personal_data = SqlPersonalData(session)

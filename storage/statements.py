@@ -9,9 +9,9 @@ column defaults), and then runs it on the connection of the update's transaction
 loop's thread. :class:`SessionStatements` runs the same statements through the session (PostgreSQL,
 and SQLite in memory). Flows see no difference: tests run both.
 
-Only what SQLAlchemy compiled can run this way; a statement it would change at execution time
-(expanding ``IN``, server-side RETURNING, …) goes through the session instead, so nothing here has to
-know SQL beyond what SQLAlchemy produced.
+Only what SQLAlchemy compiled runs this way (``IN`` lists expanded by SQLAlchemy per call); a statement
+whose columns have defaults computed otherwise than from a value or a plain function goes through the
+session instead, so nothing here has to know SQL beyond what SQLAlchemy produced.
 """
 from __future__ import annotations
 
@@ -25,7 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 
+def built_once(stmt: Executable) -> Executable:
+    """Mark a statement built once at import (a module constant): only such statements are compiled and
+    kept by :class:`DirectStatements`; one built per call would be compiled per call and kept forever."""
+    return stmt.execution_options(kiezbot_built_once=True)
+
+
 class Statements(Protocol):
+    dialect_name: str
+
     async def rows(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]: ...
     async def first(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any | None: ...
     async def scalar(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any: ...
@@ -37,6 +45,10 @@ class SessionStatements:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    @property
+    def dialect_name(self) -> str:
+        return self.session.bind.dialect.name
 
     async def rows(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
         return (await self.session.execute(stmt, params)).all()
@@ -55,12 +67,14 @@ class _Plan:
     """One statement compiled for SQLite: its SQL, the order of its parameters, how each value is
     converted on the way in and out, and the column defaults SQLAlchemy would fill in."""
 
-    __slots__ = ("compiled", "sql", "order", "binds", "defaults", "results", "row")
+    __slots__ = ("compiled", "sql", "expanding", "order", "binds", "defaults", "results", "row")
 
     def __init__(self, stmt: Executable, dialect: Dialect, keys: Sequence[str] | None) -> None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
         self.compiled = compiled
         self.sql = compiled.string
+        # "IN (:ids)" with a list: SQLAlchemy renders the placeholders per call (construct_expanded_state)
+        self.expanding = "POSTCOMPILE" in self.sql
         self.order = tuple(compiled.positiontup or ())
         processors = compiled._bind_processors       # SQLAlchemy's own, e.g. JSON -> text, datetime -> text
         self.binds = tuple(processors.get(name) for name in self.order)
@@ -83,20 +97,25 @@ class _Plan:
             compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
         except Exception:  # noqa: BLE001 — whatever SQLAlchemy cannot compile alone runs through the session
             return False
-        return ("POSTCOMPILE" not in compiled.string and not compiled.returning
-                and not any(b.expanding or b.literal_execute for b in compiled.binds.values())
-                and all(c.default is not None and (c.default.is_scalar or c.default.is_callable)
-                        for c in compiled.insert_prefetch)
+        return (all(c.default is not None and (c.default.is_scalar or c.default.is_callable)
+                    for c in compiled.insert_prefetch)
                 and all(c.onupdate is not None and (c.onupdate.is_scalar or c.onupdate.is_callable)
                         for c in compiled.update_prefetch))
 
-    def values(self, params: Mapping[str, Any] | None) -> tuple:
+    def statement(self, params: Mapping[str, Any] | None) -> tuple[str, tuple]:
+        """The SQL and its positional values for these parameters."""
         given = dict(params) if params else {}
         for key, make in self.defaults:
             given[key] = make()
+        if self.expanding:
+            state = self.compiled.construct_expanded_state(given, escape_names=False)
+            every, processors = state.parameters, state.processors
+            return state.statement, tuple(
+                processors[name](every[name]) if name in processors and every[name] is not None else every[name]
+                for name in state.positiontup or ())
         every = self.compiled.construct_params(given, escape_names=False)
-        return tuple(value if bind is None or value is None else bind(value)
-                     for value, bind in zip((every[name] for name in self.order), self.binds))
+        return self.sql, tuple(value if bind is None or value is None else bind(value)
+                               for value, bind in zip((every[name] for name in self.order), self.binds))
 
     def convert(self, raw: tuple) -> Any:
         return self.row._make(value if proc is None or value is None else proc(value)   # type: ignore[union-attr]
@@ -113,6 +132,8 @@ class DirectStatements:
     before a statement runs here, as its autoflush would. ``plans`` is shared by all units of work on
     one database (a statement is compiled once per process)."""
 
+    dialect_name = "sqlite"
+
     def __init__(self, connection: sqlite3.Connection, dialect: Dialect, plans: dict,
                  session: Callable[[], AsyncSession | None], fallback: SessionStatements) -> None:
         self.connection = connection
@@ -122,6 +143,8 @@ class DirectStatements:
         self.fallback = fallback
 
     def _plan(self, stmt: Executable, params: Mapping[str, Any] | None) -> _Plan | object:
+        if not stmt.get_execution_options().get("kiezbot_built_once"):
+            return _THROUGH_SESSION
         insert = getattr(stmt, "is_insert", False)
         key = (id(stmt), tuple(params)) if insert and params else id(stmt)
         found = self.plans.get(key)
@@ -135,7 +158,7 @@ class DirectStatements:
         session = self._session()
         if session is not None and (session.new or session.dirty or session.deleted):
             await session.flush()
-        return self.connection.execute(plan.sql, plan.values(params))
+        return self.connection.execute(*plan.statement(params))
 
     async def rows(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
         plan = self._plan(stmt, params)
