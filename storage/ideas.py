@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dialogs.submissions import (OPEN, Attachment, Content, CountRow, Decision, Event, Note, Submission,
                                  area_code, format_ref)
 from storage.models import AreaRow, Base
+from storage.statements import SessionStatements, Statements, built_once
 
 _BERLIN = ZoneInfo("Europe/Berlin")
 BIGINT_ID = BigInteger().with_variant(Integer, "sqlite")   # SQLite autoincrements only INTEGER keys
@@ -140,34 +141,51 @@ def _next_number_statement(insert):  # noqa: ANN001, ANN202 — the dialect's IN
 
 
 # Built once (the flows call these on every idea sent): see storage/repositories.py.
-_NEXT_NUMBER = {"postgresql": _next_number_statement(pg_insert),
-                "sqlite": _next_number_statement(sqlite_insert)}
+_NEXT_NUMBER = {"postgresql": built_once(_next_number_statement(pg_insert)),
+                "sqlite": built_once(_next_number_statement(sqlite_insert))}
 _SUBMISSIONS = SubmissionRow.__table__
-_COUNT_SINCE = (select(func.count()).select_from(_SUBMISSIONS)
-                .where(_SUBMISSIONS.c.chat_id == bindparam("chat_id"),
-                       _SUBMISSIONS.c.created_at >= bindparam("since")))
+_ATTACHMENTS = SubmissionAttachmentRow.__table__
+_NOTES_TABLE = SubmissionNoteRow.__table__
+_COUNT_SINCE = built_once(select(func.count()).select_from(_SUBMISSIONS)
+                          .where(_SUBMISSIONS.c.chat_id == bindparam("chat_id"),
+                                 _SUBMISSIONS.c.created_at >= bindparam("since")))
+_BY_ID = built_once(select(_SUBMISSIONS).where(_SUBMISSIONS.c.id == bindparam("id")))
+_WAITING_FOR = built_once(select(_SUBMISSIONS)
+                          .where(_SUBMISSIONS.c.chat_id == bindparam("chat_id"), _SUBMISSIONS.c.status == "waiting")
+                          .order_by(_SUBMISSIONS.c.updated_at.desc()).limit(1))
+_IN_AREA = built_once(select(_SUBMISSIONS)
+                      .where(_SUBMISSIONS.c.area_key == bindparam("area_key"),
+                             _SUBMISSIONS.c.id != bindparam("exclude_id"))
+                      .order_by(_SUBMISSIONS.c.created_at.desc()).limit(bindparam("limit", type_=Integer)))
+_ATTACHMENTS_OF = built_once(select(_ATTACHMENTS).where(
+    _ATTACHMENTS.c.submission_id.in_(bindparam("ids", expanding=True))))
+_NOTES = built_once(select(_NOTES_TABLE).where(_NOTES_TABLE.c.submission_id == bindparam("id"))
+                    .order_by(_NOTES_TABLE.c.id.desc()).limit(bindparam("limit", type_=Integer)))
 
 
 class SqlSubmissions:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, sql: Statements | None = None) -> None:
         self.session = session
+        self.sql = sql or SessionStatements(session)
 
     # --- reading ------------------------------------------------------------------------------
-    async def _load(self, stmt) -> list[Submission]:
+    async def _load(self, stmt) -> list[Submission]:  # noqa: ANN001 — a select of SubmissionRow built per call
         # populate_existing: a conditional UPDATE earlier in this transaction must be visible here
         rows = (await self.session.execute(stmt.execution_options(populate_existing=True))).scalars().all()
+        return await self._with_attachments(rows)
+
+    async def _with_attachments(self, rows: Sequence) -> list[Submission]:
+        """Submissions from rows of the table (ORM rows or the prebuilt statements' rows: same names)."""
         if not rows:
             return []
         ids = [r.id for r in rows]
-        atts = (await self.session.execute(select(SubmissionAttachmentRow)
-                                           .where(SubmissionAttachmentRow.submission_id.in_(ids)))).scalars().all()
-        by_sub: dict[int, list[SubmissionAttachmentRow]] = {i: [] for i in ids}
-        for a in atts:
+        by_sub: dict[int, list] = {i: [] for i in ids}
+        for a in await self.sql.rows(_ATTACHMENTS_OF, {"ids": ids}):
             by_sub[a.submission_id].append(a)
         return [_submission(r, by_sub[r.id]) for r in rows]
 
     async def get(self, submission_id: int) -> Submission | None:
-        found = await self._load(select(SubmissionRow).where(SubmissionRow.id == submission_id))
+        found = await self._with_attachments(await self.sql.rows(_BY_ID, {"id": submission_id}))
         return found[0] if found else None
 
     async def by_ref(self, ref: str) -> Submission | None:
@@ -179,28 +197,22 @@ class SqlSubmissions:
                                 .order_by(SubmissionRow.created_at.desc(), SubmissionRow.id.desc()).limit(limit))
 
     async def count_since(self, chat_id: int, since: datetime) -> int:
-        return await self.session.scalar(_COUNT_SINCE, {"chat_id": chat_id, "since": since}) or 0
+        return await self.sql.scalar(_COUNT_SINCE, {"chat_id": chat_id, "since": since}) or 0
 
     async def open_items(self, limit: int = 50) -> Sequence[Submission]:
         return await self._load(select(SubmissionRow).where(SubmissionRow.status.in_(OPEN))
                                 .order_by(SubmissionRow.created_at, SubmissionRow.id).limit(limit))
 
     async def in_area(self, area_key: str, *, exclude_id: int, limit: int = 500) -> Sequence[Submission]:
-        rows = (await self.session.execute(
-            select(SubmissionRow).where(SubmissionRow.area_key == area_key, SubmissionRow.id != exclude_id)
-            .order_by(SubmissionRow.created_at.desc()).limit(limit))).scalars().all()
+        rows = await self.sql.rows(_IN_AREA, {"area_key": area_key, "exclude_id": exclude_id, "limit": limit})
         return [_submission(r, []) for r in rows]     # similarity needs title and text only
 
     async def waiting_for(self, chat_id: int) -> Submission | None:
-        found = await self._load(select(SubmissionRow).where(SubmissionRow.chat_id == chat_id,
-                                                             SubmissionRow.status == "waiting")
-                                 .order_by(SubmissionRow.updated_at.desc()).limit(1))
+        found = await self._with_attachments(await self.sql.rows(_WAITING_FOR, {"chat_id": chat_id}))
         return found[0] if found else None
 
     async def notes(self, submission_id: int, limit: int = 5) -> Sequence[Note]:
-        rows = (await self.session.execute(
-            select(SubmissionNoteRow).where(SubmissionNoteRow.submission_id == submission_id)
-            .order_by(SubmissionNoteRow.id.desc()).limit(limit))).scalars().all()
+        rows = await self.sql.rows(_NOTES, {"id": submission_id, "limit": limit})
         return [_note(r) for r in reversed(rows)]
 
     async def last_team_notes(self, submission_ids: Sequence[int]) -> dict[int, Note]:
@@ -232,8 +244,8 @@ class SqlSubmissions:
     # --- writing ------------------------------------------------------------------------------
     async def next_number(self, code: str, year: int) -> int:
         """The next running number of an area and year, atomically (concurrent senders never share one)."""
-        stmt = _NEXT_NUMBER["postgresql" if self.session.bind.dialect.name == "postgresql" else "sqlite"]
-        return int((await self.session.execute(stmt, {"b_code": code, "b_year": year})).scalar_one())
+        stmt = _NEXT_NUMBER["postgresql" if self.sql.dialect_name == "postgresql" else "sqlite"]
+        return int(await self.sql.scalar(stmt, {"b_code": code, "b_year": year}))
 
     async def create(self, content: Content, *, chat_id: int, language: str, now: datetime,
                      actor_name: str) -> Submission:

@@ -355,7 +355,7 @@ class SqlStore:
         self.outbox = SqlOutbox(session, sql)
         self.staff = SqlStaff(session, cache, sql)
         self.meetings = SqlMeetings(session)
-        self.submissions = SqlSubmissions(session)
+        self.submissions = SqlSubmissions(session, sql)
         self.events = SqlEvents(session, sql)
         self.addresses = addresses
         self.broadcasts = SqlBroadcasts(session)
