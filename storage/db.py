@@ -55,11 +55,10 @@ class _NoThread:
 class InlineSqliteConnection(aiosqlite.Connection):
     """aiosqlite's connection, with each call run in the event loop's thread instead of a worker thread.
 
-    For the per-update transactions only (see :func:`create_engine`): a statement on an indexed SQLite
-    table takes microseconds, while the hand-over to aiosqlite's thread and back through the event loop
-    takes far longer and lets other coroutines run while the transaction holds SQLite's write lock.
-    Its connections never wait for a lock inside SQLite (busy_timeout 0): the unit of work retries
-    BEGIN IMMEDIATE with asyncio sleeps instead, so the event loop is never blocked by another process."""
+    For the per-update transactions only (the ORM session of storage.repositories.SqlUnitOfWork, on the
+    connection of :func:`open_sqlite`): a statement on an indexed SQLite table takes microseconds, while
+    the hand-over to aiosqlite's thread and back through the event loop takes far longer and lets other
+    coroutines run while the transaction holds SQLite's write lock."""
 
     def __init__(self, connector) -> None:  # noqa: ANN001
         super().__init__(connector, 64)
@@ -87,20 +86,21 @@ class InlineSqliteConnection(aiosqlite.Connection):
 
 
 def open_sqlite(path: str) -> sqlite3.Connection:
-    """A connection for the per-update transactions on a SQLite file (see :class:`InlineSqliteConnection`):
-    the caller begins and ends transactions itself, and never waits for a lock inside SQLite."""
+    """The connection for the per-update transactions on a SQLite file: the caller begins and ends its
+    transactions, and it never waits for a lock inside SQLite (busy_timeout 0): the unit of work retries
+    BEGIN IMMEDIATE with asyncio sleeps instead, so the event loop is never blocked by another process."""
     connection = sqlite3.connect(path, timeout=0, check_same_thread=False, isolation_level=None)
     for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=0"):
         connection.execute(f"PRAGMA {pragma}")
     return connection
 
 
-def create_engine(url: str, *, echo: bool = False, inline_sqlite: bool = False,
+def create_engine(url: str, *, echo: bool = False,
                   sqlite_connection: sqlite3.Connection | None = None) -> AsyncEngine:
-    """``inline_sqlite``: run a file SQLite database's statements in the event loop's thread
-    (:class:`InlineSqliteConnection`). ``sqlite_connection``: the engine's one connection is that one,
-    whose transactions its owner begins and ends (the per-update unit of work: its ORM session joins
-    the transaction the unit of work began on that connection, and never commits or begins one)."""
+    """``sqlite_connection`` (from :func:`open_sqlite`): the engine's one connection is that one, used in
+    the event loop's thread (:class:`InlineSqliteConnection`), whose transactions its owner begins and
+    ends (the per-update unit of work: its ORM session joins the transaction the unit of work began on
+    that connection, and never begins one; the unit of work commits)."""
     url = normalise_url(url)
     kwargs: dict = {"echo": echo}
     parsed = make_url(url)
@@ -117,14 +117,6 @@ def create_engine(url: str, *, echo: bool = False, inline_sqlite: bool = False,
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30}
-            if inline_sqlite:
-                inline = True
-                path = str(Path(database).expanduser())
-
-                async def connect() -> InlineSqliteConnection:
-                    return await InlineSqliteConnection(
-                        lambda: sqlite3.connect(path, timeout=0, check_same_thread=False))
-                kwargs["async_creator"] = connect
     else:
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)

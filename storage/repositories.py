@@ -13,7 +13,6 @@ from typing import AsyncIterator
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import BigInteger, bindparam, exists, insert, or_, select, text, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
