@@ -50,7 +50,7 @@ def main() -> None:
         frames = stack.split(";")
         if not any("_run_once" in f for f in frames):  # threads other than the event loop's
             continue
-        if not any("Driver.run" in f or "deliver" in f.lower() for f in frames):
+        if not any("Driver.run" in f or "deliver" in f.lower() for f in frames) or any("settle" in f for f in frames):
             counts["set-up (seeding, imports)"] += int(n)
             continue
         layer = layer_of(frames)
