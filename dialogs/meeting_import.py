@@ -209,6 +209,19 @@ class Wanted:
     deadline_from: str
 
 
+_FIELD_NAMES = {"time": "time", "place": "place", "agenda": "agenda", "agenda_url": "agenda link",
+                "deadline": "deadline"}
+
+
+def said_of(wanted: Wanted) -> dict[str, str]:
+    """What the calendar says, field by field as text: kept at each import, so the next one can tell what
+    the calendar changed since from what the team changed in kiezbot (a session moved in the chat)."""
+    def when(value: datetime | None) -> str:
+        return value.astimezone(timezone.utc).isoformat() if value is not None else ""
+    return {"time": f"{when(wanted.starts_at)}/{when(wanted.ends_at)}", "place": wanted.place,
+            "agenda": wanted.agenda_de, "agenda_url": wanted.agenda_url or "", "deadline": when(wanted.deadline)}
+
+
 def wanted_of(entry: ImportedSession, body: str, tz) -> tuple[Wanted, str]:  # noqa: ANN001
     """The session's details from the entry, and a note for the report (or "")."""
     place = clip(" ".join(entry.place.split()), MAX_PLACE)
@@ -291,6 +304,7 @@ async def _new(app: Dialogs, store: Store, entry: ImportedSession, now: datetime
         area_key=area_key, body=body, starts_at=wanted.starts_at, ends_at=wanted.ends_at, place=wanted.place,
         agenda={"de": wanted.agenda_de} if wanted.agenda_de else {}, agenda_url=wanted.agenda_url,
         deadline=wanted.deadline, uid=entry.uid), now)
+    await store.meetings.remember_import(planned.meeting.id, said_of(wanted))
     topics.add((body, area_key))
     sources = [f"body from {body_from}", f"area from {area_from}"]
     if wanted.deadline_from:
@@ -319,18 +333,35 @@ async def _existing(app: Dialogs, store: Store, entry: ImportedSession, existing
     wanted, note = wanted_of(entry, existing.body, tz)
     if note:
         notes.append(note)
+    said = said_of(wanted)
+    last = existing.imported or {}
+    kept: list[str] = []
+
+    def calendar_changed(field: str, differs: bool) -> bool:
+        """Take the calendar's value where it differs from kiezbot's, unless the calendar still says what
+        it said at the last import: then the team changed it in kiezbot, and that stays."""
+        if differs and field in last and last[field] == said[field]:
+            kept.append(field)
+            return False
+        return differs
+
     changes: dict = {}
-    if (wanted.starts_at, wanted.ends_at) != (existing.starts_at, existing.ends_at):
+    if calendar_changed("time", (wanted.starts_at, wanted.ends_at) != (existing.starts_at, existing.ends_at)):
         changes.update(starts_at=wanted.starts_at, ends_at=wanted.ends_at)
-    if wanted.place != existing.place:
+    if calendar_changed("place", wanted.place != existing.place):
         changes["place"] = wanted.place
     agenda = _agenda(existing.agenda, wanted.agenda_de)
-    if agenda != existing.agenda:
+    if calendar_changed("agenda", agenda != existing.agenda):
         changes["agenda"] = agenda
-    if wanted.agenda_url != existing.agenda_url:
+    if calendar_changed("agenda_url", wanted.agenda_url != existing.agenda_url):
         changes["agenda_url"] = wanted.agenda_url
-    if wanted.deadline != existing.deadline:
+    if calendar_changed("deadline", wanted.deadline != existing.deadline):
         changes["deadline"] = wanted.deadline
+    if kept:
+        notes.append(f"kept {', '.join(_FIELD_NAMES[f] for f in kept)} as changed in kiezbot since the last import "
+                     "(the calendar still says what it said then)")
+    if said != existing.imported:
+        await store.meetings.remember_import(existing.id, said)
     if not changes:
         return Line("unchanged", entry, existing, note="; ".join(notes))
     revised = await revise_session(app, store, existing.id, existing.revision, changes, now)

@@ -42,6 +42,9 @@ class MeetingRow(Base):
     # iCalendar UID of a session imported from a calendar file: a re-import finds it again. Manually
     # planned sessions have none.
     ical_uid: Mapped[str | None] = mapped_column(String(255))
+    # What the calendar said at the last import (time, place, agenda, link, deadline as text): a re-import
+    # changes only what the calendar changed since, so a session moved in the chat stays moved.
+    imported: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -82,7 +85,7 @@ def meeting_from_row(row: MeetingRow) -> Meeting:
     return Meeting(id=row.id, area_key=row.area_key, body=row.body, starts_at=starts_at,
                    ends_at=_aware(row.ends_at), place=row.place, agenda=dict(row.agenda or {}),
                    agenda_url=row.agenda_url, deadline=_aware(row.deadline), status=row.status,
-                   revision=row.revision, uid=row.ical_uid)
+                   revision=row.revision, uid=row.ical_uid, imported=dict(row.imported) if row.imported else None)
 
 
 class SqlMeetings:
@@ -156,6 +159,11 @@ class SqlMeetings:
         if result.rowcount != 1:
             return None
         return await self.get(meeting_id)
+
+    async def remember_import(self, meeting_id: int, said: dict[str, str]) -> None:
+        """Keep what the calendar said about this session at this import (not a revision: nothing moved)."""
+        await self.session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id).values(imported=said)
+                                   .execution_options(synchronize_session=False))
 
     async def cancel(self, meeting_id: int) -> Meeting | None:
         """Cancel a scheduled session; None when it is unknown or someone cancelled it already."""

@@ -350,3 +350,27 @@ async def test_the_command_as_an_operator_runs_it(db, tmp_path):
     assert code == 2 and err.count("\n") == 1 and "--body: 'senate' is not one of" in err
     code, out, err = await kiezbot(db, "import", "--help")
     assert code == 0 and "X-KIEZBOT-AREA" in out and "Frist: 07.02.2027" in out
+
+
+async def test_a_session_moved_in_the_chat_stays_moved_until_the_calendar_changes(dialogs, db, subscribed):
+    from dialogs.meetings import revise_session
+
+    await run(dialogs, calendar(COUNCIL))
+    council = await _by_uid(dialogs, "qr-2027-01@qm-pankstrasse.de")
+    async with dialogs.uow(0) as store:                      # the team moves it in kiezbot (/movemeeting)
+        await revise_session(dialogs, store, council.id, council.revision,
+                             {"starts_at": berlin(2027, 1, 19, 18), "ends_at": berlin(2027, 1, 19, 20)},
+                             dialogs.clock())
+    told = len(await outbox(db, purpose="meeting-notice"))
+    report = await run(dialogs, calendar(COUNCIL))            # the calendar was not updated: still the 12th
+    assert "unchanged" in report and "kept time as changed in kiezbot" in report
+    assert (await _by_uid(dialogs, "qr-2027-01@qm-pankstrasse.de")).starts_at == berlin(2027, 1, 19, 18)
+    assert len(await outbox(db, purpose="meeting-notice")) == told      # nobody told "new date" again
+    elsewhere = COUNCIL.replace("Vor-Ort-Büro\\, Prinzenallee 30", "Stadtteilbibliothek\\, Osloer Str. 1")
+    report = await run(dialogs, calendar(elsewhere))          # what the calendar does change still comes in
+    assert "changed: place" in report
+    after = await _by_uid(dialogs, "qr-2027-01@qm-pankstrasse.de")
+    assert after.place == "Stadtteilbibliothek, Osloer Str. 1" and after.starts_at == berlin(2027, 1, 19, 18)
+    moved = elsewhere.replace("20270112T180000", "20270126T180000").replace("20270112T200000", "20270126T200000")
+    assert "moved" in await run(dialogs, calendar(moved))     # and a new time in the calendar wins again
+    assert (await _by_uid(dialogs, "qr-2027-01@qm-pankstrasse.de")).starts_at == berlin(2027, 1, 26, 18)
