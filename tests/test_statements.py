@@ -103,3 +103,38 @@ async def test_sqlite_runs_the_prebuilt_statements_without_a_session(uow, db):
         await store.session.execute(select(ResidentRow).where(ResidentRow.chat_id == 4715))
         await store.sql.rows(select(StaffRow.user_id).where(StaffRow.user_id == 4715))   # built per call
         assert len(store.sql.plans) == plans                      # … runs through the session, is not kept
+
+
+async def test_another_process_writing_is_waited_for_without_blocking_the_loop(uow, db, monkeypatch):
+    import asyncio
+    import sqlite3
+
+    import storage.repositories as repositories
+
+    if db.backend != "sqlite":
+        pytest.skip("PostgreSQL serialises with advisory locks (tests/test_scaleout.py)")
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)   # e.g. `kiezbot broadcast` running
+    other.execute("BEGIN IMMEDIATE")
+
+    async def update() -> None:
+        async with uow(4716) as store:
+            await store.residents.save(Resident(chat_id=4716, language="uk"))
+
+    waiting = asyncio.create_task(update())
+    ticks = 0
+    for _ in range(10):                                  # the loop keeps running other work meanwhile
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert ticks == 10 and not waiting.done()
+    other.execute("COMMIT")
+    await asyncio.wait_for(waiting, 5)
+    async with db.sessions() as session:
+        assert (await session.get(ResidentRow, 4716)).language == "uk"
+
+    monkeypatch.setattr(repositories, "BEGIN_PATIENCE", 0.05)   # held for too long: the update fails …
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        await update()
+    other.execute("ROLLBACK")
+    other.close()
+    await update()                                       # … and the next one goes through
