@@ -366,6 +366,22 @@ _SHARED_SQLITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 BEGIN_PATIENCE = 30.0        # seconds to wait for another process's write lock (as busy_timeout elsewhere)
 
 
+class _LoopLock:
+    """An asyncio lock per event loop (an asyncio.Lock belongs to the loop it was first used in); call
+    it to get the running loop's."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = \
+            weakref.WeakKeyDictionary()
+
+    def __call__(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+
 class _UpdateConnection:
     """The one connection of this process for per-update transactions on a SQLite file, shared by all
     units of work on that database (they take turns on one asyncio lock per event loop), with an ORM
@@ -377,15 +393,7 @@ class _UpdateConnection:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.plans: dict = {}
         self._ready = False
-        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = \
-            weakref.WeakKeyDictionary()
-
-    def lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
-        return lock
+        self.lock = _LoopLock()
 
     async def begin_immediate(self) -> None:
         """BEGIN IMMEDIATE now; while another process writes, wait for it without blocking the loop."""
@@ -470,15 +478,7 @@ class SqlUnitOfWork:
         self.addresses = addresses
         self.postgresql = engine.dialect.name == "postgresql"
         self.sqlite = engine.dialect.name == "sqlite"
-        self._writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = \
-            weakref.WeakKeyDictionary()
-
-    def _writer_lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        lock = self._writer_locks.get(loop)
-        if lock is None:
-            lock = self._writer_locks[loop] = asyncio.Lock()
-        return lock
+        self._writer_lock = _LoopLock()
 
     @asynccontextmanager
     async def __call__(self, chat_id: int) -> AsyncIterator[SqlStore]:
