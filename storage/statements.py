@@ -70,6 +70,7 @@ class _Plan:
     __slots__ = ("compiled", "sql", "expanding", "order", "binds", "defaults", "results", "row")
 
     def __init__(self, stmt: Executable, dialect: Dialect, keys: Sequence[str] | None) -> None:
+        """Raises :class:`_NotHere` for what this class cannot run as SQLAlchemy would."""
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
         self.compiled = compiled
         self.sql = compiled.string
@@ -83,6 +84,8 @@ class _Plan:
         self.defaults: list[tuple[str, Callable[[], Any]]] = []
         for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
             default = column.onupdate if column in compiled.update_prefetch else column.default
+            if default is None or not (default.is_scalar or default.is_callable):
+                raise _NotHere(f"{column}: a default computed otherwise")
             if default.is_scalar:
                 self.defaults.append((column.key, lambda value=default.arg: value))
             else:
@@ -90,17 +93,6 @@ class _Plan:
         columns = compiled._result_columns
         self.results = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
         self.row = namedtuple("Row", [c.keyname for c in columns], rename=True) if columns else None
-
-    @staticmethod
-    def can_run(stmt: Executable, dialect: Dialect, keys: Sequence[str] | None) -> bool:
-        try:
-            compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
-        except Exception:  # noqa: BLE001 — whatever SQLAlchemy cannot compile alone runs through the session
-            return False
-        return (all(c.default is not None and (c.default.is_scalar or c.default.is_callable)
-                    for c in compiled.insert_prefetch)
-                and all(c.onupdate is not None and (c.onupdate.is_scalar or c.onupdate.is_callable)
-                        for c in compiled.update_prefetch))
 
     def statement(self, params: Mapping[str, Any] | None) -> tuple[str, tuple]:
         """The SQL and its positional values for these parameters."""
@@ -110,16 +102,20 @@ class _Plan:
         if self.expanding:
             state = self.compiled.construct_expanded_state(given, escape_names=False)
             every, processors = state.parameters, state.processors
-            return state.statement, tuple(
-                processors[name](every[name]) if name in processors and every[name] is not None else every[name]
-                for name in state.positiontup or ())
+            return state.statement, tuple(processors[name](every[name]) if name in processors else every[name]
+                                          for name in state.positiontup or ())
         every = self.compiled.construct_params(given, escape_names=False)
-        return self.sql, tuple(value if bind is None or value is None else bind(value)
+        # Processors see None too, as in SQLAlchemy (a JSON column stores None as JSON null).
+        return self.sql, tuple(value if bind is None else bind(value)
                                for value, bind in zip((every[name] for name in self.order), self.binds))
 
     def convert(self, raw: tuple) -> Any:
-        return self.row._make(value if proc is None or value is None else proc(value)   # type: ignore[union-attr]
+        return self.row._make(value if proc is None else proc(value)   # type: ignore[union-attr]
                               for value, proc in zip(raw, self.results))
+
+
+class _NotHere(Exception):
+    """A statement that runs through the session instead."""
 
 
 _THROUGH_SESSION = object()
@@ -150,7 +146,10 @@ class DirectStatements:
         found = self.plans.get(key)
         if found is None:
             keys = list(params) if insert and params else None
-            plan = _Plan(stmt, self.dialect, keys) if _Plan.can_run(stmt, self.dialect, keys) else _THROUGH_SESSION
+            try:
+                plan: _Plan | object = _Plan(stmt, self.dialect, keys)
+            except _NotHere:
+                plan = _THROUGH_SESSION
             found = self.plans[key] = (stmt, plan)     # the statement is kept, so its id stays its own
         return found[1]
 
