@@ -28,6 +28,7 @@ written (escaped). Cards and replies to the staff group are in the default langu
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from datetime import datetime
 
@@ -255,11 +256,19 @@ def _number(field: str) -> int | None:
 
 async def show_card(ctx: Context, sub: Submission, *, edit: bool, footer: str = "",
                     buttons: list[list[Button]] | None = None, with_media: bool = False) -> None:
+    """The card in place of the pressed one (``edit``), or as a new copy. A new copy goes through the
+    outbox under the submission's key, so that the delivery engine keeps its message ids and /delete
+    (:func:`withdraw_staff_copies`) takes it back out of this chat too — the staff group or a team
+    member's private chat (``/idea REF``, a card opened from ``/queue``)."""
     t = staff_t(ctx)
     text = await card_text(ctx, t, sub, footer=footer)
-    reply = ctx.say(text, card_buttons(t, sub) if buttons is None else buttons, edit=edit)
-    if with_media:
-        reply.media = card_media(sub)
+    shown = card_buttons(t, sub) if buttons is None else buttons
+    if edit:
+        ctx.say(text, shown, edit=True)
+        return
+    reply = Reply(text, shown, media=card_media(sub) if with_media else [])
+    await ctx.notify(ctx.inbound.sender.chat_id, reply, key=f"card:{sub.ref}:copy:{uuid.uuid4().hex[:12]}",
+                     purpose="staff_copy", language=t.code)
 
 
 async def log_access(ctx: Context, sub: Submission, action: str) -> None:

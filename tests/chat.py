@@ -4,9 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from dialogs.engine import Dialogs, chunk_replies
-from dialogs.messages import Inbound, Reply, Sender
+from dialogs.messages import Inbound, Reply, Sender, reply_from_dict
 from dialogs.text import plain
+from storage.models import OutboxRow
+from storage.outbox import queued_count
 
 
 class Clock:
@@ -53,12 +57,29 @@ class ChatClient:
                              chat_kind=chat_kind)  # type: ignore[arg-type]
         self.last: Answer | None = None
         self.message_id = 0
+        self._copies_seen = 0
 
     async def _handle(self, inbound: Inbound) -> Answer:
+        queued = queued_count()
         replies, toast = await self.dialogs.handle(inbound)
+        if queued_count() != queued:
+            replies = replies + await self._copies()
         self.last = Answer(chunk_replies(replies), toast)
         self.message_id += 1
         return self.last
+
+    async def _copies(self) -> list[Reply]:
+        """Copies of a submission the update queued for this very chat (``card:…:copy:…``): the delivery
+        engine sends them right after the update, so the person reads them as part of the answer."""
+        async with self.dialogs.uow.sessions() as session:
+            rows = (await session.execute(
+                select(OutboxRow.id, OutboxRow.payload)
+                .where(OutboxRow.chat_id == self.sender.chat_id, OutboxRow.dedupe_key.contains(":copy:"),
+                       OutboxRow.id > self._copies_seen)
+                .order_by(OutboxRow.id))).all()
+        if rows:
+            self._copies_seen = rows[-1].id
+        return [reply_from_dict(payload) for _, payload in rows]
 
     async def says(self, text: str) -> Answer:
         return await self._handle(Inbound.parse_text(self.sender, text))

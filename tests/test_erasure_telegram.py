@@ -79,6 +79,32 @@ async def test_as_administrator_kiezbot_deletes_old_cards_too(db, tg, bot, clock
     assert card.deleted and picture.deleted
 
 
+
+async def test_a_copy_a_team_member_opened_in_their_private_chat_is_taken_back_too(db, tg, bot, clock):  # noqa: F811
+    from storage.ideas import SubmissionRow
+    from tests.staff_tools import add_staff
+
+    ada, group, card, picture = await idea_with_photo_in_the_staff_group(db, tg, bot, clock)
+    [dana_chat] = users(tg, 7001)
+    await add_staff(db, 7001, "Dana")
+    dialogs = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock,
+                            staff_chat_id=STAFF_GROUP)
+    dana = ChatClient(dialogs, chat_id=7001, language_code="en", name="Dana")
+    await dana.onboard("en")
+    async with db.sessions() as session:
+        ref = (await session.execute(select(SubmissionRow.ref))).scalar_one()
+    opened = await dana.says(f"/idea {ref}")
+    assert "Swap shelf in the stairwell" in opened.text                  # she reads it, with its buttons
+    await engine(db, bot, clock).drain()
+    copies = [m for m in dana_chat.inbox if m.from_bot and not m.deleted and
+              ("Swap shelf" in (m.text or "") or m.photo is not None)]
+    assert len(copies) == 2                                              # the card and the photo
+    await ada.says("/delete")
+    await ada.taps("Yes, delete everything")
+    await engine(db, bot, clock).drain()
+    assert all(m.deleted for m in copies) and card.deleted and picture.deleted
+
+
 async def test_only_the_residents_own_cards_are_found_not_a_longer_reference(db):
     """card:BAD-2026-100 must not find card:BAD-2026-1000 (the thousandth idea of the year, someone else's)."""
     async with db.sessions() as session, session.begin():
