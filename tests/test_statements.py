@@ -138,3 +138,34 @@ async def test_another_process_writing_is_waited_for_without_blocking_the_loop(u
     other.execute("ROLLBACK")
     other.close()
     await update()                                       # … and the next one goes through
+
+
+def test_a_statement_run_again_gets_the_sql_and_values_sqlalchemy_would_give():
+    """The SQL and values of a kept statement are learnt once per shape (keys, list lengths): the second
+    call of each shape must give what SQLAlchemy's own expansion gives, value by value, processed."""
+    from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, bindparam, insert, literal, update
+    from sqlalchemy.dialects import sqlite
+
+    from storage.statements import _Plan
+
+    t = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("kind", String),
+              Column("data", JSON), Column("n", Integer, default=7))
+    dialect = sqlite.dialect()
+    in_list = select(t).where(t.c.id.in_(bindparam("ids", expanding=True)), t.c.kind == "fixed",
+                              t.c.n > bindparam("n"), t.c.n < bindparam("n") + literal(5))
+    plan = _Plan(in_list, dialect, None)
+    for ids in ([3, 1, 2], [], [9], [4, 5, 6]):
+        for _ in range(2):   # the first call learns the shape, the second uses it
+            assert plan.statement({"ids": ids, "n": len(ids)}) == plan._through_sqlalchemy({"ids": ids, "n": len(ids)})
+    sql, values = plan.statement({"ids": [4, 5, 6], "n": 1})
+    assert sql.count("?") == 7 and values == (4, 5, 6, "fixed", 1, 1, 5)
+
+    json_update = update(t).where(t.c.id == bindparam("b_id")).values(data=bindparam("data"))
+    plan = _Plan(json_update, dialect, None)
+    for data in ({"a": [1]}, None, {"b": "ü"}):
+        assert plan.statement({"b_id": 1, "data": data}) == plan._through_sqlalchemy({"b_id": 1, "data": data})
+    assert plan.statement({"b_id": 2, "data": None})[1] == ("null", 2)       # JSON null, as SQLAlchemy stores it
+
+    plan = _Plan(insert(t), dialect, ["id", "kind"])
+    assert plan.statement({"id": 1, "kind": "x"}) == plan.statement({"id": 1, "kind": "x"})
+    assert plan.statement({"id": 2, "kind": "y"})[1] == (2, "y", 7)        # the column default filled in
