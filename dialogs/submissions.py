@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process, utils
@@ -282,7 +282,9 @@ class Submissions(Protocol):
     async def of_resident(self, chat_id: int, limit: int = 10) -> Sequence[Submission]: ...
     async def count_since(self, chat_id: int, since: datetime) -> int: ...
     async def open_items(self, limit: int = 50) -> Sequence[Submission]: ...
-    async def in_area(self, area_key: str, *, exclude_id: int, limit: int = 500) -> Sequence[Submission]: ...
+    async def in_area(self, area_key: str, *, exclude_id: int, limit: int = 500) -> Sequence[Earlier]:
+        """The newest ``limit`` submissions of an area but one, for the similarity check."""
+        ...
     async def waiting_for(self, chat_id: int) -> Submission | None: ...
     async def transition(self, sub: Submission, *, to_status: str, event: Event, now: datetime,
                          assignee: tuple[int, str] | None = None, decision: Decision | None = None,
@@ -301,12 +303,33 @@ SIMILAR_THRESHOLD = 62   # sample pairs: duplicates scored 64–84, unrelated id
 SIMILAR_LIMIT = 3
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier submission as the similarity check and a card's list of similar ones need it (the
+    check reads up to 500 of them for every new card: no dates, attachments or decisions)."""
+    id: int
+    ref: str
+    title: str
+    text: str
+    status: str
+
+
+class _Comparable(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+C = TypeVar("C", bound=_Comparable)
+
+
 def _similarity_key(title: str, text: str) -> str:
     return utils.default_process(f"{title} {text}")
 
 
-def find_similar(title: str, text: str, candidates: Sequence[Submission], *,
-                 limit: int = SIMILAR_LIMIT, threshold: int = SIMILAR_THRESHOLD) -> list[tuple[Submission, float]]:
+def find_similar(title: str, text: str, candidates: Sequence[C], *,
+                 limit: int = SIMILAR_LIMIT, threshold: int = SIMILAR_THRESHOLD) -> list[tuple[C, float]]:
     """Earlier submissions that read alike (rapidfuzz token_set_ratio on title and text), best first."""
     query = _similarity_key(title, text)
     if not query or not candidates:

@@ -151,7 +151,11 @@ _ACTIVE_SIGNUP = built_once(select(*_SIGNUP_COLUMNS)
                             .where(_SU.c.event_id == bindparam("event_id"), _SU.c.chat_id == bindparam("chat_id"),
                                    _SU.c.status.in_(_ACTIVE))
                             .order_by(_SU.c.id.desc()).limit(1))
-_SIGNUPS = built_once(select(*_SIGNUP_COLUMNS).where(_SU.c.event_id == bindparam("event_id")).order_by(_SU.c.id))
+# Only the statuses asked for, and the waitlist (for positions): cancelled sign-ups pile up over the
+# life of an event, and each withdrawal reads the waitlist to promote from it.
+_SIGNUPS = built_once(select(*_SIGNUP_COLUMNS).where(_SU.c.event_id == bindparam("event_id"),
+                                                     _SU.c.status.in_(bindparam("statuses", expanding=True)))
+                      .order_by(_SU.c.id))
 _SIGNUPS_OF = built_once(select(*_SIGNUP_COLUMNS).join(_EV, _EV.c.id == _SU.c.event_id)
                          .where(_SU.c.chat_id == bindparam("chat_id"), _SU.c.status.in_(_ACTIVE),
                                 _EV.c.status != "cancelled", _NOT_OVER)
@@ -298,7 +302,8 @@ class SqlEvents:
 
     async def signups(self, event_id: int, statuses: Sequence[SignupStatus] = ("confirmed", "waitlisted")
                       ) -> Sequence[Signup]:
-        rows = await self.sql.rows(_SIGNUPS, {"event_id": event_id})
+        rows = await self.sql.rows(_SIGNUPS, {"event_id": event_id,
+                                              "statuses": sorted({*statuses, "waitlisted"})})
         out, waiting = [], 0
         for row in rows:
             position = None

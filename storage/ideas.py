@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.submissions import (OPEN, Attachment, Content, CountRow, Decision, Event, Note, Submission,
+from dialogs.submissions import (OPEN, Attachment, Content, CountRow, Decision, Earlier, Event, Note, Submission,
                                  area_code, format_ref)
 from storage.models import AreaRow, Base
 from storage.statements import SessionStatements, Statements, built_once
@@ -153,7 +153,8 @@ _BY_ID = built_once(select(_SUBMISSIONS).where(_SUBMISSIONS.c.id == bindparam("i
 _WAITING_FOR = built_once(select(_SUBMISSIONS)
                           .where(_SUBMISSIONS.c.chat_id == bindparam("chat_id"), _SUBMISSIONS.c.status == "waiting")
                           .order_by(_SUBMISSIONS.c.updated_at.desc()).limit(1))
-_IN_AREA = built_once(select(_SUBMISSIONS)
+_IN_AREA = built_once(select(_SUBMISSIONS.c.id, _SUBMISSIONS.c.ref, _SUBMISSIONS.c.title, _SUBMISSIONS.c.text,
+                             _SUBMISSIONS.c.status)
                       .where(_SUBMISSIONS.c.area_key == bindparam("area_key"),
                              _SUBMISSIONS.c.id != bindparam("exclude_id"))
                       .order_by(_SUBMISSIONS.c.created_at.desc()).limit(bindparam("limit", type_=Integer)))
@@ -203,9 +204,9 @@ class SqlSubmissions:
         return await self._load(select(SubmissionRow).where(SubmissionRow.status.in_(OPEN))
                                 .order_by(SubmissionRow.created_at, SubmissionRow.id).limit(limit))
 
-    async def in_area(self, area_key: str, *, exclude_id: int, limit: int = 500) -> Sequence[Submission]:
+    async def in_area(self, area_key: str, *, exclude_id: int, limit: int = 500) -> Sequence[Earlier]:
         rows = await self.sql.rows(_IN_AREA, {"area_key": area_key, "exclude_id": exclude_id, "limit": limit})
-        return [_submission(r, []) for r in rows]     # similarity needs title and text only
+        return [Earlier(*r) for r in rows]
 
     async def waiting_for(self, chat_id: int) -> Submission | None:
         found = await self._with_attachments(await self.sql.rows(_WAITING_FOR, {"chat_id": chat_id}))

@@ -12,7 +12,7 @@ from typing import AsyncIterator
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import BigInteger, bindparam, exists, insert, or_, select, text, update
+from sqlalchemy import BigInteger, bindparam, exists, insert, literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
@@ -284,10 +284,25 @@ _OUTBOX = OutboxRow.__table__
 _KEYED = built_once(select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == bindparam("key")))
 _ENQUEUE = built_once(insert(_OUTBOX))
 # "claimed": a delivering process holds it but has not started sending, and will skip it now
-_CANCEL = built_once(update(_OUTBOX)
-                     .where(_OUTBOX.c.state.in_(("pending", "claimed")),
-                            _OUTBOX.c.dedupe_key.startswith(bindparam("b_prefix")))
-                     .values(state="cancelled", claimed_by=None, claimed_until=None))
+# The keys that start with a prefix are a range of the unique index on dedupe_key: lo <= key < hi. (As
+# "key LIKE prefix%" SQLite read every pending row instead — every reminder not yet due, which grows
+# with the sign-ups — as LIKE is case-insensitive there and cannot use the index. PostgreSQL compares
+# in the "C" collation, so that the range is exactly the prefix whatever the database's collation.)
+# On SQLite "+outbox.state" keeps the planner off the state index, which it would otherwise prefer
+# (https://sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_).
+_CANCEL = {name: built_once(update(_OUTBOX)
+                            .where(key >= bindparam("b_lo"), key < bindparam("b_hi"),
+                                   state.in_(("pending", "claimed")))
+                            .values(state="cancelled", claimed_by=None, claimed_until=None))
+           for name, key, state in (("sqlite", _OUTBOX.c.dedupe_key, literal_column("+outbox.state")),
+                                    ("postgresql", _OUTBOX.c.dedupe_key.collate("C"), _OUTBOX.c.state))}
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """The keys starting with ``prefix`` are those ``lo <= key < hi`` (code point order)."""
+    if not prefix:
+        raise ValueError("an empty prefix would cancel everything")
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 class SqlOutbox:
@@ -306,7 +321,8 @@ class SqlOutbox:
         note_queued()
 
     async def cancel(self, key_prefix: str) -> int:
-        return await self.sql.run(_CANCEL, {"b_prefix": key_prefix})
+        lo, hi = prefix_range(key_prefix)
+        return await self.sql.run(_CANCEL[self.sql.dialect_name], {"b_lo": lo, "b_hi": hi})
 
     async def sent_messages(self, keys: Sequence[str]) -> dict[int, list[int]]:
         if not keys:

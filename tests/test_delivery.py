@@ -244,6 +244,25 @@ async def test_cancelled_rows_are_not_sent(db, tg, bot, clock):
     assert chat.inbox == []
 
 
+async def test_cancelling_by_prefix_takes_exactly_the_keys_that_start_with_it(db, tg, bot, clock):
+    users(tg, 1302)
+    keys = ["event:1:r:5:24", "event:1:r:6:2", "event:10:r:7:24", "event:1", "Event:1:r:8:24",
+            "event_1:r", "event:1_x", "event:1%", "meeting:1:r"]
+    for key in keys:
+        await enqueue(db, clock, 1302, key, key=key)
+    async with db.sessions() as session, session.begin():
+        assert await SqlOutbox(session).cancel("event:1:") == 2
+        assert await SqlOutbox(session).cancel("event:1_") == 1     # "_" and "%" are no wildcards
+        assert await SqlOutbox(session).cancel("event:1%") == 1
+        assert await SqlOutbox(session).cancel("event:1:") == 0     # cancelled rows stay as they are
+    state = {r.dedupe_key: r.state for r in await rows(db)}
+    assert {k for k, s in state.items() if s == "cancelled"} == {"event:1:r:5:24", "event:1:r:6:2", "event:1_x",
+                                                                   "event:1%"}
+    with pytest.raises(ValueError):
+        async with db.sessions() as session, session.begin():
+            await SqlOutbox(session).cancel("")
+
+
 async def test_housekeeping_purges_old_finished_rows_only(db, tg, bot, clock):
     from bot.scheduler import Housekeeping, purge_outbox
 
@@ -281,3 +300,22 @@ async def test_recorded_outcomes_go_before_bookkeeping_on_sqlite():
     assert order == ["sent 1", "sent 2", "claim", "sending"]
     async with turns(OUTCOME):                          # and the lock is free again
         pass
+
+
+def test_cancelling_by_prefix_searches_the_key_index_on_sqlite(tmp_path):
+    """Every reminder not yet due is a pending row: a cancellation must not read them all (it did, as LIKE)."""
+    import sqlite3
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.dialects import sqlite
+
+    from storage.models import Base
+    from storage.repositories import _CANCEL
+    from storage.statements import _Plan
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    sql, values = _Plan(_CANCEL["sqlite"], sqlite.dialect(), None).statement({"b_lo": "event:1:", "b_hi": "event:1;"})
+    plan = sqlite3.connect(tmp_path / "plan.db").execute("EXPLAIN QUERY PLAN " + sql, values).fetchall()
+    assert "dedupe_key>? AND dedupe_key<?" in plan[0][3], plan

@@ -211,6 +211,22 @@ async def test_signups_csv_has_only_what_staff_need_and_is_formula_safe(dialogs,
     assert await signups_csv(dialogs, 999999) is None
 
 
+async def test_cancelled_signups_are_exported_only_when_asked_and_never_count_as_waiting(dialogs, db):
+    event = await add_event(db, capacity=1, max_party=1)
+    for chat_id, name in ((6601, "Ada"), (6602, "Ben"), (6603, "Cem"), (6604, "Dua")):
+        await add_resident(db, chat_id, "en")
+        await ChatClient(dialogs, chat_id=chat_id, language_code="en", name=name).presses(f"ev:party:{event.id}:1")
+    async with dialogs.uow(0) as store:
+        ben = await store.events.active_signup(event.id, 6602)
+        await store.events.set_signup_status(ben.id, "cancelled")
+    rows = list(csv.reader(io.StringIO(await signups_csv(dialogs, event.id))))[1:]
+    assert [(r[0], r[3], r[4]) for r in rows] == [("Ada", "confirmed", ""), ("Cem", "waitlisted", "1"),
+                                                  ("Dua", "waitlisted", "2")]
+    rows = list(csv.reader(io.StringIO(await signups_csv(dialogs, event.id, include_cancelled=True))))[1:]
+    assert [(r[0], r[3], r[4]) for r in rows] == [("Ada", "confirmed", ""), ("Cem", "waitlisted", "1"),
+                                                  ("Dua", "waitlisted", "2"), ("Ben", "cancelled", "")]
+
+
 async def test_exporting_signups_is_in_each_residents_access_log(dialogs, db):
     event = await add_event(db, capacity=5)
     for chat_id in (6501, 6502):
