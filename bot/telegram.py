@@ -71,6 +71,8 @@ class KiezbotSession(AiohttpSession):
         # value at a time, asking of each whether it is a default, a file, a date, an enum …, ~20 µs a
         # keyboard. One made of JSON's own types only needs its None entries dropped, as aiogram drops them;
         # anything else (a file, a date, an enum, a default) takes aiogram's way.
+        if value is None or type(value) is str:   # most of a method's ~25 fields: as aiogram returns them
+            return value
         if _dumps_json and type(value) is dict:
             plain = _plain_json(value)
             if plain is not _NOT_PLAIN:
