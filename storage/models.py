@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -175,4 +175,7 @@ class OutboxRow(Base):
     broadcast_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),
-                      Index("ix_outbox_broadcast_state", "broadcast_id", "state"))
+                      Index("ix_outbox_broadcast_state", "broadcast_id", "state"),
+                      # PostgreSQL: cancelling by key prefix is a range in the "C" collation
+                      # (storage/repositories.py _CANCEL); SQLite's unique index on the key serves it.
+                      Index("ix_outbox_dedupe_key_c", text('dedupe_key COLLATE "C"')).ddl_if(dialect="postgresql"))

@@ -287,7 +287,8 @@ _ENQUEUE = built_once(insert(_OUTBOX))
 # The keys that start with a prefix are a range of the unique index on dedupe_key: lo <= key < hi. (As
 # "key LIKE prefix%" SQLite read every pending row instead — every reminder not yet due, which grows
 # with the sign-ups — as LIKE is case-insensitive there and cannot use the index. PostgreSQL compares
-# in the "C" collation, so that the range is exactly the prefix whatever the database's collation.)
+# in the "C" collation, so that the range is exactly the prefix whatever the database's collation; the
+# index ix_outbox_dedupe_key_c of migration 0011 serves it.)
 # On SQLite "+outbox.state" keeps the planner off the state index, which it would otherwise prefer
 # (https://sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_).
 _CANCEL = {name: built_once(update(_OUTBOX)
