@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import aiosqlite
 
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
@@ -118,8 +120,10 @@ def create_engine(url: str, *, echo: bool = False,
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        kwargs.update(pool_size=10, max_overflow=10)
     engine = create_async_engine(url, **kwargs)
+    if not parsed.drivername.startswith("sqlite"):
+        ping_after_idle(engine)
     if parsed.drivername.startswith("sqlite"):
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
@@ -141,6 +145,35 @@ def create_engine(url: str, *, echo: bool = False,
             immediate = conn.get_execution_options().get("sqlite_immediate")
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
     return engine
+
+
+PING_AFTER_IDLE = 10.0   # seconds a pooled server connection may rest before it is checked on checkout
+
+
+def ping_after_idle(engine: AsyncEngine, after: float | None = None) -> None:
+    """Check a pooled connection before use only when it has rested: SQLAlchemy's ``pool_pre_ping``
+    checks on every checkout, and on asyncpg that is three round trips (BEGIN, ``;``, ROLLBACK) before
+    each update's transaction. A connection in steady use is known to be alive; one that rested (a quiet
+    night, a database restart meanwhile) is pinged, and if the server is gone the pool replaces it before
+    the update sees it. A connection that breaks while in use fails that one transaction, and SQLAlchemy
+    then drops every pooled connection opened before it (webhook mode: Telegram sends the update again)."""
+    threshold = PING_AFTER_IDLE if after is None else after
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _rested_since(dbapi_connection, record):  # noqa: ANN001
+        record.info["kiezbot_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_rested(dbapi_connection, record, proxy):  # noqa: ANN001
+        since = record.info.get("kiezbot_idle_since")
+        if since is None or time.monotonic() - since <= threshold:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError("the pooled connection is gone; the pool opens another") from exc
+            raise
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

@@ -27,7 +27,7 @@ from storage.meetings import SqlMeetings
 from storage.personal_data import SqlPersonalData
 from storage.outbox import note_queued
 from storage.privacy import SqlAccessLog
-from storage.statements import DirectStatements, SessionStatements, Statements, built_once
+from storage.statements import AsyncpgStatements, DirectStatements, SessionStatements, Statements, built_once
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
                             ResidentRow, StaffRow, utcnow)
 
@@ -495,6 +495,9 @@ class SqlUnitOfWork:
         self.addresses = addresses
         self.postgresql = engine.dialect.name == "postgresql"
         self.sqlite = engine.dialect.name == "sqlite"
+        self.asyncpg = self.postgresql and engine.dialect.driver == "asyncpg"
+        self.dialect = engine.dialect
+        self._plans: dict = {}       # statements compiled for this engine (AsyncpgStatements)
         self._writer_lock = _LoopLock()
 
     @asynccontextmanager
@@ -510,9 +513,16 @@ class SqlUnitOfWork:
             return
         async with self.sessions() as session:
             async with session.begin():
+                sql: Statements | None = None
                 if self.postgresql:
+                    # Through the session: this also opens the transaction on the connection, which the
+                    # prebuilt statements then use directly (asyncpg; other drivers keep the session).
                     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": chat_id})
-                yield SqlStore(session, self.addresses)
+                    if self.asyncpg:
+                        raw = await (await session.connection()).get_raw_connection()
+                        sql = AsyncpgStatements(raw.driver_connection, self.dialect, self._plans,
+                                                lambda: session, SessionStatements(session))
+                yield SqlStore(session, self.addresses, sql)
 
     @asynccontextmanager
     async def _on_shared_connection(self) -> AsyncIterator[SqlStore]:

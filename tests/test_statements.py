@@ -91,14 +91,13 @@ async def test_lists_in_statements_and_returning_work_on_every_backend(uow, db):
     assert mine.id == signup.id and event.texts == {"de": EventText("Laternenumzug", "Essen, Musik, Spiele")}
 
 
-async def test_sqlite_runs_the_prebuilt_statements_without_a_session(uow, db):
-    if db.backend != "sqlite":
-        pytest.skip("PostgreSQL runs every statement through the session")
+async def test_the_prebuilt_statements_run_on_the_drivers_connection(uow, db):
     async with uow(4715) as store:
-        assert direct(store)
+        assert direct(store)                                      # sqlite3's, or asyncpg's
         await store.residents.get(4715)
         await store.areas.all()
-        assert store.session.opened is None                      # no ORM session was needed
+        if db.backend == "sqlite":
+            assert store.session.opened is None                  # no ORM session was needed
         plans = len(store.sql.plans)
         await store.session.execute(select(ResidentRow).where(ResidentRow.chat_id == 4715))
         await store.sql.rows(select(StaffRow.user_id).where(StaffRow.user_id == 4715))   # built per call

@@ -128,3 +128,41 @@ async def test_packed_addresses_match_the_address_table(seeded_db):
                 .order_by(AddressRecord.number, AddressRecord.suffix))).all()
         unpacked = [(r.number, r.suffix, r.postcode, r.plr_id) for r in await book.addresses(street)]
         assert sorted(unpacked) == sorted(tuple(r) for r in rows) and rows
+
+
+SERVERS = [b for b in backends() if b != "sqlite"]
+
+
+@pytest.mark.parametrize("fresh_db", SERVERS, indirect=True)
+async def test_pooled_connections_are_pinged_only_after_resting(fresh_db, monkeypatch):
+    import storage.db
+    from storage.db import create_engine
+
+    async def pid_and_pings(engine) -> tuple[int, int]:  # noqa: ANN001
+        async with engine.connect() as conn:
+            return await conn.scalar(text("SELECT pg_backend_pid()")), pings[0]
+
+    pings = [0]
+    for rest, expected_pings in ((60.0, 0), (0.0, 2)):
+        monkeypatch.setattr(storage.db, "PING_AFTER_IDLE", rest)
+        engine = create_engine(fresh_db.url)
+        real_ping = engine.dialect.do_ping
+
+        def counting(dbapi_connection, real_ping=real_ping):  # noqa: ANN001, ANN202
+            pings[0] += 1
+            return real_ping(dbapi_connection)
+
+        monkeypatch.setattr(engine.dialect, "do_ping", counting)
+        pings[0] = 0
+        try:
+            first, _ = await pid_and_pings(engine)
+            second, _ = await pid_and_pings(engine)
+            assert first == second                      # the pool gave the same connection back
+            if rest == 0.0:                             # the server drops it while it rests
+                async with fresh_db.engine.connect() as other:
+                    await other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first})
+                third, _ = await pid_and_pings(engine)
+                assert third != first                   # replaced before anyone used it: no error
+            assert pings[0] == expected_pings          # steady use: no round trip to check the connection
+        finally:
+            await engine.dispose()
