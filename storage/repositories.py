@@ -486,7 +486,10 @@ class SqlUnitOfWork:
     statement), so the write lock is held only for the microseconds the statements take. The hot
     statements run straight on that connection (storage/statements.py); an ORM session on the same
     connection and transaction is opened only when a repository needs one. Another process holding
-    the lock is waited for with asyncio sleeps (never blocking the loop), up to BEGIN_PATIENCE seconds."""
+    the lock is waited for with asyncio sleeps (never blocking the loop), up to BEGIN_PATIENCE seconds.
+
+    On PostgreSQL (asyncpg) the session takes the advisory lock, which opens its transaction, and the
+    prebuilt statements then run on the session's asyncpg connection in that transaction."""
 
     def __init__(self, sessions: async_sessionmaker, addresses: AddressBook) -> None:
         engine = sessions.kw["bind"]

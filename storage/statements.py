@@ -6,8 +6,9 @@ each costs 30–40 µs more (greenlet hand-over, ORM execution path, result obje
 committing the session costs ~200 µs (bench/profile_split.py). :class:`DirectStatements` compiles
 each statement once for SQLite, with SQLAlchemy itself (its SQL, its bind and result processors, its
 column defaults), and then runs it on the connection of the update's transaction, in the event
-loop's thread. :class:`SessionStatements` runs the same statements through the session (PostgreSQL,
-and SQLite in memory). Flows see no difference: tests run both.
+loop's thread. :class:`AsyncpgStatements` does the same on PostgreSQL, on asyncpg's connection inside
+the session's transaction. :class:`SessionStatements` runs the same statements through the session
+(SQLite in memory, other drivers). Flows see no difference: tests run all of them.
 
 Only what SQLAlchemy compiled runs this way (``IN`` lists expanded by SQLAlchemy per call); a statement
 whose columns have defaults computed otherwise than from a value or a plain function goes through the
