@@ -150,14 +150,14 @@ def create_engine(url: str, *, echo: bool = False,
 PING_AFTER_IDLE = 10.0   # seconds a pooled server connection may rest before it is checked on checkout
 
 
-def ping_after_idle(engine: AsyncEngine, after: float | None = None) -> None:
+def ping_after_idle(engine: AsyncEngine) -> None:
     """Check a pooled connection before use only when it has rested: SQLAlchemy's ``pool_pre_ping``
     checks on every checkout, and on asyncpg that is three round trips (BEGIN, ``;``, ROLLBACK) before
     each update's transaction. A connection in steady use is known to be alive; one that rested (a quiet
     night, a database restart meanwhile) is pinged, and if the server is gone the pool replaces it before
     the update sees it. A connection that breaks while in use fails that one transaction, and SQLAlchemy
     then drops every pooled connection opened before it (webhook mode: Telegram sends the update again)."""
-    threshold = PING_AFTER_IDLE if after is None else after
+    threshold = PING_AFTER_IDLE
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _rested_since(dbapi_connection, record):  # noqa: ANN001

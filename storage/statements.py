@@ -65,8 +65,9 @@ class SessionStatements:
 
 
 class _Plan:
-    """One statement compiled for SQLite: its SQL, the order of its parameters, how each value is
-    converted on the way in and out, and the column defaults SQLAlchemy would fill in."""
+    """One statement compiled for the database's driver (sqlite3, asyncpg): its SQL, the order of its
+    parameters, how each value is converted on the way in and out, and the column defaults SQLAlchemy
+    would fill in."""
 
     __slots__ = ("compiled", "sql", "expanding", "expanding_keys", "order", "binds", "defaults", "results",
                  "row", "layouts")
