@@ -225,24 +225,35 @@ class DirectStatements:
             found = self.plans[key] = (stmt, plan)     # the statement is kept, so its id stays its own
         return found[1]
 
-    async def _execute(self, plan: _Plan, params: Mapping[str, Any] | None) -> sqlite3.Cursor:
+    async def _ready(self, plan: _Plan, params: Mapping[str, Any] | None) -> tuple[str, tuple]:
+        """The SQL and its values, after flushing what the ORM session holds (as its autoflush would)."""
         session = self._session()
         if session is not None and (session.new or session.dirty or session.deleted):
             await session.flush()
-        return self.connection.execute(*plan.statement(params))
+        return plan.statement(params)
+
+    # What the driver does with them (sqlite3 here; asyncpg in AsyncpgStatements).
+    async def _all(self, sql: str, values: tuple) -> Sequence[Any]:
+        return self.connection.execute(sql, values).fetchall()
+
+    async def _one(self, sql: str, values: tuple) -> Any | None:
+        return self.connection.execute(sql, values).fetchone()
+
+    async def _count(self, sql: str, values: tuple) -> int:
+        return self.connection.execute(sql, values).rowcount
 
     async def rows(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
         plan = self._plan(stmt, params)
         if plan is _THROUGH_SESSION:
             return await self.fallback.rows(stmt, params)
-        cursor = await self._execute(plan, params)   # type: ignore[arg-type]
-        return [plan.convert(r) for r in cursor.fetchall()]   # type: ignore[union-attr]
+        raw = await self._all(*await self._ready(plan, params))   # type: ignore[arg-type]
+        return [plan.convert(r) for r in raw]   # type: ignore[union-attr]
 
     async def first(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any | None:
         plan = self._plan(stmt, params)
         if plan is _THROUGH_SESSION:
             return await self.fallback.first(stmt, params)
-        row = (await self._execute(plan, params)).fetchone()   # type: ignore[arg-type]
+        row = await self._one(*await self._ready(plan, params))   # type: ignore[arg-type]
         return plan.convert(row) if row is not None else None   # type: ignore[union-attr]
 
     async def scalar(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any:
@@ -253,7 +264,7 @@ class DirectStatements:
         plan = self._plan(stmt, params)
         if plan is _THROUGH_SESSION:
             return await self.fallback.run(stmt, params)
-        return (await self._execute(plan, params)).rowcount   # type: ignore[arg-type]
+        return await self._count(*await self._ready(plan, params))   # type: ignore[arg-type]
 
 
 class AsyncpgStatements(DirectStatements):
@@ -267,38 +278,21 @@ class AsyncpgStatements(DirectStatements):
     dialect_name = "postgresql"
     results_from_server = True
 
-    async def _ready(self, plan: _Plan, sql: str) -> None:
-        """Flush the session's pending changes; at a statement's first run, learn its result types."""
-        session = self._session()
-        if session is not None and (session.new or session.dirty or session.deleted):
-            await session.flush()
+    async def _ready(self, plan: _Plan, params: Mapping[str, Any] | None) -> tuple[str, tuple]:
+        """As on SQLite; and at a statement's first run, learn its result types from the server."""
+        sql, values = await super()._ready(plan, params)
         if plan.results is None:
             prepared = await self.connection.prepare(sql)
             plan.learn_result_types(self.dialect, [a.type.oid for a in prepared.get_attributes()])
+        return sql, values
 
-    async def rows(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
-        plan = self._plan(stmt, params)
-        if plan is _THROUGH_SESSION:
-            return await self.fallback.rows(stmt, params)
-        sql, values = plan.statement(params)   # type: ignore[union-attr]
-        await self._ready(plan, sql)   # type: ignore[arg-type]
-        return [plan.convert(r) for r in await self.connection.fetch(sql, *values)]   # type: ignore[union-attr]
+    async def _all(self, sql: str, values: tuple) -> Sequence[Any]:
+        return await self.connection.fetch(sql, *values)
 
-    async def first(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> Any | None:
-        plan = self._plan(stmt, params)
-        if plan is _THROUGH_SESSION:
-            return await self.fallback.first(stmt, params)
-        sql, values = plan.statement(params)   # type: ignore[union-attr]
-        await self._ready(plan, sql)   # type: ignore[arg-type]
-        row = await self.connection.fetchrow(sql, *values)
-        return plan.convert(row) if row is not None else None   # type: ignore[union-attr]
+    async def _one(self, sql: str, values: tuple) -> Any | None:
+        return await self.connection.fetchrow(sql, *values)
 
-    async def run(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> int:
-        plan = self._plan(stmt, params)
-        if plan is _THROUGH_SESSION:
-            return await self.fallback.run(stmt, params)
-        sql, values = plan.statement(params)   # type: ignore[union-attr]
-        await self._ready(plan, sql)   # type: ignore[arg-type]
+    async def _count(self, sql: str, values: tuple) -> int:
         status = await self.connection.execute(sql, *values)     # "UPDATE 3", "INSERT 0 1", "DELETE 0"
         count = status.rsplit(" ", 1)[-1]
         return int(count) if count.isdecimal() else 0
