@@ -349,7 +349,12 @@ async def _i18n(args: argparse.Namespace) -> int:
         print(f"{args.language}: {len(entries)} unreviewed translation(s)")
         return 0
     if args.action == "update":
-        for code, count in catalog_tool.update().items():
+        try:
+            added = catalog_tool.update()
+        except catalog_tool.PluralRuleChange as exc:
+            print(f"kiezbot i18n update: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        for code, count in added.items():
             print(f"{code}: {count} new string(s)")
     problems = 0
     for code, st in catalog_tool.status().items():

@@ -60,6 +60,20 @@ class Settings(BaseSettings):
     flood_messages_per_minute: int = Field(20, description="messages per resident and minute before 'slow down' "
                                            "(0: off)")
 
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].split("+", 1)[0].lower()
+        if scheme in ("postgres", "postgresql"):
+            try:
+                import asyncpg  # noqa: F401  (PostgreSQL's driver: an extra, `kiezbot[postgres]`)
+            except ImportError:
+                raise ValueError("names PostgreSQL, but its driver is not installed: "
+                                 "pip install 'kiezbot[postgres]' (or: pip install asyncpg)") from None
+        elif scheme != "sqlite":
+            raise ValueError("must be a sqlite:/// or postgresql:// URL") from None
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str) -> str:

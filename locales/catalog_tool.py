@@ -20,14 +20,25 @@ show as "source string description": search ``note:unreviewed``), with grep, or 
 Plural forms: the ``Plural-Forms`` header of a new catalog comes from Babel, unless
 ``locales/languages.yaml`` names one for the language (``plural_forms:``, e.g. Turkish, where CLDR has
 two forms and Babel's gettext table one); ``update`` keeps every catalog's header in step with it.
+
+A header is read by meaning, not by its text: each ``msgstr[i]`` stands for one CLDR plural category
+(zero, one, two, few, many, other) — the category of the numbers the header sends to form ``i``
+(:func:`form_categories`). Babel versions order the forms differently (Arabic's ``many`` and ``other``
+swapped places between Babel 2.18 and 2.19), so when the header changes, ``update`` moves every
+existing translation to the form of the same category. When the categories themselves change (a form
+more or less, or numbers moving between categories), it refuses with :class:`PluralRuleChange` rather
+than guess: a translator has to write the new form.
 """
 from __future__ import annotations
 
+import gettext
 from collections import defaultdict
 from pathlib import Path
 from typing import NamedTuple
 
+import babel
 import yaml
+from babel import Locale
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
 from babel.messages.plurals import get_plural
@@ -72,6 +83,56 @@ def plural_forms(code: str) -> str:
     raise KeyError(code)
 
 
+class PluralRuleChange(Exception):
+    """A catalog's plural forms cannot be carried over to the new rule without a translator."""
+
+
+# Whole numbers the plural rules are compared on: every rule kiezbot's languages have repeats within 0-999
+# (they look at n % 100 and n % 10), plus the large ones where some rules (e.g. French "many") differ.
+_SAMPLE_NUMBERS = (*range(1000), 1000, 10_000, 100_000, 1_000_000, 1_000_001, 2_000_000)
+
+
+def parse_plural_forms(header: str) -> tuple[int, str]:
+    """``nplurals=3; plural=(…);`` -> (3, "(…)")."""
+    params = dict(part.strip().split("=", 1) for part in header.strip().rstrip(";").split(";") if "=" in part)
+    return int(params["nplurals"]), params["plural"].strip()
+
+
+def form_categories(header: str, locale: str) -> tuple[str, ...]:
+    """The CLDR category each form of a ``Plural-Forms`` header stands for, under the Babel installed.
+
+    ``("zero", "one", "two", "few", "other", "many")`` for Babel 2.18's Arabic header: form 4 is chosen
+    for 100-102 ("other"), form 5 for 11-99 ("many"). Raises :class:`PluralRuleChange` when the header
+    and CLDR disagree: a form that serves numbers of two categories, a category spread over two forms, or
+    a form no whole number reaches.
+    """
+    nplurals, expression = parse_plural_forms(header)
+    choose = gettext.c2py(expression)
+    category = Locale.parse(locale).plural_form
+    per_form: dict[int, set[str]] = {}
+    per_category: dict[str, set[int]] = {}
+    for n in _SAMPLE_NUMBERS:
+        form, cat = choose(n), category(n)
+        per_form.setdefault(form, set()).add(cat)
+        per_category.setdefault(cat, set()).add(form)
+    problems = [f"form {form} is chosen for numbers of the categories {', '.join(sorted(cats))}"
+                for form, cats in sorted(per_form.items()) if len(cats) > 1]
+    problems += [f"CLDR category {cat!r} is spread over the forms {sorted(forms)}"
+                 for cat, forms in sorted(per_category.items()) if len(forms) > 1]
+    if sorted(per_form) != list(range(nplurals)):
+        problems.append(f"nplurals={nplurals}, but whole numbers reach the forms {sorted(per_form)}")
+    if problems:
+        raise PluralRuleChange(f"{locale}: the header {header!r} does not match CLDR's plural rule in "
+                               f"Babel {babel.__version__}: " + "; ".join(problems))
+    return tuple(next(iter(per_form[i])) for i in range(nplurals))
+
+
+def move_plural_forms(strings: tuple[str, ...], old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
+    """The same translations, re-ordered from the categories ``old`` to the categories ``new``."""
+    by_category = dict(zip(old, strings))
+    return tuple(by_category[cat] for cat in new)
+
+
 def read_catalog(path: Path, locale: str) -> Catalog:
     with path.open("rb") as fh:
         return read_po(fh, locale=locale)
@@ -83,17 +144,51 @@ def write_catalog(path: Path, catalog: Catalog) -> None:
         write_po(fh, catalog, width=100, ignore_obsolete=True, include_lineno=False)
 
 
-def _set_plural_forms(catalog: Catalog, forms: str) -> None:
+def _normalised(header: str) -> str:
+    return header.replace(" ", "").rstrip(";")
+
+
+def _set_plural_forms(catalog: Catalog, forms: str, locale: str, where: str = "") -> None:
+    """Give ``catalog`` the header ``forms``, moving every translated plural form to its category's place.
+
+    Raises :class:`PluralRuleChange` (and changes nothing) when the categories differ.
+    """
+    old_header = catalog.plural_forms
+    moves = None
+    if _normalised(old_header) != _normalised(forms) and any(m.id and m.pluralizable for m in catalog):
+        try:
+            old = form_categories(old_header, locale)
+            new = form_categories(forms, locale)
+        except PluralRuleChange as exc:
+            raise PluralRuleChange(
+                f"{where}: {exc}. Nothing was changed: the translations' forms cannot be matched to the new "
+                f"rule {forms!r} by category; a translator has to write the forms for it by hand.") from None
+        if sorted(old) != sorted(new):
+            raise PluralRuleChange(
+                f"{where}: the plural rule of {locale!r} changed: the catalog has the forms "
+                f"{', '.join(old)}, the rule now has {', '.join(new)}. Nothing was changed; a translator "
+                f"has to write the forms for the new categories (set the header to {forms!r} by hand).")
+        moves = (old, new)
     catalog.mime_headers = [("Plural-Forms", forms)]          # the setter parses nplurals and plural
     for message in catalog:
         if message.id and message.pluralizable:
             strings = list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
+            if moves and len(strings) == len(moves[0]):
+                strings = list(move_plural_forms(tuple(strings), *moves))
             strings = (strings + [""] * catalog.num_plurals)[:catalog.num_plurals]
             message.string = tuple(strings)
 
 
 def update() -> dict[str, int]:
-    """Merge the templates into every language's catalogs. Returns new strings per language."""
+    """Merge the templates into every language's catalogs. Returns new strings per language.
+
+    Checks every catalog's plural forms first and raises :class:`PluralRuleChange` before writing anything
+    when one of them cannot be carried over to today's rule.
+    """
+    for lang in languages():
+        for path in po_paths(lang.code):
+            _set_plural_forms(read_catalog(path, lang.locale), plural_forms(lang.code), lang.locale,
+                              str(path.relative_to(ROOT)))
     added: dict[str, int] = {}
     found = templates()
     for lang in languages():
@@ -116,7 +211,7 @@ def update() -> dict[str, int]:
                 # Keep the header as it was: a date that changes on every run would make every branch's
                 # catalogs conflict at merge time.
                 catalog.creation_date = created
-            _set_plural_forms(catalog, plural_forms(lang.code))
+            _set_plural_forms(catalog, plural_forms(lang.code), lang.locale, str(path.relative_to(ROOT)))
             count += len({m.id for m in catalog if m.id} - before)
             write_catalog(path, catalog)
         if lang.code == "en":       # msgids are English: the English catalog confirms them
@@ -125,6 +220,10 @@ def update() -> dict[str, int]:
             (folder / f"{stale}.po").unlink()
         added[lang.code] = count
     return added
+
+
+def po_paths(code: str) -> list[Path]:
+    return sorted((ROOT / code / "LC_MESSAGES").glob("*.po"))
 
 
 def is_unreviewed(message: Message) -> bool:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def kiezbot(*args: str, env: dict | None = None, stdin: str | None = None, cwd: Path | None = None,
             timeout: int = 120) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("KIEZBOT_")}
-    full_env.update(PYTHONPATH=str(ROOT), **(env or {}))
+    full_env.update({"PYTHONPATH": str(ROOT), **(env or {})})
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
                           env=full_env, cwd=cwd or ROOT, timeout=timeout)
 
@@ -47,6 +47,17 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path):
                      stdin="", cwd=tmp_path)
     assert result.returncode == 2
     assert "KIEZBOT_DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_postgresql_without_its_driver_names_the_extra_to_install(tmp_path):
+    shadow = tmp_path / "shadow" / "asyncpg"          # asyncpg as if it were not installed
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('No module named asyncpg')\n")
+    result = kiezbot("chat", env={"KIEZBOT_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test",
+                                  "PYTHONPATH": f"{shadow.parent}{os.pathsep}{ROOT}"}, stdin="", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "KIEZBOT_DATABASE_URL" in lines[0] and "kiezbot[postgres]" in lines[0], result.stderr
 
 
 def test_an_unknown_default_language_is_refused(seeded_file, tmp_path):
