@@ -27,6 +27,7 @@ from storage.ideas import (SqlSubmissions, SubmissionAttachmentRow, SubmissionEv
 from storage.models import OutboxRow
 from storage.personal_data import SamplePerson, Subject, declare_no_personal_data, register_personal_data
 from storage.retention import RetentionPolicy, register_retention_rule
+from storage.translation import forget_sources
 
 DECIDED_RULE = "Decided submissions: personal link removed"
 
@@ -48,6 +49,7 @@ async def _anonymise_batch(session: AsyncSession, ids: list[int]) -> int:
     touched = 0
     result = await session.execute(delete(SubmissionAttachmentRow).where(SubmissionAttachmentRow.submission_id.in_(ids)))
     touched += result.rowcount or 0
+    touched += await forget_sources(session, "submission", ids)      # translations and transcripts go too
     result = await session.execute(
         update(SubmissionNoteRow).where(SubmissionNoteRow.submission_id.in_(ids), SubmissionNoteRow.author == "resident")
         .values(name="", voice_file_id=None).execution_options(synchronize_session=False))
