@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     transcribe_api_key: SecretStr | None = Field(None, description="bearer token for that server, if it wants one")
     transcribe_model: str = Field("Systran/faster-whisper-small", description="the Whisper model to use")
     team_language: str = Field("de", description="the team's language: what residents write is translated into it")
-    translate_max_attempts: int = Field(8, ge=1, description="tries before a translation job is given up")
+    translate_max_attempts: int = Field(10, ge=1, description="tries before a translation job is given up")
 
     @field_validator("database_url")
     @classmethod

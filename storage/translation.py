@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import (BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint, and_, delete,
-                        or_, select, update)
+                        func, or_, select, update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -162,13 +162,15 @@ class TranslationQueue:
         self.writers = writer_session_factory(sessions.kw["bind"])
 
     async def claim(self, now: datetime, limit: int, lease: timedelta, tasks: Sequence[Task]) -> list[Job]:
-        """Take up to ``limit`` due pending jobs of ``tasks``, oldest first."""
+        """Take up to ``limit`` due pending jobs of ``tasks``: the longest waiting first (a job tried a minute
+        ago comes after one never tried), so while a service is down its probes spread over the jobs."""
         if not tasks or limit <= 0:
             return []
         due = (select(TranslationJobRow.id)
                .where(TranslationJobRow.status == PENDING, TranslationJobRow.task.in_(list(tasks)),
                       or_(TranslationJobRow.next_try_at.is_(None), TranslationJobRow.next_try_at <= now))
-               .order_by(TranslationJobRow.id).limit(limit))
+               .order_by(func.coalesce(TranslationJobRow.next_try_at, TranslationJobRow.created_at),
+                         TranslationJobRow.id).limit(limit))
         async with self.writers() as session, session.begin():
             if session.bind.dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
@@ -270,7 +272,6 @@ class TranslationQueue:
             return result.rowcount or 0
 
     async def counts(self) -> dict[str, int]:
-        from sqlalchemy import func
         async with self.sessions() as session:
             rows = await session.execute(select(TranslationJobRow.status, func.count())
                                          .group_by(TranslationJobRow.status))

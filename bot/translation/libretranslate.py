@@ -24,7 +24,7 @@ import aiohttp
 
 from bot.translation.http import call, text_list
 from dialogs.translation.languages import from_service, libretranslate_code
-from dialogs.translation.ports import Detection, Unavailable
+from dialogs.translation.ports import Detection, Refused, Unavailable
 
 NAME = "libretranslate"
 KEY_SETTING = "KIEZBOT_TRANSLATE_API_KEY"
@@ -54,8 +54,15 @@ class LibreTranslate:
         return fields
 
     async def _post(self, path: str, body: dict[str, Any]) -> Any:
-        return await call(self._http(), "POST", self.url + path, json=body, service=NAME, timeout=self.timeout,
-                          key_setting=KEY_SETTING)
+        try:
+            return await call(self._http(), "POST", self.url + path, json=body, service=NAME, timeout=self.timeout,
+                              key_setting=KEY_SETTING)
+        except Refused as exc:
+            # A server started with --api-keys answers 400 to a request without a key: the setting is
+            # missing, not this text wrong — the jobs wait (and give up visibly) instead of failing at once.
+            if "api key" in str(exc).lower():
+                raise Unavailable(f"{exc} — set {KEY_SETTING}") from None
+            raise
 
     async def translate_batch(self, texts: Sequence[str], source: str | None, target: str, *,
                               html: bool) -> tuple[list[str], str | None]:

@@ -17,7 +17,8 @@ Outcomes (the typed errors of :mod:`dialogs.translation.ports`):
   1 min … (``RetryPolicy``) and given up after ``max_attempts`` (``KIEZBOT_TRANSLATE_MAX_ATTEMPTS``) —
   state ``given_up``, the error kept, a warning logged. The *service* is paused too (10 s, doubling up
   to 5 min while it stays down), so an outage costs one probe per pause instead of an attempt of every
-  waiting job: nothing is used up while the service is away, and everything follows once it is back.
+  waiting job; probes go to the job that waited longest, so they spread over the waiting jobs, and
+  everything follows in the first drain after the service is back.
 * **Refused** (unsupported language, too long, unreadable audio): ``failed`` at once.
 
 Announce hook: ``announce(jobs)`` — for the wiring phase, e.g. to update a staff card once its

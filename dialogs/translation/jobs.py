@@ -107,9 +107,13 @@ class Job:
 # --- the runner's rules -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 8
+    """Waits between attempts: 15 s, 30 s, 1 min, 2, 4, 8, 16 min, then every half hour — ten attempts span
+    about an hour and a half, so a service that is away for a restart or an update costs nothing, and one
+    that stays away leaves the job ``given_up`` (visible to staff) after that."""
+
+    max_attempts: int = 10      # KIEZBOT_TRANSLATE_MAX_ATTEMPTS
     base: float = 15.0          # seconds before the 2nd attempt, doubling …
-    cap: float = 1800.0         # … up to half an hour: eight attempts span about an hour and a half
+    cap: float = 1800.0         # … up to half an hour
 
     def delay(self, attempts: int) -> float:
         """Seconds to wait after the ``attempts``-th failed attempt (1, 2, …)."""

@@ -68,11 +68,6 @@ def _digits(value: str) -> int:
     return sum(ch.isdigit() for ch in value)
 
 
-def _has_letters(html_text: str) -> bool:
-    return any(ch.isalpha() for part in _SPLIT.split(html_text) if not part.startswith("<")
-               for ch in htmllib.unescape(part))
-
-
 def _tags(html_text: str) -> Counter:
     return Counter((m.group(1), m.group(2).lower()) for m in _TAG.finditer(html_text))
 
@@ -104,9 +99,10 @@ class Prepared:
             trail = chunk[len(lead) + len(core):]
             if lead:
                 self.pieces.append(lead)
-            if _has_letters(core):
-                self.pieces.append(self._mask(Block(core)))
-            else:
+            block = self._mask(Block(core)) if core else None
+            if block is not None and any(kind == "words" for kind, _ in _walk(block.masked)):
+                self.pieces.append(block)
+            else:                 # nothing to translate: numbers, a link, an emoji — not sent at all
                 self.pieces.append(core)
             if trail:
                 self.pieces.append(trail)
