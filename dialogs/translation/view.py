@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dialogs.i18n import N_, Translator
+from dialogs.privacy import data_section
 from dialogs.text import esc
 from dialogs.translation.jobs import DONE, FINISHED, Job, Source
 from dialogs.translation.languages import language_name
@@ -35,6 +36,9 @@ TRANSCRIPT_UNKNOWN = N_("Voice note as text:")
 TRANSCRIPT_PENDING = N_("Voice note: text pending")
 TRANSCRIPT_UNAVAILABLE = N_("Voice note: text unavailable")
 NO_WORDS = N_("No words were recognised in the voice note.")
+
+# The resident's /mydata summary names the section the storage side registers (storage/translation_personal_data.py).
+data_section("translations", N_("Machine translations and voice notes as text"))
 
 
 def _name(t: Translator, code: str | None) -> str | None:
