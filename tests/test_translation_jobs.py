@@ -354,3 +354,10 @@ def test_settings_are_checked_with_one_line_naming_the_variable(monkeypatch):
     monkeypatch.setenv("KIEZBOT_TRANSCRIBE_URL", "faster-whisper")
     with pytest.raises(ConfigError, match=r"KIEZBOT_TRANSCRIBE_URL: names faster-whisper.*kiezbot\[whisper\]"):
         load_settings(_env_file=None)
+
+
+async def test_a_text_with_nothing_to_translate_shows_no_translation(db, clock, libre, make_runner):
+    await ask(db, clock, JobRequest("translate", idea(12), "de", text="https://t.me/kiezbot 030 4660 3111 👍"))
+    await make_runner(libre).drain()
+    [job] = await all_jobs(db)
+    assert job.status == "done" and job.not_needed and libre.hits == 0

@@ -229,7 +229,9 @@ class TranslationRunner:
             assert self.translator is not None
             done = await self.translator.translate(job.text or "", job.source_language, job.target_language,
                                                    html=job.html)
-            result = done.text if needs_translation(done.source_language, job.target_language) else None
+            # Already in the target language, or nothing to translate (a link, a number): no translation to show.
+            same = done.text.strip() == (job.text or "").strip()
+            result = done.text if needs_translation(done.source_language, job.target_language) and not same else None
             return _Outcome(result, done.source_language, done.provider)
         assert self.transcriber is not None and self.audio is not None
         if not job.audio_ref:
