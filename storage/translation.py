@@ -81,7 +81,8 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def job_of(row: TranslationJobRow) -> Job:
+def job_of(row: Any) -> Job:
+    """A job from an ORM row or a result row with the table's columns."""
     return Job(id=row.id, task=row.task, source=Source(row.source_kind, row.source_id, row.source_field),  # type: ignore[arg-type]
                target_language=row.target_language, text=row.text, source_language=row.source_language,
                html=bool(row.html), audio_ref=row.audio_ref, mime=row.mime, status=row.status,
@@ -111,26 +112,29 @@ class SqlTranslationJobs:
         self.session = session
 
     async def request(self, job: JobRequest, now: datetime | None = None) -> Job:
-        """Ask for a job; the same request again changes nothing, a changed text starts it afresh."""
+        """Ask for a job; the same request again changes nothing, a changed text starts it afresh.
+        A new job costs one statement (``INSERT … ON CONFLICT DO NOTHING RETURNING``)."""
         if job.task == "translate" and not job.text:
             raise ValueError("a translation job needs a text")
         if job.task == "transcribe" and not job.audio_ref:
             raise ValueError("a transcription job needs the voice note's reference")
         session = self.session
+        table = TranslationJobRow.__table__
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
         values = dict(task=job.task, source_kind=job.source.kind, source_id=job.source.id,
                       source_field=job.source.field, target_language=job.target_language,
                       created_at=now or utcnow(), **_fresh(job))
-        await session.execute(insert(TranslationJobRow).values(**values).on_conflict_do_nothing(
-            index_elements=["task", "source_kind", "source_id", "source_field", "target_language"]))
-        row = (await session.execute(select(TranslationJobRow).where(_key(job))
-                                     .execution_options(populate_existing=True))).scalar_one()
+        row = (await session.execute(insert(table).values(**values).on_conflict_do_nothing(
+            index_elements=["task", "source_kind", "source_id", "source_field", "target_language"])
+            .returning(*table.c))).first()
+        if row is not None:
+            return job_of(row)
+        row = (await session.execute(select(*table.c).where(_key(job)))).one()
         if (row.text, row.audio_ref, row.html) != (job.text, job.audio_ref, job.html) and not (
                 job.task == "transcribe" and row.audio_ref is None and row.status in FINISHED):
-            await session.execute(update(TranslationJobRow).where(TranslationJobRow.id == row.id)
-                                  .values(created_at=now or utcnow(), **_fresh(job)))
-            row = (await session.execute(select(TranslationJobRow).where(TranslationJobRow.id == row.id)
-                                         .execution_options(populate_existing=True))).scalar_one()
+            row = (await session.execute(update(table).where(table.c.id == row.id)
+                                         .values(created_at=now or utcnow(), **_fresh(job))
+                                         .returning(*table.c))).one()
         return job_of(row)
 
     async def for_sources(self, kind: str, ids: Sequence[int]) -> list[Job]:

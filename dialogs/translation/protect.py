@@ -47,7 +47,7 @@ PROTECTED = re.compile(
     r"|(?P<phone>(?<![\w+/])(?:\+\d|00\d|0\d|\(0\d)[\d \-/()]{4,}\d(?!\w))")
 _URL_TAIL = ".,;:!?'\"»”’)"
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^<>]*?)(/?)>")
-_MARK = re.compile(r"""\bdata-kz\s*=\s*["']?(\d+)""")
+_MARK = re.compile(r"""\bdata-kz\s*=\s*["']?(\d+)""", re.IGNORECASE)
 _WHOLE = re.compile(r"<(pre|code|tg-emoji)\b[^<>]*>.*?</\1>", re.DOTALL)
 _SPLIT = re.compile(r"(<[^<>]*>)")
 
