@@ -15,7 +15,7 @@ misbehave the ways real services do::
         lt.quirks = True            # HTML answers re-quoted and re-escaped, as an HTML parser writes them
 
 "Translation" is deterministic: the letters of every text node are upper-cased (``"Bank im Hof"`` ->
-``"BANK IM HOF"``); elements with ``translate="no"`` and tags stay as they are (LibreTranslate's
+``"BANK IM HOF"``; Arabic, which has no case, goes in brackets); elements with ``translate="no"`` and tags stay as they are (LibreTranslate's
 ``format=html``, DeepL's ``tag_handling=html``). ``translated`` counts every text the fake translated,
 so a test sees that nothing was translated twice. The language is "detected" from the script and a few
 letters (Arabic, Cyrillic, Turkish ğ/ş/ı, German umlauts), else English.
@@ -54,7 +54,11 @@ def detect(text: str) -> str:
 
 
 def translate_text(text: str) -> str:
-    return text.upper()
+    """Upper-case letters; a script without case (Arabic) is put in brackets, so a translation always differs."""
+    shown = text.upper()
+    if shown == text and any(ch.isalpha() for ch in text):
+        return f"[{text.strip()}]"
+    return shown
 
 
 def translate_html(text: str, quirks: bool = False) -> str:
