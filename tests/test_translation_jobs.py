@@ -361,3 +361,43 @@ async def test_a_text_with_nothing_to_translate_shows_no_translation(db, clock, 
     await make_runner(libre).drain()
     [job] = await all_jobs(db)
     assert job.status == "done" and job.not_needed and libre.hits == 0
+
+
+async def test_kiezbot_run_fills_in_translations_and_voice_notes_on_its_scheduler_tick(seeded_file, tmp_path, tg,
+                                                                                      libre, whisper_server):
+    from storage.db import create_engine, session_factory
+    from tests.test_e2e_run import start_kiezbot, stop
+
+    voice = tg.add_file(VOICE, "voice", mime_type="audio/ogg", duration=4)
+    whisper_server.say(VOICE, "أريد مقعدًا في الفناء", "ar")
+    engine = create_engine(f"sqlite:///{seeded_file}")
+    try:
+        sessions = session_factory(engine)
+        async with sessions() as session, session.begin():
+            jobs = SqlTranslationJobs(session)
+            await jobs.request(turkish(1))
+            await jobs.request(TranslationPolicy(translate=True, transcribe=True).voice(
+                idea(1, voice_field(1)), voice.file_id, "audio/ogg", None))
+        process = await start_kiezbot(tmp_path, {
+            "KIEZBOT_BOT_TOKEN": tg.token, "KIEZBOT_API_BASE_URL": tg.base_url,
+            "KIEZBOT_DATABASE_URL": f"sqlite:///{seeded_file}", "KIEZBOT_TRANSLATE_URL": libre.base_url,
+            "KIEZBOT_TRANSCRIBE_URL": whisper_server.base_url})
+        try:
+            for _ in range(600):
+                async with sessions() as session:
+                    states = [(r.task, r.status) for r in await session.scalars(select(TranslationJobRow))]
+                if len(states) == 3 and {s for _, s in states} == {"done"}:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            code, err = await stop(process)
+        assert sorted(states) == [("transcribe", "done"), ("translate", "done"), ("translate", "done")], err
+        assert code == 0, err
+        assert "translation: LibreTranslate at" in err and "voice notes as text: whisper" in err
+        async with sessions() as session:
+            results = {r.source_field: r.result for r in await session.scalars(
+                select(TranslationJobRow).where(TranslationJobRow.task == "translate"))}
+        assert results == {"text": "FIKIR 1: AVLUYA AĞAÇLARIN ALTINA BIR BANK KOYALIM",
+                           voice_field(1): "[أريد مقعدًا في الفناء]"}
+    finally:
+        await engine.dispose()
