@@ -7,7 +7,8 @@
   photos and voice notes (file ids) are deleted, the resident's name and voice notes leave the
   conversation and the audit log (the audit log is otherwise append-only; erasure is the one
   exception the law demands), and the staff-chat cards that carried their photos and voice notes
-  are deleted from the outbox. Notices to the resident go with their outbox rows.
+  are deleted from the outbox. Notices to the resident go with their outbox rows, machine translations
+  and voice-note transcripts of the submission with their jobs (``storage/translation_personal_data.py``).
 * **Retention:** decided submissions lose this personal link ``KIEZBOT_RETENTION_DECIDED_DAYS``
   (180) days after the decision, the same way.
 """

@@ -83,7 +83,8 @@ def aware(value: datetime | None) -> datetime | None:
 
 def job_of(row: Any) -> Job:
     """A job from an ORM row or a result row with the table's columns."""
-    return Job(id=row.id, task=row.task, source=Source(row.source_kind, row.source_id, row.source_field),  # type: ignore[arg-type]
+    source = Source(row.source_kind, row.source_id, row.source_field)
+    return Job(id=row.id, task=row.task, source=source,  # type: ignore[arg-type]
                target_language=row.target_language, text=row.text, source_language=row.source_language,
                html=bool(row.html), audio_ref=row.audio_ref, mime=row.mime, status=row.status,
                attempts=row.attempts, next_try_at=aware(row.next_try_at), result=row.result,

@@ -15,9 +15,9 @@ misbehave the ways real services do::
         lt.quirks = True            # HTML answers re-quoted and re-escaped, as an HTML parser writes them
 
 "Translation" is deterministic: the letters of every text node are upper-cased (``"Bank im Hof"`` ->
-``"BANK IM HOF"``; Arabic, which has no case, goes in brackets); elements with ``translate="no"`` and tags stay as they are (LibreTranslate's
-``format=html``, DeepL's ``tag_handling=html``). ``translated`` counts every text the fake translated,
-so a test sees that nothing was translated twice. The language is "detected" from the script and a few
+``"BANK IM HOF"``; Arabic, which has no case, goes in brackets); elements with ``translate="no"`` and
+tags stay as they are (LibreTranslate's ``format=html``, DeepL's ``tag_handling=html``). ``translated``
+counts every text the fake translated, so a test sees that nothing was translated twice. The language is "detected" from the script and a few
 letters (Arabic, Cyrillic, Turkish ğ/ş/ı, German umlauts), else English.
 
 Deliberate deviations, documented here: the DeepL fake refuses ``target_lang=EN`` (DeepL only deprecates
