@@ -1,6 +1,8 @@
 """Periodic work: APScheduler only *triggers* it; the outbox table is the source of truth.
 
 * every ``KIEZBOT_DELIVERY_INTERVAL`` seconds: start a delivery drain (returns at once if one runs);
+* every ``TRANSLATION_INTERVAL`` seconds (when a translation or transcription service is configured):
+  start a drain of due translation jobs (``bot/translation/runner.py``, the same pattern);
 * daily at 03:30 (Berlin): housekeeping — every job registered with :meth:`Housekeeping.add`
   (in ``kiezbot run``: the retention job, which also deletes finished outbox rows older than
   ``KIEZBOT_OUTBOX_KEEP_DAYS``).
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -30,6 +33,11 @@ from storage.leader import FleetJobs
 from storage.outbox import OutboxQueue
 
 log = logging.getLogger(__name__)
+TRANSLATION_INTERVAL = 5.0      # seconds; translations are not urgent, and a look costs a write transaction
+
+
+class Tickable(Protocol):
+    def tick(self) -> None: ...
 
 
 class Housekeeping:
@@ -80,7 +88,7 @@ def once_per_tick(fleet: FleetJobs | None, name: str,
 
 
 def build_scheduler(settings: Settings, delivery: DeliveryEngine, housekeeping: Housekeeping,
-                    fleet: FleetJobs | None = None) -> AsyncIOScheduler:
+                    fleet: FleetJobs | None = None, translation: Tickable | None = None) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.timezone,
                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
 
@@ -88,6 +96,10 @@ def build_scheduler(settings: Settings, delivery: DeliveryEngine, housekeeping: 
         delivery.tick()
 
     scheduler.add_job(deliver, "interval", seconds=settings.delivery_interval, id="deliver")
+    if translation is not None:
+        async def translate() -> None:
+            translation.tick()
+        scheduler.add_job(translate, "interval", seconds=TRANSLATION_INTERVAL, id="translate")
     scheduler.add_job(once_per_tick(fleet, "housekeeping", housekeeping.run), "cron", hour=3, minute=30,
                       id="housekeeping")
     return scheduler

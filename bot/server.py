@@ -17,6 +17,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.scheduler import Housekeeping, build_delivery, build_scheduler
 from bot.settings import ConfigError, Settings
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
+from bot.translation import build_runner, describe
 from storage.leader import FleetJobs, UpdatesMode, UpdatesModeTaken
 from storage.outbox import queued_count
 from storage.privacy import load_pseudonym_key, webhook_secret
@@ -85,13 +86,18 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
     delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot))
     housekeeping = daily_jobs(runtime)
     fleet = FleetJobs(runtime.engine)
-    scheduler = build_scheduler(settings, delivery, housekeeping, fleet)
+    translation = build_runner(settings, runtime.sessions, bot)      # None: no service configured
+    scheduler = build_scheduler(settings, delivery, housekeeping, fleet, translation)
     dp.update.outer_middleware(update_context())
     dp.update.outer_middleware(deliver_after_update(delivery))
     telegram = CachedCheck(telegram_check(bot))
+    started: asyncio.Task | None = None
     try:
         scheduler.start()
         delivery.tick()          # whatever was queued while kiezbot was down
+        if translation is not None:
+            started = asyncio.get_running_loop().create_task(describe(translation))   # a log line, in passing
+            translation.tick()
         me = await bot.get_me()
         telegram.remember(True, {"username": me.username})
         log.info("connected to the Bot API as @%s (instance %s)", me.username, settings.instance_id)
@@ -134,4 +140,8 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
         scheduler.shutdown(wait=False)
         await fleet.close()
         await delivery.close()
+        if started is not None:
+            started.cancel()
+        if translation is not None:
+            await translation.close()
         await bot.session.close()

@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     retention_access_log_days: int = Field(730, description="access-log lines are deleted after this")
     flood_messages_per_minute: int = Field(20, description="messages per resident and minute before 'slow down' "
                                            "(0: off)")
+    # Translation and voice notes (bot/translation/, README "Translation and voice notes"). Nothing set: "none".
+    translate_url: str | None = Field(None, description="LibreTranslate server, e.g. http://127.0.0.1:5000")
+    translate_api_key: SecretStr | None = Field(None, description="its API key (if it runs with --api-keys)")
+    deepl_key: SecretStr | None = Field(None, description="DeepL API key, instead of LibreTranslate (:fx = Free)")
+    transcribe_url: str | None = Field(None, description="Whisper-compatible server (/v1/audio/transcriptions), "
+                                       "or faster-whisper (in process, kiezbot[whisper])")
+    transcribe_api_key: SecretStr | None = Field(None, description="bearer token for that server, if it wants one")
+    transcribe_model: str = Field("Systran/faster-whisper-small", description="the Whisper model to use")
+    team_language: str = Field("de", description="the team's language: what residents write is translated into it")
+    translate_max_attempts: int = Field(10, ge=1, description="tries before a translation job is given up")
 
     @field_validator("database_url")
     @classmethod
@@ -83,7 +93,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Berlin") from exc
         return value
 
-    @field_validator("api_base_url", "webhook_url")
+    @field_validator("api_base_url", "webhook_url", "translate_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -156,6 +166,40 @@ class Settings(BaseSettings):
         if value < 0:
             raise ValueError("must be 0 (off) or more")
         return value
+
+    @field_validator("translate_api_key", "deepl_key", "transcribe_api_key")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        return SecretStr(value.get_secret_value().strip()) if value and value.get_secret_value().strip() else None
+
+    @field_validator("transcribe_url")
+    @classmethod
+    def _transcribe(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if value == "faster-whisper":
+            import importlib.util
+            if importlib.util.find_spec("faster_whisper") is None:
+                raise ValueError("names faster-whisper, which is not installed: pip install 'kiezbot[whisper]'")
+            return value
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, or be faster-whisper")
+        return value.rstrip("/") or None
+
+    @field_validator("team_language")
+    @classmethod
+    def _team_language(cls, value: str) -> str:
+        from locales import languages
+        codes = [lang.code for lang in languages()]
+        if value.strip() not in codes:
+            raise ValueError(f"must be one of {', '.join(codes)}")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _one_translator(self) -> "Settings":
+        if self.translate_url and self.deepl_key:
+            raise ValueError("KIEZBOT_TRANSLATE_URL and KIEZBOT_DEEPL_KEY are both set: choose one translation "
+                             "service (texts would otherwise leave your server unexpectedly)")
+        return self
 
     @model_validator(mode="after")
     def _warnings_before_deletion(self) -> "Settings":

@@ -7,7 +7,8 @@
   photos and voice notes (file ids) are deleted, the resident's name and voice notes leave the
   conversation and the audit log (the audit log is otherwise append-only; erasure is the one
   exception the law demands), and the staff-chat cards that carried their photos and voice notes
-  are deleted from the outbox. Notices to the resident go with their outbox rows.
+  are deleted from the outbox. Notices to the resident go with their outbox rows, machine translations
+  and voice-note transcripts of the submission with their jobs (``storage/translation_personal_data.py``).
 * **Retention:** decided submissions lose this personal link ``KIEZBOT_RETENTION_DECIDED_DAYS``
   (180) days after the decision, the same way.
 """
@@ -27,6 +28,7 @@ from storage.ideas import (SqlSubmissions, SubmissionAttachmentRow, SubmissionEv
 from storage.models import OutboxRow
 from storage.personal_data import SamplePerson, Subject, declare_no_personal_data, register_personal_data
 from storage.retention import RetentionPolicy, register_retention_rule
+from storage.translation import forget_sources
 
 DECIDED_RULE = "Decided submissions: personal link removed"
 
@@ -48,6 +50,7 @@ async def _anonymise_batch(session: AsyncSession, ids: list[int]) -> int:
     touched = 0
     result = await session.execute(delete(SubmissionAttachmentRow).where(SubmissionAttachmentRow.submission_id.in_(ids)))
     touched += result.rowcount or 0
+    touched += await forget_sources(session, "submission", ids)      # translations and transcripts go too
     result = await session.execute(
         update(SubmissionNoteRow).where(SubmissionNoteRow.submission_id.in_(ids), SubmissionNoteRow.author == "resident")
         .values(name="", voice_file_id=None).execution_options(synchronize_session=False))
