@@ -1,6 +1,6 @@
 """Translation and transcription jobs (issue 17): durable, claimed by runners, results kept.
 
-Revision ID: 0017
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-02 10:00:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0017'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
