@@ -2,8 +2,10 @@
 
 ``/mydata`` (GDPR Art. 15), ``/delete`` (Art. 17), the retention job and the CLI all go through
 :class:`SqlPersonalData`, which asks every registered *contributor* in turn. Each feature that stores
-anything about a resident registers one contributor per kind of data, next to its models (so the
-registration is imported whenever the tables are, via ``storage/all_models.py``).
+anything about a resident registers one contributor per kind of data, next to its models, and lists
+its module in ``storage/all_models.py``. Every entry point wires them all at start-up and refuses to
+start while a table is neither covered nor declared (``storage/wiring.py``); the port below wires them
+too on first use, so no code path can export or erase with half a registry.
 
 What a feature must register
 ----------------------------
@@ -144,6 +146,12 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _ensure_wired() -> None:
+    from storage import wiring
+    if not wiring.is_wired():
+        wiring.wire()
+
+
 class SqlPersonalData:
     """The :class:`dialogs.ports.PersonalData` port over all registered contributors."""
 
@@ -151,6 +159,7 @@ class SqlPersonalData:
         self.session = session
 
     async def export(self, chat_id: int, now: datetime | None = None) -> dict[str, Any]:
+        _ensure_wired()
         subject = Subject(self.session, chat_id, now or utcnow())
         out: dict[str, Any] = {}
         for contributor in contributors():
@@ -160,6 +169,7 @@ class SqlPersonalData:
         return out
 
     async def erase(self, chat_id: int, now: datetime | None = None) -> ErasureReport:
+        _ensure_wired()
         subject = Subject(self.session, chat_id, now or utcnow())
         report = ErasureReport()
         for contributor in contributors():

@@ -223,6 +223,8 @@ async def run_retention(sessions: async_sessionmaker, now: datetime, settings: A
                         dry_run: bool = False, translator: TranslatorFor | None = None,
                         staff_chat_id: int | None = None, erase: Eraser | None = None) -> RetentionReport:
     """Apply the retention rules once (see the module docstring). Safe to run daily, or twice."""
+    from storage.wiring import wire
+    wire()                                    # every feature's retention rule and eraser, whoever calls
     policy = RetentionPolicy.of(settings)
     if staff_chat_id is None:
         staff_chat_id = getattr(settings, "staff_chat_id", None)
