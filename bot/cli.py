@@ -451,7 +451,7 @@ async def _privacy(args: argparse.Namespace) -> int:
                 return 1
             report = await erase_resident(store, _offline_dialogs(settings, sessions), args.chat_id, now)
             await store.access_log.record(actor=_actor(args), action="erase", chat_id=args.chat_id, at=now,
-                                          detail=args.reason or "")
+                                          detail=args.reason or "", subject=report.erased_as)
             print("erased: " + ", ".join(f"{name} {n}" for name, n in report.erased.items() if n))
             return 0
     finally:

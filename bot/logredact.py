@@ -1,4 +1,5 @@
-"""Secrets never reach a log: the bot token and the webhook secret are replaced by ``***``.
+"""Secrets never reach a log: the bot token and the webhook secret are replaced by ``***``; while an
+update is handled, so are what its sender typed and their names, and their ids become pseudonyms.
 
 The bot token is part of every Bot API URL (``/bot123456:AA…/sendMessage``); aiohttp's and aiogram's
 network errors put that URL into their messages, and tracebacks repeat it. Rather than filtering
@@ -7,17 +8,29 @@ wraps the log-record factory: every record is redacted once, when it is created,
 its arguments, its traceback text and its stack.
 
     redact_secrets(token, webhook_secret)     # in `kiezbot run`, before anything is logged
+
+Per update (``bot/logformat.py`` ``update_context`` sets them with :func:`personal_values`): the message
+text and caption (whole, per line, and as ``repr`` writes it), a shared contact's phone number, the
+sender's names, and the chat's and sender's ids (replaced by their pseudonym, ``r-…``). Log lines name
+people by pseudonym anyway (``dialogs/logsafe.py``); this catches what a traceback or a library's
+message would repeat — e.g. ``invalid literal for int(): '0176 …'`` from a flow's bug.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
+from collections.abc import Iterable
 from urllib.parse import quote
 
 MASK = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _previous_factory: logging.LogRecordFactory | None = None   # type: ignore[valid-type]
+# (value, replacement) pairs of the update being handled in this task, longest first.
+_personal: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar("kiezbot_personal",
+                                                                                        default=())
+SHORTEST_PERSONAL = 5        # shorter values ("ok", "Ada") would mask half the log; ids are longer
 
 
 def _variants(secret: str) -> set[str]:
@@ -29,7 +42,31 @@ def redact(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
+    for value, replacement in _personal.get():
+        if value in text:
+            text = text.replace(value, replacement)
     return text
+
+
+def personal_values(texts: Iterable[str | None], ids: dict[int, str]) -> contextvars.Token:
+    """Mask ``texts`` (what the sender typed, their names) and replace ``ids`` (id -> pseudonym) in every
+    record made in this task until :func:`forget_personal_values`."""
+    pairs: dict[str, str] = {}
+    for text in texts:
+        if not text:
+            continue
+        for variant in (text, text.strip(), repr(text)[1:-1], *text.splitlines()):
+            variant = variant.strip()
+            if len(variant) >= SHORTEST_PERSONAL:
+                pairs[variant] = MASK
+    for value, pseudonym in ids.items():
+        if len(str(value)) >= SHORTEST_PERSONAL:
+            pairs[str(value)] = pseudonym
+    return _personal.set(tuple(sorted(pairs.items(), key=lambda p: len(p[0]), reverse=True)))
+
+
+def forget_personal_values(token: contextvars.Token) -> None:
+    _personal.reset(token)
 
 
 def _redact_record(record: logging.LogRecord) -> None:
@@ -50,7 +87,7 @@ def _redact_record(record: logging.LogRecord) -> None:
 def _factory(*args, **kwargs) -> logging.LogRecord:
     assert _previous_factory is not None
     record = _previous_factory(*args, **kwargs)
-    if _secrets:
+    if _secrets or _personal.get():
         _redact_record(record)
     return record
 

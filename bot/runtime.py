@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from tqdm import tqdm
 
 from dialogs.app import build_dialogs
+from dialogs import logsafe
 from dialogs.engine import Dialogs, Operator, utc_now
 from dialogs.ports import Clock
 from dialogs.text import telegram_html_problem
@@ -19,6 +20,7 @@ from storage import migrate, wiring
 from storage.address_book import SqlAddressBook
 from storage.db import create_engine, session_factory
 from storage.leader import exclusive
+from storage.privacy import load_pseudonym_key, pseudonym_with
 from storage.repositories import SqlUnitOfWork, dispose_inline_engine
 from storage.seed import addresses_loaded, count_address_rows, seed_all
 
@@ -116,6 +118,9 @@ async def open_database(settings: Settings) -> AsyncEngine:
         await engine.dispose()
         raise ConfigError(f"KIEZBOT_DATABASE_URL: cannot open the database: {exc.__class__.__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+    # Log lines name people by their pseudonym (dialogs/logsafe.py): the key is in the database.
+    key = await load_pseudonym_key(session_factory(engine))
+    logsafe.use(lambda chat_id: pseudonym_with(key, chat_id))
     return engine
 
 
