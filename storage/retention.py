@@ -18,7 +18,8 @@
    the personal link of decided submissions after ``KIEZBOT_RETENTION_DECIDED_DAYS``.
 4. **Outbox:** delivered, failed, blocked and cancelled messages older than
    ``KIEZBOT_OUTBOX_KEEP_DAYS`` (30) are deleted (the one outbox setting; see
-   :func:`storage.outbox.finished_before`).
+   :func:`storage.outbox.finished_before`) — except that a submission's copies in the team's chats keep
+   their row without text, holding only Telegram's message ids, so /delete can still take them back.
 5. **Access log:** lines older than ``KIEZBOT_RETENTION_ACCESS_LOG_DAYS`` (730) are deleted.
 6. **Staff:** when anything changed, a summary is posted to the staff chat (via the outbox).
 
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.i18n import Translator
@@ -270,6 +271,23 @@ async def _count_or_delete(session: AsyncSession, model: type, conditions: Seque
     return result.rowcount or 0
 
 
+# Copies of a submission in the team's chats (cards, copies opened with /idea, relayed answers): after
+# KIEZBOT_OUTBOX_KEEP_DAYS their text and file ids go like any message's, but the row stays with the
+# Telegram message ids only, so that /delete can still take the copy back (it goes with the submission's
+# personal link: storage/ideas_personal_data.py deletes it then).
+STAFF_COPY_PURPOSES = ("staff_card", "staff_copy", "staff_answer")
+WITHDRAWABLE = "withdrawable"
+
+
+async def _strip_staff_copies(session: AsyncSession, old: Sequence[Any], dry_run: bool) -> int:
+    conditions = [*old, OutboxRow.state == "sent", OutboxRow.purpose.in_(STAFF_COPY_PURPOSES)]
+    if dry_run:
+        return await session.scalar(select(func.count()).select_from(OutboxRow).where(*conditions)) or 0
+    result = await session.execute(update(OutboxRow).where(*conditions).values(payload={}, purpose=WITHDRAWABLE)
+                                   .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
 async def run_retention(sessions: async_sessionmaker, now: datetime, settings: Any = None, *,
                         dry_run: bool = False, translator: TranslatorFor | None = None,
                         staff_chat_id: int | None = None, erase: Eraser | None = None) -> RetentionReport:
@@ -300,8 +318,10 @@ async def run_retention(sessions: async_sessionmaker, now: datetime, settings: A
             await (session.rollback() if dry_run else session.commit())
 
     async with writer() as session, session.begin():
-        report.outbox_purged = await _count_or_delete(
-            session, OutboxRow, finished_before(now - timedelta(days=policy.outbox_days)), dry_run)
+        old = finished_before(now - timedelta(days=policy.outbox_days))
+        report.outbox_purged = await _strip_staff_copies(session, old, dry_run)
+        report.outbox_purged += await _count_or_delete(
+            session, OutboxRow, [*old, OutboxRow.purpose != WITHDRAWABLE], dry_run)
         report.access_log_purged = await _count_or_delete(
             session, AccessLogRow, [AccessLogRow.at < now - timedelta(days=policy.access_log_days)], dry_run)
         if staff_chat_id is not None and report.changed and not dry_run:
