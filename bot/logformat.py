@@ -103,8 +103,8 @@ def personal_values(event: Any, chat: Any, user: Any) -> contextvars.Token:
             texts += [message.contact.phone_number, message.contact.first_name, message.contact.last_name]
         if message.location is not None:
             texts += [str(message.location.latitude), str(message.location.longitude)]
-    ids = {i: str(who(i)) for i in (getattr(chat, "id", None), getattr(user, "id", None)) if i is not None and i > 0}
-    return remember_personal(texts, ids)
+    ids = {i for i in (getattr(chat, "id", None), getattr(user, "id", None)) if i is not None and i > 0}
+    return remember_personal(texts, ids, lambda chat_id: str(who(chat_id)))
 
 
 def update_context():  # noqa: ANN201

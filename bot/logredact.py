@@ -20,16 +20,15 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import quote
 
 MASK = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _previous_factory: logging.LogRecordFactory | None = None   # type: ignore[valid-type]
-# (value, replacement) pairs of the update being handled in this task, longest first.
-_personal: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar("kiezbot_personal",
-                                                                                        default=())
+# What the update being handled in this task holds about its sender (see personal_values).
+_personal: contextvars.ContextVar["_Personal | None"] = contextvars.ContextVar("kiezbot_personal", default=None)
 SHORTEST_PERSONAL = 5        # shorter values ("ok", "Ada") would mask half the log; ids are longer
 
 
@@ -42,27 +41,45 @@ def redact(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
-    for value, replacement in _personal.get():
-        if value in text:
-            text = text.replace(value, replacement)
+    personal = _personal.get()
+    if personal is not None:
+        text = personal.mask(text)
     return text
 
 
-def personal_values(texts: Iterable[str | None], ids: dict[int, str]) -> contextvars.Token:
-    """Mask ``texts`` (what the sender typed, their names) and replace ``ids`` (id -> pseudonym) in every
-    record made in this task until :func:`forget_personal_values`."""
-    pairs: dict[str, str] = {}
-    for text in texts:
-        if not text:
-            continue
-        for variant in (text, text.strip(), repr(text)[1:-1], *text.splitlines()):
-            variant = variant.strip()
-            if len(variant) >= SHORTEST_PERSONAL:
-                pairs[variant] = MASK
-    for value, pseudonym in ids.items():
-        if len(str(value)) >= SHORTEST_PERSONAL:
-            pairs[str(value)] = pseudonym
-    return _personal.set(tuple(sorted(pairs.items(), key=lambda p: len(p[0]), reverse=True)))
+class _Personal:
+    """Texts to mask and ids to pseudonymise; checked only when a record is made (most updates make one)."""
+
+    __slots__ = ("texts", "ids", "pseudonymise")
+
+    def __init__(self, texts: tuple[str, ...], ids: tuple[int, ...], pseudonymise: Callable[[int], str]) -> None:
+        self.texts, self.ids, self.pseudonymise = texts, ids, pseudonymise
+
+    def mask(self, text: str) -> str:
+        for value in self.texts:
+            if value in text:
+                text = text.replace(value, MASK)
+            if "\n" in value or "'" in value or "\\" in value:
+                # a traceback may repeat it line by line, or as repr() writes it
+                for variant in (repr(value)[1:-1], *value.splitlines()):
+                    variant = variant.strip()
+                    if len(variant) >= SHORTEST_PERSONAL and variant in text:
+                        text = text.replace(variant, MASK)
+        for chat_id in self.ids:
+            raw = str(chat_id)
+            if raw in text:
+                text = text.replace(raw, self.pseudonymise(chat_id))
+        return text
+
+
+def personal_values(texts: Iterable[str | None], ids: Iterable[int],
+                    pseudonymise: Callable[[int], str]) -> contextvars.Token:
+    """Mask ``texts`` (what the sender typed, their names) and replace ``ids`` by ``pseudonymise(id)`` in
+    every record made in this task until :func:`forget_personal_values`. Cheap: a tuple per update."""
+    # longest first: the whole message before a name inside it
+    kept = tuple(sorted({t.strip() for t in texts if t and len(t.strip()) >= SHORTEST_PERSONAL}, key=len, reverse=True))
+    kept_ids = tuple(i for i in ids if len(str(i)) >= SHORTEST_PERSONAL)
+    return _personal.set(_Personal(kept, kept_ids, pseudonymise) if kept or kept_ids else None)
 
 
 def forget_personal_values(token: contextvars.Token) -> None:
@@ -87,7 +104,7 @@ def _redact_record(record: logging.LogRecord) -> None:
 def _factory(*args, **kwargs) -> logging.LogRecord:
     assert _previous_factory is not None
     record = _previous_factory(*args, **kwargs)
-    if _secrets or _personal.get():
+    if _secrets or _personal.get() is not None:
         _redact_record(record)
     return record
 
