@@ -77,7 +77,8 @@ def personal_values(texts: Iterable[str | None], ids: Iterable[int],
     """Mask ``texts`` (what the sender typed, their names) and replace ``ids`` by ``pseudonymise(id)`` in
     every record made in this task until :func:`forget_personal_values`. Cheap: a tuple per update."""
     # longest first: the whole message before a name inside it
-    kept = tuple(sorted({t.strip() for t in texts if t and len(t.strip()) >= SHORTEST_PERSONAL}, key=len, reverse=True))
+    kept = tuple(sorted({t.strip() for t in texts if t and len(t.strip()) >= SHORTEST_PERSONAL},
+                        key=len, reverse=True))
     kept_ids = tuple(i for i in ids if len(str(i)) >= SHORTEST_PERSONAL)
     return _personal.set(_Personal(kept, kept_ids, pseudonymise) if kept or kept_ids else None)
 

@@ -191,7 +191,8 @@ class RetentionReport:
 
     @property
     def changed(self) -> bool:
-        return bool(sum(self.warned.values()) or self.erased_residents or self.unfinished_removed or self.outbox_purged
+        return bool(sum(self.warned.values()) or self.erased_residents or self.unfinished_removed
+                    or self.outbox_purged
                     or self.access_log_purged or sum(self.rules.values()))
 
     def lines(self) -> list[str]:

@@ -72,7 +72,8 @@ async def _anonymise_batch(session: AsyncSession, ids: list[int], names: tuple[s
     result = await session.execute(delete(SubmissionNoteRow).where(SubmissionNoteRow.submission_id.in_(ids),
                                                                    SubmissionNoteRow.author == "resident"))
     touched += result.rowcount or 0
-    touched += await _mask_column(session, SubmissionNoteRow, ["text"], SubmissionNoteRow.submission_id.in_(ids), names)
+    touched += await _mask_column(session, SubmissionNoteRow, ["text"], SubmissionNoteRow.submission_id.in_(ids),
+                                  names)
     result = await session.execute(
         update(SubmissionEventRow).where(SubmissionEventRow.submission_id.in_(ids),
                                          SubmissionEventRow.actor_kind == "resident")
@@ -84,7 +85,8 @@ async def _anonymise_batch(session: AsyncSession, ids: list[int], names: tuple[s
                                   SubmissionRow.id.in_(ids), names)
     result = await session.execute(
         update(SubmissionRow).where(SubmissionRow.id.in_(ids))
-        .values(chat_id=ANONYMISED_CHAT_ID, latitude=None, longitude=None).execution_options(synchronize_session=False))
+        .values(chat_id=ANONYMISED_CHAT_ID, latitude=None, longitude=None)
+        .execution_options(synchronize_session=False))
     touched += result.rowcount or 0
     # Staff-chat cards and answers carried the photos and voice notes; notices to the resident go too.
     keys = [f"{kind}:{ref}" for ref in refs for kind in ("card", "answer", "notice")]
@@ -168,6 +170,7 @@ async def unlink_decided(session: AsyncSession, now: datetime, policy: Retention
 
 register_personal_data("ideas", tables=("submissions", "submission_attachments", "submission_notes",
                                         "submission_events"),
-                       export=export_ideas, erase=erase_ideas, sample=sample_ideas, order=50, names=names_in_ideas)
+                       export=export_ideas, erase=erase_ideas, sample=sample_ideas, order=50,
+                       names=names_in_ideas)
 declare_no_personal_data("reference_counters", reason="running numbers of submission references per area and year")
 register_retention_rule(DECIDED_RULE, unlink_decided)

@@ -116,7 +116,8 @@ _NO_PERSONAL_DATA: dict[str, str] = {}
 
 
 def register_personal_data(name: str, *, tables: Sequence[str], export: ExportFn, erase: EraseFn,
-                           sample: SampleFn | None = None, order: int = 50, names: NamesFn | None = None) -> None:
+                           sample: SampleFn | None = None, order: int = 50,
+                           names: NamesFn | None = None) -> None:
     """Register how to export and erase one kind of a resident's data (see the module docstring)."""
     _CONTRIBUTORS[name] = Contributor(name, tuple(tables), export, erase, sample, order, names)
 
