@@ -365,15 +365,10 @@ async def _i18n(args: argparse.Namespace) -> int:
 
 
 async def _open_sessions(settings: Settings):
-    from storage import migrate
-    from storage.db import create_engine, session_factory
+    from bot.runtime import open_database
+    from storage.db import session_factory
 
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate.upgrade(engine)
-    except Exception as exc:
-        await engine.dispose()
-        raise ConfigError(f"KIEZBOT_DATABASE_URL: cannot open the database: {exc.__class__.__name__}") from exc
+    engine = await open_database(settings)      # migrated, every feature wired, the registry checked
     return engine, session_factory(engine)
 
 
@@ -456,7 +451,7 @@ async def _privacy(args: argparse.Namespace) -> int:
                 return 1
             report = await erase_resident(store, _offline_dialogs(settings, sessions), args.chat_id, now)
             await store.access_log.record(actor=_actor(args), action="erase", chat_id=args.chat_id, at=now,
-                                          detail=args.reason or "")
+                                          detail=args.reason or "", subject=report.erased_as)
             print("erased: " + ", ".join(f"{name} {n}" for name, n in report.erased.items() if n))
             return 0
     finally:
@@ -498,8 +493,8 @@ async def _export_ideas(args: argparse.Namespace) -> int:
     from bot.export import write_csv
     from dialogs.i18n import Translator
     from dialogs.submissions import OPEN, STATUSES
+    from bot.runtime import prepare_database
     from locales import load_catalogs
-    from storage import migrate
     from storage.db import create_engine, session_factory
     from storage.ideas import count_for_export, export_rows
     from storage.repositories import SqlAreas
@@ -515,7 +510,7 @@ async def _export_ideas(args: argparse.Namespace) -> int:
         raise ConfigError(f"--lang: {args.lang!r} is not one of {', '.join(catalogs.by_code)}")
     engine = create_engine(settings.database_url)
     try:
-        await migrate.upgrade(engine)
+        await prepare_database(engine)
         sessions = session_factory(engine)
         if args.area:
             async with sessions() as session:

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.ratelimit import RateLimiter, Send
 from bot.telegram import keyboard
 from dialogs.engine import chunk_replies, utc_now
+from dialogs.logsafe import who
 from dialogs.messages import Reply, reply_from_dict
 from storage.outbox import Claimed, OutboxQueue
 
@@ -122,7 +123,7 @@ class TelegramSender:
         except Rejected as exc:
             if "not found" in str(exc):
                 return None
-            log.info("message %s in chat %s could not be deleted (%s); overwriting it", message_id, chat, exc)
+            log.info("message %s in chat %s could not be deleted (%s); overwriting it", message_id, who(chat), exc)
         try:
             await self._call(self.bot.edit_message_text(text=replacement, chat_id=chat, message_id=message_id))
             return None
@@ -132,7 +133,7 @@ class TelegramSender:
             await self._call(self.bot.edit_message_caption(caption=replacement, chat_id=chat, message_id=message_id))
         except Rejected as exc:
             log.warning("message %s in chat %s could be neither deleted nor overwritten (%s); make kiezbot an "
-                        "administrator of the staff group who may delete messages", message_id, chat, exc)
+                        "administrator of the staff group who may delete messages", message_id, who(chat), exc)
         return None
 
     @staticmethod
@@ -386,7 +387,7 @@ class DeliveryEngine:
                     return
                 except Moved as exc:
                     log.warning("chat %s became %s; update KIEZBOT_STAFF_CHAT_ID if it is the staff group",
-                                row.chat_id, exc.chat_id)
+                                who(row.chat_id), who(exc.chat_id))
                     await self.queue.moved(row.id, exc.chat_id)
                     return
                 except Rejected as exc:

@@ -47,15 +47,14 @@ class EventsRuntime:
 
 async def open_events_runtime(settings) -> EventsRuntime:  # noqa: ANN001
     """Database and dialogs without the address list (events need only the areas)."""
+    from bot.runtime import open_database
     from locales import load_catalogs
-    from storage import migrate
     from storage.address_book import SqlAddressBook
-    from storage.db import create_engine, session_factory
+    from storage.db import session_factory
     from storage.repositories import SqlUnitOfWork
     from storage.seed import ensure_areas
 
-    engine = create_engine(settings.database_url)
-    await migrate.upgrade(engine)
+    engine = await open_database(settings)       # migrated, every feature wired, the registry checked
     sessions = session_factory(engine)
     await ensure_areas(sessions)
     dialogs = build_dialogs(SqlUnitOfWork(sessions, SqlAddressBook(sessions)), load_catalogs(),

@@ -27,7 +27,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.logredact import redact
+from bot.logredact import forget_personal_values, personal_values as remember_personal, redact
+from dialogs.logsafe import who
 from storage.privacy import pseudonym_with
 
 updates_log = logging.getLogger("bot.updates")
@@ -77,6 +78,9 @@ def configure_logging(level: str, log_format: str = "text", instance: str = "") 
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=[handler], force=True)
     # aiogram's "Update id=… is handled" is written after the update's context ended; ours has it.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    # APScheduler writes "Running job …" and "… executed successfully" at INFO for the delivery tick,
+    # every second; its warnings (missed runs) and errors (a job raised) still come through.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return handler
 
 
@@ -84,17 +88,39 @@ def json_formatters() -> list[JsonFormatter]:
     return [h.formatter for h in logging.getLogger().handlers if isinstance(h.formatter, JsonFormatter)]
 
 
+def personal_values(event: Any, chat: Any, user: Any) -> contextvars.Token:
+    """What the update's sender typed and who they are: masked in every log line while it is handled
+    (``bot/logredact.py``), their ids replaced by pseudonyms."""
+    texts: list[str | None] = []
+    for person in (user, chat):
+        if person is not None:
+            texts += [getattr(person, "first_name", None), getattr(person, "last_name", None),
+                      getattr(person, "username", None), getattr(person, "full_name", None)]
+    message = getattr(event, "message", None) or getattr(event, "edited_message", None)
+    if message is not None:
+        texts += [message.text, message.caption]
+        if message.contact is not None:
+            texts += [message.contact.phone_number, message.contact.first_name, message.contact.last_name]
+        if message.location is not None:
+            texts += [str(message.location.latitude), str(message.location.longitude)]
+    ids = {i for i in (getattr(chat, "id", None), getattr(user, "id", None)) if i is not None and i > 0}
+    return remember_personal(texts, ids, lambda chat_id: str(who(chat_id)))
+
+
 def update_context():  # noqa: ANN201
     """aiogram outer middleware: the update's id and chat go into every log line written meanwhile,
-    including its own "update handled" line (which replaces aiogram's, written outside that context)."""
+    including its own "update handled" line (which replaces aiogram's, written outside that context);
+    what the sender typed and their names are masked in those lines (:func:`personal_values`)."""
     async def middleware(handler, event, data):  # noqa: ANN001, ANN202
         chat = data.get("event_chat")
         token = current_update.set((getattr(event, "update_id", None), getattr(chat, "id", None)))
+        personal = personal_values(event, chat, data.get("event_from_user"))
         started = time.perf_counter()
         try:
             return await handler(event, data)
         finally:
             updates_log.info("%s handled in %.0f ms", getattr(event, "event_type", "update"),
                              (time.perf_counter() - started) * 1000)
+            forget_personal_values(personal)
             current_update.reset(token)
     return middleware

@@ -1,4 +1,5 @@
-"""Secrets never reach a log: the bot token and the webhook secret are replaced by ``***``.
+"""Secrets never reach a log: the bot token and the webhook secret are replaced by ``***``; while an
+update is handled, so are what its sender typed and their names, and their ids become pseudonyms.
 
 The bot token is part of every Bot API URL (``/bot123456:AA…/sendMessage``); aiohttp's and aiogram's
 network errors put that URL into their messages, and tracebacks repeat it. Rather than filtering
@@ -7,17 +8,28 @@ wraps the log-record factory: every record is redacted once, when it is created,
 its arguments, its traceback text and its stack.
 
     redact_secrets(token, webhook_secret)     # in `kiezbot run`, before anything is logged
+
+Per update (``bot/logformat.py`` ``update_context`` sets them with :func:`personal_values`): the message
+text and caption (whole, per line, and as ``repr`` writes it), a shared contact's phone number, the
+sender's names, and the chat's and sender's ids (replaced by their pseudonym, ``r-…``). Log lines name
+people by pseudonym anyway (``dialogs/logsafe.py``); this catches what a traceback or a library's
+message would repeat — e.g. ``invalid literal for int(): '0176 …'`` from a flow's bug.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
+from collections.abc import Callable, Iterable
 from urllib.parse import quote
 
 MASK = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _previous_factory: logging.LogRecordFactory | None = None   # type: ignore[valid-type]
+# What the update being handled in this task holds about its sender (see personal_values).
+_personal: contextvars.ContextVar["_Personal | None"] = contextvars.ContextVar("kiezbot_personal", default=None)
+SHORTEST_PERSONAL = 5        # shorter values ("ok", "Ada") would mask half the log; ids are longer
 
 
 def _variants(secret: str) -> set[str]:
@@ -29,7 +41,50 @@ def redact(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
+    personal = _personal.get()
+    if personal is not None:
+        text = personal.mask(text)
     return text
+
+
+class _Personal:
+    """Texts to mask and ids to pseudonymise; checked only when a record is made (most updates make one)."""
+
+    __slots__ = ("texts", "ids", "pseudonymise")
+
+    def __init__(self, texts: tuple[str, ...], ids: tuple[int, ...], pseudonymise: Callable[[int], str]) -> None:
+        self.texts, self.ids, self.pseudonymise = texts, ids, pseudonymise
+
+    def mask(self, text: str) -> str:
+        for value in self.texts:
+            if value in text:
+                text = text.replace(value, MASK)
+            if "\n" in value or "'" in value or "\\" in value:
+                # a traceback may repeat it line by line, or as repr() writes it
+                for variant in (repr(value)[1:-1], *value.splitlines()):
+                    variant = variant.strip()
+                    if len(variant) >= SHORTEST_PERSONAL and variant in text:
+                        text = text.replace(variant, MASK)
+        for chat_id in self.ids:
+            raw = str(chat_id)
+            if raw in text:
+                text = text.replace(raw, self.pseudonymise(chat_id))
+        return text
+
+
+def personal_values(texts: Iterable[str | None], ids: Iterable[int],
+                    pseudonymise: Callable[[int], str]) -> contextvars.Token:
+    """Mask ``texts`` (what the sender typed, their names) and replace ``ids`` by ``pseudonymise(id)`` in
+    every record made in this task until :func:`forget_personal_values`. Cheap: a tuple per update."""
+    # longest first: the whole message before a name inside it
+    kept = tuple(sorted({t.strip() for t in texts if t and len(t.strip()) >= SHORTEST_PERSONAL},
+                        key=len, reverse=True))
+    kept_ids = tuple(i for i in ids if len(str(i)) >= SHORTEST_PERSONAL)
+    return _personal.set(_Personal(kept, kept_ids, pseudonymise) if kept or kept_ids else None)
+
+
+def forget_personal_values(token: contextvars.Token) -> None:
+    _personal.reset(token)
 
 
 def _redact_record(record: logging.LogRecord) -> None:
@@ -50,7 +105,7 @@ def _redact_record(record: logging.LogRecord) -> None:
 def _factory(*args, **kwargs) -> logging.LogRecord:
     assert _previous_factory is not None
     record = _previous_factory(*args, **kwargs)
-    if _secrets:
+    if _secrets or _personal.get() is not None:
         _redact_record(record)
     return record
 

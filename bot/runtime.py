@@ -11,14 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from tqdm import tqdm
 
 from dialogs.app import build_dialogs
+from dialogs import logsafe
 from dialogs.engine import Dialogs, Operator, utc_now
 from dialogs.ports import Clock
 from dialogs.text import telegram_html_problem
 from locales import languages, load_catalogs
-from storage import migrate
+from storage import migrate, wiring
 from storage.address_book import SqlAddressBook
 from storage.db import create_engine, session_factory
 from storage.leader import exclusive
+from storage.privacy import load_pseudonym_key, pseudonym_with
 from storage.repositories import SqlUnitOfWork, dispose_inline_engine
 from storage.seed import addresses_loaded, count_address_rows, seed_all
 
@@ -94,19 +96,41 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+async def prepare_database(engine: AsyncEngine) -> None:
+    """Migrate, wire every feature's storage and check the personal-data registry (``storage/wiring.py``);
+    a table without export and erasure handlers stops kiezbot with one line (ConfigError)."""
+    try:
+        await wiring.prepare(engine)
+    except wiring.UncoveredPersonalData as exc:
+        raise ConfigError(f"personal data: {exc}") from None
+
+
+async def open_database(settings: Settings) -> AsyncEngine:
+    """The migrated database with every feature's storage wired and the personal-data registry checked
+    (``storage/wiring.py``): what every entry point opens. Problems end in one line (ConfigError)."""
+    engine = create_engine(settings.database_url)
+    try:
+        await prepare_database(engine)
+    except ConfigError:
+        await engine.dispose()
+        raise
+    except Exception as exc:   # an unreachable server or a bad URL: one clear line, not a traceback
+        await engine.dispose()
+        raise ConfigError(f"KIEZBOT_DATABASE_URL: cannot open the database: {exc.__class__.__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+    # Log lines name people by their pseudonym (dialogs/logsafe.py): the key is in the database.
+    key = await load_pseudonym_key(session_factory(engine))
+    logsafe.use(lambda chat_id: pseudonym_with(key, chat_id))
+    return engine
+
+
 async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: bool = False) -> Runtime:
     catalogs = load_catalogs()
     privacy_texts = load_privacy_texts(settings.privacy_text_dir)
     if settings.default_locale not in catalogs.by_code:
         raise ConfigError(f"KIEZBOT_DEFAULT_LOCALE: {settings.default_locale!r} is not one of "
                           f"{', '.join(catalogs.by_code)}")
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate.upgrade(engine)
-    except Exception as exc:   # an unreachable server or a bad URL: one clear line, not a traceback
-        await engine.dispose()
-        raise ConfigError(f"KIEZBOT_DATABASE_URL: cannot open the database: {exc.__class__.__name__}: "
-                          f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+    engine = await open_database(settings)
     sessions = session_factory(engine)
     if await needs_seed(sessions):
         async with exclusive(engine, "seed"):     # processes starting together: one loads, the others wait

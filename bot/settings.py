@@ -57,6 +57,8 @@ class Settings(BaseSettings):
         [30, 7], description="warn inactive residents this many days before deletion (comma-separated)")
     retention_decided_days: int = Field(180, description="decided submissions lose their personal link after this")
     retention_access_log_days: int = Field(730, description="access-log lines are deleted after this")
+    retention_onboarding_days: int = Field(2, description="people who never chose a language and agreed to the "
+                                           "privacy notice are forgotten this long after their last message")
     flood_messages_per_minute: int = Field(20, description="messages per resident and minute before 'slow down' "
                                            "(0: off)")
     # Translation and voice notes (bot/translation/, README "Translation and voice notes"). Nothing set: "none".
@@ -153,7 +155,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("retention_inactive_days", "retention_decided_days",
-                     "retention_access_log_days")
+                     "retention_access_log_days", "retention_onboarding_days")
     @classmethod
     def _positive_days(cls, value: int) -> int:
         if value < 1:

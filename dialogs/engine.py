@@ -7,8 +7,8 @@ Order of routing for a resident's update:
 3. the step the chat is in (``office.address`` -> the office flow's step handler);
 4. anything else — the free-text handler (intents), else the main menu with a hint.
 
-A resident who has not yet seen the privacy notice is shown it first; what they had typed is kept
-and handled right after they acknowledge it.
+A resident who has not yet seen the privacy notice is shown it first. Nothing they send before they
+acknowledge it is stored — not even to answer it afterwards: they are asked to send it again.
 
 Safety (``dialogs/safety.py``) wraps the routing for residents: flood control per person, inbound
 text clipped to 4,000 characters, and size limits and unreadable content (stickers, files …) answered
@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from dialogs.i18n import RLM, Language, Translator
+from dialogs.logsafe import who
 from dialogs.messages import Button, Document, Inbound, Reply, Venue
 from dialogs.model import Resident
 from dialogs.ports import ChatState, Clock, Store, UnitOfWork
@@ -284,7 +285,7 @@ class Dialogs:
                 except Exception:
                     # A bug must not leave the resident stuck in a broken step: log it, reset
                     # the conversation (committed, so the next message starts clean), apologise.
-                    log.exception("flow failed for chat %s on %s", chat_id, inbound.kind)
+                    log.exception("flow failed for chat %s on %s", who(chat_id), inbound.kind)
                     ctx.replies.clear()
                     ctx.reset()
                     ctx.say(ctx.t._("Sorry, something went wrong on my side. Please try again."))
@@ -321,7 +322,7 @@ class Dialogs:
             return                                   # a group kiezbot was added to by someone: stay silent
         if not ctx.is_staff:
             if inbound.kind in ("command", "press"):
-                log.warning("non-staff user %s tried %s %r in the staff chat", inbound.sender.user_id,
+                log.warning("non-staff user %s tried %s %r in the staff chat", who(inbound.sender.user_id),
                             inbound.kind, inbound.command or inbound.data)
                 await self.refuse_staff_only(ctx)
             return
@@ -356,7 +357,7 @@ class Dialogs:
             if ctx.is_staff:
                 return await staff_handler(ctx)
             if inbound.kind == "press" or (inbound.kind == "command" and inbound.command not in self.commands):
-                log.warning("non-staff user %s tried %s %r", inbound.sender.user_id, inbound.kind,
+                log.warning("non-staff user %s tried %s %r", who(inbound.sender.user_id), inbound.kind,
                             inbound.command or inbound.data)
                 return await self.refuse_staff_only(ctx)
         if inbound.kind == "command":
@@ -395,20 +396,13 @@ class Dialogs:
         await ctx.show_menu()
 
     async def _need_consent(self, ctx: Context) -> None:
-        if ctx.inbound.kind == "text" and ctx.inbound.text.strip():
-            ctx.data["pending_text"] = ctx.inbound.text[:1000]
+        # Nothing they sent is kept before they have seen the notice and agreed (not even to answer it
+        # afterwards): they are told so, and asked to send it again.
+        if ctx.inbound.kind not in ("command", "press"):
+            ctx.say(ctx.t._("I have not kept your message: before you have chosen your language and read "
+                            "the privacy notice, I store nothing you send. Please send it again afterwards."))
         assert self.consent_flow is not None, "the start flow registers the consent flow"
         await self.consent_flow(ctx)
-
-    async def continue_pending(self, ctx: Context) -> bool:
-        """After consent: handle what the resident had typed before it, as if typed now."""
-        pending = ctx.data.pop("pending_text", None)
-        if not pending:
-            return False
-        ctx.reset()
-        ctx.inbound = Inbound.parse_text(ctx.inbound.sender, pending)
-        await self._route(ctx)
-        return True
 
     async def _finish(self, ctx: Context, store: Store) -> None:
         if ctx.forgotten:

@@ -34,6 +34,7 @@ from datetime import datetime
 
 from dialogs.engine import Context, Dialogs
 from dialogs.i18n import N_, RLM, Translator
+from dialogs.logsafe import who
 from dialogs import privacy
 from dialogs.messages import Button, Inbound, Media, Reply
 from dialogs.ports import Store
@@ -297,7 +298,7 @@ async def on_button(ctx: Context) -> None:
     action, sub_id, version, extra = parse(ctx.inbound)
     sub = await ctx.store.submissions.get(sub_id) if sub_id is not None else None
     if sub is None:
-        log.warning("staff %s pressed %r for no submission", ctx.inbound.sender.user_id, ctx.inbound.data)
+        log.warning("staff %s pressed %r for no submission", who(ctx.inbound.sender.user_id), ctx.inbound.data)
         ctx.toast = t._("This submission does not exist (any more).")
         return
     if action == "show":
@@ -360,7 +361,7 @@ async def send(ctx: Context, sub: Submission) -> None:
 
 
 def invalid(ctx: Context) -> None:
-    log.warning("staff %s pressed an invalid button %r", ctx.inbound.sender.user_id, ctx.inbound.data)
+    log.warning("staff %s pressed an invalid button %r", who(ctx.inbound.sender.user_id), ctx.inbound.data)
     ctx.toast = staff_t(ctx)._("This button is no longer valid.")
 
 
@@ -434,8 +435,12 @@ async def on_text(ctx: Context) -> None:
                           reason=t._(REJECT_REASONS.get(draft.get("reason", ""), ("—", ""))[0]))}[action]
     ctx.goto("mod.confirm", action=action, id=sub.id, version=draft.get("version"), reason=draft.get("reason", ""),
              text=text)
-    ctx.say(question + "\n\n" + esc(text),
-            [[Button("📨 " + t._("Send"), f"mod:send:{sub.id}"), Button(t._("Cancel"), f"mod:card:{sub.id}")]])
+    # "Send" and "Cancel" turn this message into the full card (edited in place), so it is sent as a copy
+    # of the card: through the outbox, under the submission's key — /delete takes it back too.
+    preview = Reply(question + "\n\n" + esc(text),
+                    [[Button("📨 " + t._("Send"), f"mod:send:{sub.id}"), Button(t._("Cancel"), f"mod:card:{sub.id}")]])
+    await ctx.notify(ctx.inbound.sender.chat_id, preview, key=f"card:{sub.ref}:copy:{uuid.uuid4().hex[:12]}",
+                     purpose="staff_copy", language=t.code)
 
 
 # --- commands ------------------------------------------------------------------------------------

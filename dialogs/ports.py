@@ -157,6 +157,9 @@ class ErasureReport:
     """What erasing one person's data did: rows deleted or anonymised per contributor (feature)."""
 
     erased: dict[str, int] = field(default_factory=dict)
+    # The random pseudonym the person's access-log lines carry from now on; an erasure's own log line
+    # uses it too (record(..., subject=erased_as)), never the chat id's keyed pseudonym.
+    erased_as: str = ""
 
     @property
     def total(self) -> int:
@@ -181,13 +184,15 @@ class RetentionReport:
     dry_run: bool = False
     warned: dict[int, int] = field(default_factory=dict)   # days before deletion -> residents warned
     erased_residents: int = 0                               # inactive residents whose data were erased
+    unfinished_removed: int = 0                             # first contacts that never agreed to the notice
     outbox_purged: int = 0                                  # delivered/failed/cancelled messages deleted
     access_log_purged: int = 0                              # access-log lines past their retention
     rules: dict[str, int] = field(default_factory=dict)     # feature rules, e.g. decided submissions unlinked
 
     @property
     def changed(self) -> bool:
-        return bool(sum(self.warned.values()) or self.erased_residents or self.outbox_purged
+        return bool(sum(self.warned.values()) or self.erased_residents or self.unfinished_removed
+                    or self.outbox_purged
                     or self.access_log_purged or sum(self.rules.values()))
 
     def lines(self) -> list[str]:
@@ -196,6 +201,7 @@ class RetentionReport:
         out = [f"residents warned {days} days before deletion: {n}" for days, n in sorted(self.warned.items(),
                                                                                         reverse=True)]
         out.append(f"inactive residents whose data {verb} erased: {self.erased_residents}")
+        out.append(f"first contacts without consent that {verb} forgotten: {self.unfinished_removed}")
         out += [f"{name}: {n}" for name, n in sorted(self.rules.items())]
         out.append(f"delivered/failed/cancelled messages that {verb} purged: {self.outbox_purged}")
         out.append(f"access-log lines that {verb} purged: {self.access_log_purged}")
@@ -217,7 +223,7 @@ class AccessLog(Protocol):
     """Append-only log of staff access to residents' personal data (who, when, what, about whom)."""
 
     async def record(self, *, actor: str, action: str, chat_id: int | None, detail: str = "",
-                     at: datetime | None = None) -> str: ...
+                     at: datetime | None = None, subject: str | None = None) -> str: ...
     async def pseudonym(self, chat_id: int) -> str: ...
     async def entries(self, chat_id: int | None = None, limit: int = 100) -> Sequence[AccessEntry]: ...
 

@@ -225,8 +225,11 @@ async def ask_delete(ctx: Context) -> None:
     ctx.goto(CONFIRM_STEP, asked_at=ctx.now.isoformat())
     ctx.say(ctx._("Do you really want me to delete all your data?\n\n"
                   "Your profile, our conversation, your sign-ups and subscriptions and messages still waiting "
-                  "for you are deleted. Ideas you sent stay with the neighbourhood council, but without your "
-                  "name, number, voice notes, photos or contact details.\n\n<b>This cannot be undone.</b>"),
+                  "for you are deleted, and the team's copies of your ideas are removed from their Telegram "
+                  "chat. Ideas you sent stay with the neighbourhood council as anonymous records: title and "
+                  "text, with names, phone numbers and e-mail addresses in them replaced by ***. Your photos, "
+                  "voice notes, location and your answers to the team are deleted.\n\n"
+                  "<b>This cannot be undone.</b>"),
             [[Button(ctx._("🗑 Yes, delete everything"), "privacy:erase")],
              [Button(ctx._("No, keep my data"), "privacy:keep")]])
 
@@ -289,6 +292,10 @@ def retention_report_text(t: Translator, report: RetentionReport) -> str:
                                 days=t.number(days)))
     lines.append(t.ngettext("Deleted after a long time without contact: {n} resident.",
                             "Deleted after a long time without contact: {n} residents.", report.erased_residents))
+    if report.unfinished_removed:
+        lines.append(t.ngettext("Forgotten: {n} first contact that never agreed to the privacy notice.",
+                                "Forgotten: {n} first contacts that never agreed to the privacy notice.",
+                                report.unfinished_removed))
     for name, count in sorted(report.rules.items()):
         lines.append(t._("{rule}: {count}", rule=esc(t._(name)), count=t.number(count)))
     lines.append(t.ngettext("Old delivered messages removed: {n}.", "Old delivered messages removed: {n}.",

@@ -4,7 +4,8 @@ Steps of a first contact::
 
     /start ──> language buttons (proposed from Telegram's language) ──tap──>
     privacy notice (two lines + link to /privacy) ──"OK"──> main menu
-                                                     └──> what they had typed before, if anything
+
+Anything sent before "OK" is not stored: the engine says so and asks to send it again afterwards.
 
 ``/cancel`` and ``/menu`` return to the menu from any step; ``/language`` changes the language;
 ``/help``, ``/about`` and ``/privacy`` answer from anywhere without losing the step.
@@ -81,8 +82,6 @@ async def on_consent(ctx: Context) -> None:
     if ctx.resident.consent_at is None:
         ctx.resident.consent_at = ctx.now
         ctx.resident.display_name = ctx.inbound.sender.display_name[:64]
-    if await ctx.engine.continue_pending(ctx):
-        return
     await ctx.show_menu()
 
 

@@ -45,6 +45,12 @@ async def erase_events(s: Subject) -> int:
     return touched + (result.rowcount or 0)
 
 
+async def names_in_events(session: AsyncSession, chat_id: int) -> list[str]:
+    """The names the resident gave for their sign-ups (masked where they appear in what stays)."""
+    return [n for n in await session.scalars(select(SignupRow.display_name).where(SignupRow.chat_id == chat_id)
+                                             .distinct()) if n]
+
+
 async def sample_events(session: AsyncSession, person: SamplePerson) -> None:
     events = SqlEvents(session)
     event = await events.create(NewEvent(texts={"de": EventText("Hoffest", "Kuchen und Musik")}, place="Hof",
@@ -55,5 +61,5 @@ async def sample_events(session: AsyncSession, person: SamplePerson) -> None:
 
 
 register_personal_data("events", tables=("event_signups", "event_preferences"), export=export_events,
-                       erase=erase_events, sample=sample_events, order=60)
+                       erase=erase_events, sample=sample_events, order=60, names=names_in_events)
 declare_no_personal_data("events", "event_texts", reason="events the team publishes")

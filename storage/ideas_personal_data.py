@@ -2,67 +2,94 @@
 
 * **Export:** every submission of the resident with its content, attachments (kinds, not file ids),
   the conversation with the team and its history.
-* **Erase (anonymise):** the council keeps the record — title, text, costs, place, status and
-  decision — but nothing that leads to the person: the chat id becomes :data:`ANONYMISED_CHAT_ID`,
-  photos and voice notes (file ids) are deleted, the resident's name and voice notes leave the
-  conversation and the audit log (the audit log is otherwise append-only; erasure is the one
-  exception the law demands), and the staff-chat cards that carried their photos and voice notes
-  are deleted from the outbox. Notices to the resident go with their outbox rows, machine translations
+* **Erase (anonymise):** the council keeps the record — kind, area, title, text, costs, status and
+  decision — but nothing that leads to the person: the chat id becomes :data:`ANONYMISED_CHAT_ID`;
+  in the title, the text and what the team wrote about it (decision note, notes, audit-log notes)
+  phone numbers, e-mail addresses, user names, IBANs and the resident's own names are replaced by
+  ``***`` (``dialogs/masking.py``); the location, the photos and voice notes (file ids) and the
+  resident's own answers to the team are deleted; the resident leaves the audit log (the audit log is
+  otherwise append-only; erasure is the one exception the law demands); the staff-chat cards, copies
+  and answers that quoted them are deleted from the outbox (``withdraw_staff_copies`` has taken them
+  back out of Telegram first). Notices to the resident go with their outbox rows, machine translations
   and voice-note transcripts of the submission with their jobs (``storage/translation_personal_data.py``).
 * **Retention:** decided submissions lose this personal link ``KIEZBOT_RETENTION_DECIDED_DAYS``
-  (180) days after the decision, the same way.
+  (180) days after the decision, the same way (the sender's names as kiezbot knows them then are masked).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.masking import mask_personal
 from dialogs.messages import Media, Reply, reply_to_dict
 from dialogs.privacy import ANONYMISED_CHAT_ID
 from dialogs.submissions import FINAL, Attachment, Content, Note
 from storage.ideas import (SqlSubmissions, SubmissionAttachmentRow, SubmissionEventRow, SubmissionNoteRow,
                            SubmissionRow)
 from storage.models import OutboxRow
-from storage.personal_data import SamplePerson, Subject, declare_no_personal_data, register_personal_data
+from storage.personal_data import SamplePerson, Subject, declare_no_personal_data, names_of, register_personal_data
 from storage.retention import RetentionPolicy, register_retention_rule
 from storage.translation import forget_sources
 
 DECIDED_RULE = "Decided submissions: personal link removed"
 
 
-async def anonymise(session: AsyncSession, submission_ids: Sequence[int]) -> int:
-    """Cut the submissions ``submission_ids`` loose from the person who sent them; returns rows touched."""
+async def anonymise(session: AsyncSession, submission_ids: Sequence[int], names: Sequence[str] = ()) -> int:
+    """Cut the submissions ``submission_ids`` loose from the person who sent them (``names``: theirs, to
+    mask wherever they appear); returns rows touched."""
     touched = 0
     ids = list(submission_ids)
     for start in range(0, len(ids), BATCH):
-        touched += await _anonymise_batch(session, ids[start:start + BATCH])
+        touched += await _anonymise_batch(session, ids[start:start + BATCH], tuple(names))
     return touched
 
 
 BATCH = 50     # keeps the OR of outbox keys well below SQLite's expression-depth limit
 
 
-async def _anonymise_batch(session: AsyncSession, ids: list[int]) -> int:
+async def _mask_column(session: AsyncSession, model: type, columns: Sequence[str], where: Any,
+                       names: tuple[str, ...]) -> int:
+    """Mask ``columns`` of the rows ``where`` selects (one UPDATE per row that changes)."""
+    table = model.__table__
+    touched = 0
+    for row in (await session.execute(select(table.c.id, *(table.c[c] for c in columns)).where(where))).all():
+        changed = {c: mask_personal(v, names) for c, v in zip(columns, row[1:], strict=True) if v}
+        changed = {c: v for c, v in changed.items() if v != row[1 + columns.index(c)]}
+        if changed:
+            await session.execute(update(table).where(table.c.id == row[0]).values(**changed))
+            touched += 1
+    return touched
+
+
+async def _anonymise_batch(session: AsyncSession, ids: list[int], names: tuple[str, ...] = ()) -> int:
     refs = list((await session.scalars(select(SubmissionRow.ref).where(SubmissionRow.id.in_(ids)))).all())
     touched = 0
     result = await session.execute(delete(SubmissionAttachmentRow).where(SubmissionAttachmentRow.submission_id.in_(ids)))
     touched += result.rowcount or 0
     touched += await forget_sources(session, "submission", ids)      # translations and transcripts go too
-    result = await session.execute(
-        update(SubmissionNoteRow).where(SubmissionNoteRow.submission_id.in_(ids), SubmissionNoteRow.author == "resident")
-        .values(name="", voice_file_id=None).execution_options(synchronize_session=False))
+    # Their own answers to the team go (text and voice); what the team wrote stays, masked.
+    result = await session.execute(delete(SubmissionNoteRow).where(SubmissionNoteRow.submission_id.in_(ids),
+                                                                   SubmissionNoteRow.author == "resident"))
     touched += result.rowcount or 0
+    touched += await _mask_column(session, SubmissionNoteRow, ["text"], SubmissionNoteRow.submission_id.in_(ids),
+                                  names)
     result = await session.execute(
         update(SubmissionEventRow).where(SubmissionEventRow.submission_id.in_(ids),
                                          SubmissionEventRow.actor_kind == "resident")
         .values(actor_id=None, actor_name="").execution_options(synchronize_session=False))
     touched += result.rowcount or 0
+    touched += await _mask_column(session, SubmissionEventRow, ["note"], SubmissionEventRow.submission_id.in_(ids),
+                                  names)
+    touched += await _mask_column(session, SubmissionRow, ["title", "text", "decision_note"],
+                                  SubmissionRow.id.in_(ids), names)
     result = await session.execute(
         update(SubmissionRow).where(SubmissionRow.id.in_(ids))
-        .values(chat_id=ANONYMISED_CHAT_ID).execution_options(synchronize_session=False))
+        .values(chat_id=ANONYMISED_CHAT_ID, latitude=None, longitude=None)
+        .execution_options(synchronize_session=False))
     touched += result.rowcount or 0
     # Staff-chat cards and answers carried the photos and voice notes; notices to the resident go too.
     keys = [f"{kind}:{ref}" for ref in refs for kind in ("card", "answer", "notice")]
@@ -100,13 +127,24 @@ async def export_ideas(s: Subject) -> list[dict]:
 
 
 async def erase_ideas(s: Subject) -> int:
-    return await anonymise(s.session, await _ids_of(s.session, s.chat_id))
+    return await anonymise(s.session, await _ids_of(s.session, s.chat_id), s.names)
+
+
+async def names_in_ideas(session: AsyncSession, chat_id: int) -> list[str]:
+    """The names the resident's submissions were sent or answered under (their Telegram name then)."""
+    ids = select(SubmissionRow.id).where(SubmissionRow.chat_id == chat_id).scalar_subquery()
+    events = await session.scalars(select(SubmissionEventRow.actor_name).where(
+        SubmissionEventRow.submission_id.in_(ids), SubmissionEventRow.actor_kind == "resident").distinct())
+    notes = await session.scalars(select(SubmissionNoteRow.name).where(
+        SubmissionNoteRow.submission_id.in_(ids), SubmissionNoteRow.author == "resident").distinct())
+    return [n for n in [*events, *notes] if n]
 
 
 async def sample_ideas(session: AsyncSession, person: SamplePerson) -> None:
     repo = SqlSubmissions(session)
-    content = Content(area_key="badstrasse", kind="idea", title="Bench for the yard",
-                      text="A bench in the yard of Badstraße 10", latitude=52.55, longitude=13.38,
+    content = Content(area_key="badstrasse", kind="idea", title=f"Bench for the yard ({person.display_name})",
+                      text=f"A bench in the yard of Badstraße 10. {person.display_name}, {person.phone}, "
+                           f"{person.email}", latitude=52.55, longitude=13.38,
                       attachments=[Attachment("photo", person.photo_file_id), Attachment("voice", person.voice_file_id, 12)])
     sub = await repo.create(content, chat_id=person.chat_id, language="en", now=person.now,
                             actor_name=person.display_name)
@@ -124,13 +162,18 @@ async def unlink_decided(session: AsyncSession, now: datetime, policy: Retention
                                                 SubmissionRow.chat_id != ANONYMISED_CHAT_ID))
     if dry_run:
         return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ids = list((await session.scalars(query)).all())
-    await anonymise(session, ids)
-    return len(ids)
+    rows = (await session.execute(query.add_columns(SubmissionRow.chat_id))).all()
+    by_sender: dict[int, list[int]] = {}
+    for sub_id, chat_id in rows:
+        by_sender.setdefault(chat_id, []).append(sub_id)
+    for chat_id, ids in by_sender.items():
+        await anonymise(session, ids, await names_of(session, chat_id))
+    return len(rows)
 
 
 register_personal_data("ideas", tables=("submissions", "submission_attachments", "submission_notes",
                                         "submission_events"),
-                       export=export_ideas, erase=erase_ideas, sample=sample_ideas, order=50)
+                       export=export_ideas, erase=erase_ideas, sample=sample_ideas, order=50,
+                       names=names_in_ideas)
 declare_no_personal_data("reference_counters", reason="running numbers of submission references per area and year")
 register_retention_rule(DECIDED_RULE, unlink_decided)

@@ -2,8 +2,10 @@
 
 ``/mydata`` (GDPR Art. 15), ``/delete`` (Art. 17), the retention job and the CLI all go through
 :class:`SqlPersonalData`, which asks every registered *contributor* in turn. Each feature that stores
-anything about a resident registers one contributor per kind of data, next to its models (so the
-registration is imported whenever the tables are, via ``storage/all_models.py``).
+anything about a resident registers one contributor per kind of data, next to its models, and lists
+its module in ``storage/all_models.py``. Every entry point wires them all at start-up and refuses to
+start while a table is neither covered nor declared (``storage/wiring.py``); the port below wires them
+too on first use, so no code path can export or erase with half a registry.
 
 What a feature must register
 ----------------------------
@@ -39,24 +41,25 @@ For every table it adds to ``Base.metadata``, a feature does exactly one of:
 
 A table that does neither makes ``tests/test_erasure.py`` fail and name the table.
 
-Kept on purpose after erasure (by design without an identifier): anonymised submissions, and the
-staff access log, which names residents only by a keyed pseudonym (see ``storage/privacy.py``).
+Kept on purpose after erasure (by design without an identifier): anonymised submissions (names, phone
+numbers and e-mail addresses masked, see ``dialogs/masking.py``), and the staff access log, whose lines
+about the erased resident get a random pseudonym instead of the keyed one (see ``storage/privacy.py``).
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import MetaData, delete, or_, select
+from sqlalchemy import MetaData, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.messages import reply_from_dict
 from dialogs.ports import ErasureReport
 from dialogs.text import plain
 from storage.models import ConversationRow, OutboxRow, ResidentRow, utcnow
-from storage.privacy import AccessLogRow, RetentionNoticeRow, pseudonym
+from storage.privacy import AccessLogRow, RetentionNoticeRow, erased_pseudonym, pseudonym
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,12 @@ class Subject:
     session: AsyncSession
     chat_id: int
     now: datetime
+    # The person's names as kiezbot knows them (Telegram profile, names given for sign-ups …), gathered
+    # from every contributor's ``names`` before anything is erased: erasers mask them in what stays.
+    names: tuple[str, ...] = ()
+    # The random pseudonym that replaces the resident's keyed one in records kept after the erasure
+    # (the staff access log): those records then lead to nobody (see storage/privacy.py).
+    erased_as: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,7 @@ class SamplePerson:
 ExportFn = Callable[[Subject], Awaitable[Any]]
 EraseFn = Callable[[Subject], Awaitable[int]]
 SampleFn = Callable[[AsyncSession, SamplePerson], Awaitable[None]]
+NamesFn = Callable[[AsyncSession, int], Awaitable[Iterable[str]]]
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,7 @@ class Contributor:
     erase: EraseFn
     sample: SampleFn | None = None
     order: int = 50
+    names: NamesFn | None = None
 
 
 _CONTRIBUTORS: dict[str, Contributor] = {}
@@ -105,9 +116,19 @@ _NO_PERSONAL_DATA: dict[str, str] = {}
 
 
 def register_personal_data(name: str, *, tables: Sequence[str], export: ExportFn, erase: EraseFn,
-                           sample: SampleFn | None = None, order: int = 50) -> None:
+                           sample: SampleFn | None = None, order: int = 50,
+                           names: NamesFn | None = None) -> None:
     """Register how to export and erase one kind of a resident's data (see the module docstring)."""
-    _CONTRIBUTORS[name] = Contributor(name, tuple(tables), export, erase, sample, order)
+    _CONTRIBUTORS[name] = Contributor(name, tuple(tables), export, erase, sample, order, names)
+
+
+async def names_of(session: AsyncSession, chat_id: int) -> tuple[str, ...]:
+    """Every name kiezbot knows for ``chat_id`` (asked of each contributor's ``names``), for masking."""
+    found: list[str] = []
+    for contributor in contributors():
+        if contributor.names is not None:
+            found += [n for n in await contributor.names(session, chat_id) if n and n.strip()]
+    return tuple(dict.fromkeys(found))
 
 
 def declare_no_personal_data(*tables: str, reason: str) -> None:
@@ -144,6 +165,12 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _ensure_wired() -> None:
+    from storage import wiring
+    if not wiring.is_wired():
+        wiring.wire()
+
+
 class SqlPersonalData:
     """The :class:`dialogs.ports.PersonalData` port over all registered contributors."""
 
@@ -151,6 +178,7 @@ class SqlPersonalData:
         self.session = session
 
     async def export(self, chat_id: int, now: datetime | None = None) -> dict[str, Any]:
+        _ensure_wired()
         subject = Subject(self.session, chat_id, now or utcnow())
         out: dict[str, Any] = {}
         for contributor in contributors():
@@ -160,8 +188,10 @@ class SqlPersonalData:
         return out
 
     async def erase(self, chat_id: int, now: datetime | None = None) -> ErasureReport:
-        subject = Subject(self.session, chat_id, now or utcnow())
-        report = ErasureReport()
+        _ensure_wired()
+        subject = Subject(self.session, chat_id, now or utcnow(), await names_of(self.session, chat_id),
+                          erased_as=erased_pseudonym())
+        report = ErasureReport(erased_as=subject.erased_as)
         for contributor in contributors():
             report.erased[contributor.name] = await contributor.erase(subject)
         await self.session.flush()
@@ -177,6 +207,11 @@ async def _export_profile(s: Subject) -> dict | None:
     return {"telegram_chat_id": row.chat_id, "language": row.language, "privacy_notice_accepted_at": row.consent_at,
             "area": row.area_key, "name_from_telegram": row.display_name, "first_contact_at": row.created_at,
             "last_contact_at": row.last_seen_at, "unreachable_since": row.unreachable_at}
+
+
+async def _profile_names(session: AsyncSession, chat_id: int) -> list[str]:
+    row = await session.get(ResidentRow, chat_id)
+    return [row.display_name] if row is not None and row.display_name else []
 
 
 async def _erase_profile(s: Subject) -> int:
@@ -263,8 +298,13 @@ async def _export_access_log(s: Subject) -> list[dict]:
             for r in rows]
 
 
-async def _keep_access_log(s: Subject) -> int:
-    return 0   # pseudonymous accountability record: kept (see storage/privacy.py)
+async def _unlink_access_log(s: Subject) -> int:
+    """The accountability record stays, but under a random pseudonym: the key in the database no longer
+    leads from the chat id to these lines (nor, through their details, to anonymised submissions)."""
+    result = await s.session.execute(
+        update(AccessLogRow).where(AccessLogRow.subject == await pseudonym(s.session, s.chat_id))
+        .values(subject=s.erased_as or erased_pseudonym()).execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 async def _sample_access_log(session: AsyncSession, person: SamplePerson) -> None:
@@ -272,14 +312,15 @@ async def _sample_access_log(session: AsyncSession, person: SamplePerson) -> Non
                              subject=await pseudonym(session, person.chat_id), detail="sample"))
 
 
-register_personal_data("profile", tables=("residents",), export=_export_profile, erase=_erase_profile, order=100)
+register_personal_data("profile", tables=("residents",), export=_export_profile, erase=_erase_profile, order=100,
+                       names=_profile_names)
 register_personal_data("conversations", tables=("conversations",), export=_export_conversations,
                        erase=_erase_conversations, order=90)
 register_personal_data("outbox", tables=("outbox",), export=_export_outbox, erase=_erase_outbox,
                        sample=_sample_outbox, order=80)
 register_personal_data("retention", tables=("retention_notices",), export=_export_retention,
                        erase=_erase_retention, sample=_sample_retention, order=80)
-register_personal_data("staff_access", tables=("access_log",), export=_export_access_log, erase=_keep_access_log,
+register_personal_data("staff_access", tables=("access_log",), export=_export_access_log, erase=_unlink_access_log,
                        sample=_sample_access_log, order=80)
 declare_no_personal_data("areas", "offices", "planning_areas", "area_overrides", "streets", "addresses", "datasets",
                          reason="reference data (areas, offices, Berlin's address list)")

@@ -4,8 +4,11 @@
   resident's data, when, and about whom. The resident is named by a *pseudonym* (a keyed hash of the
   chat id, see :func:`pseudonym`), so the log survives the resident's erasure without keeping their
   Telegram id; the data-protection officer can still answer "who looked at X's data?" by computing
-  X's pseudonym (``kiezbot privacy log --resident CHAT_ID``). Rows are never updated; retention
-  deletes them after ``KIEZBOT_RETENTION_ACCESS_LOG_DAYS``.
+  X's pseudonym (``kiezbot privacy log --resident CHAT_ID``). Retention deletes rows after
+  ``KIEZBOT_RETENTION_ACCESS_LOG_DAYS``; the one change ever made to a row: when X's data are erased,
+  X's lines get a random pseudonym (``e-…``, :func:`erased_pseudonym`) instead, so that the key —
+  kept in the same database — no longer links X to them (or, through "submission BAD-…" in their
+  details, to X's anonymised submissions).
 * ``retention_notices`` — which inactivity warning a resident got last (stage in days before the
   deletion, when, and the announced date); erased with the resident.
 * ``privacy_keys`` — secrets kiezbot makes for itself on first use: the random key of the pseudonyms,
@@ -108,6 +111,12 @@ async def pseudonym(session: AsyncSession, chat_id: int) -> str:
     return pseudonym_with(await pseudonym_key(session), chat_id)
 
 
+def erased_pseudonym() -> str:
+    """``e-`` and 16 random hex digits: replaces an erased resident's pseudonym in the access log. Random,
+    so nothing in the database (the key included) leads from a chat id to it."""
+    return "e-" + secrets.token_hex(8)
+
+
 class SqlAccessLog:
     """The :class:`dialogs.ports.AccessLog` port: append and read, never update."""
 
@@ -118,8 +127,10 @@ class SqlAccessLog:
         return await pseudonym(self.session, chat_id)
 
     async def record(self, *, actor: str, action: str, chat_id: int | None, detail: str = "",
-                     at: datetime | None = None) -> str:
-        subject = await self.pseudonym(chat_id) if chat_id is not None else ""
+                     at: datetime | None = None, subject: str | None = None) -> str:
+        """``subject``: instead of ``chat_id``'s pseudonym (an erasure's line: ``ErasureReport.erased_as``)."""
+        if subject is None:
+            subject = await self.pseudonym(chat_id) if chat_id is not None else ""
         self.session.add(AccessLogRow(at=at or utcnow(), actor=actor[:160], action=action[:32], subject=subject,
                                       detail=detail))
         await self.session.flush()

@@ -10,13 +10,18 @@
    been sent at least its number of days before: a resident found late (the job was off, or kiezbot
    was just installed) is warned now and erased when that warning's days have passed. Residents who
    blocked kiezbot cannot be warned and are erased at the deadline. Team members are exempt.
-2. **Feature rules** registered with :func:`register_retention_rule`, e.g. the ideas feature removes
+2. **Unfinished first contacts.** Someone who never chose a language and agreed to the privacy
+   notice has at most a language, a step and their chat id stored (nothing they typed, see
+   ``dialogs/engine.py``); ``KIEZBOT_RETENTION_ONBOARDING_DAYS`` (2) days after their last message all
+   of it is erased — with the same erasers, without warning and without an access-log line.
+3. **Feature rules** registered with :func:`register_retention_rule`, e.g. the ideas feature removes
    the personal link of decided submissions after ``KIEZBOT_RETENTION_DECIDED_DAYS``.
-3. **Outbox:** delivered, failed, blocked and cancelled messages older than
+4. **Outbox:** delivered, failed, blocked and cancelled messages older than
    ``KIEZBOT_OUTBOX_KEEP_DAYS`` (30) are deleted (the one outbox setting; see
-   :func:`storage.outbox.finished_before`).
-4. **Access log:** lines older than ``KIEZBOT_RETENTION_ACCESS_LOG_DAYS`` (730) are deleted.
-5. **Staff:** when anything changed, a summary is posted to the staff chat (via the outbox).
+   :func:`storage.outbox.finished_before`) — except that a submission's copies in the team's chats keep
+   their row without text, holding only Telegram's message ids, so /delete can still take them back.
+5. **Access log:** lines older than ``KIEZBOT_RETENTION_ACCESS_LOG_DAYS`` (730) are deleted.
+6. **Staff:** when anything changed, a summary is posted to the staff chat (via the outbox).
 
 Each resident is decided and changed in their own transaction under the same per-chat lock as
 their updates, with the decision re-checked inside it, so a message arriving at that moment either
@@ -29,16 +34,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.i18n import Translator
 from dialogs.messages import Reply
 from dialogs.ports import RetentionReport
 from dialogs.privacy import retention_report_text, retention_warning
-from storage.models import OutboxRow, ResidentRow, StaffRow
+from storage.models import ConversationRow, OutboxRow, ResidentRow, StaffRow
 from storage.outbox import FINAL_STATES as FINAL_OUTBOX_STATES, finished_before  # noqa: F401 (re-exported)
-from storage.privacy import AccessLogRow, RetentionNoticeRow
+from storage.privacy import AccessLogRow, RetentionNoticeRow, erased_pseudonym
 from storage.repositories import SqlOutbox, SqlUnitOfWork
 
 RETENTION_ACTOR = "system:retention"
@@ -51,6 +56,7 @@ class RetentionPolicy:
     decided_days: int = 180
     outbox_days: int = 30
     access_log_days: int = 730
+    onboarding_days: int = 2
 
     @classmethod
     def of(cls, settings: Any) -> "RetentionPolicy":
@@ -66,7 +72,8 @@ class RetentionPolicy:
                                       reverse=True)),
             decided_days=getattr(settings, "retention_decided_days", default.decided_days),
             outbox_days=getattr(settings, "outbox_keep_days", default.outbox_days),
-            access_log_days=getattr(settings, "retention_access_log_days", default.access_log_days))
+            access_log_days=getattr(settings, "retention_access_log_days", default.access_log_days),
+            onboarding_days=getattr(settings, "retention_onboarding_days", default.onboarding_days))
 
 
 RuleFn = Callable[[AsyncSession, datetime, RetentionPolicy, bool], Awaitable[int]]
@@ -157,9 +164,53 @@ async def _candidates(sessions: async_sessionmaker, now: datetime, policy: Reten
     async with sessions() as session:
         rows = await session.scalars(
             select(ResidentRow.chat_id).where(ResidentRow.last_seen_at <= horizon,
+                                              ResidentRow.consent_at.is_not(None),    # others: see above
                                               ResidentRow.chat_id.not_in(select(StaffRow.user_id)))
             .order_by(ResidentRow.chat_id))
         return list(rows)
+
+
+async def _unfinished_candidates(sessions: async_sessionmaker, now: datetime, policy: RetentionPolicy) -> list[int]:
+    """Chats of people who never agreed to the notice, silent for ``onboarding_days``: their resident row's
+    last contact counts, and without one (no language chosen) their private conversation's last change."""
+    cutoff = now - timedelta(days=policy.onboarding_days)
+    staff = select(StaffRow.user_id)
+    async with sessions() as session:
+        residents = await session.scalars(
+            select(ResidentRow.chat_id).where(ResidentRow.consent_at.is_(None), ResidentRow.last_seen_at < cutoff,
+                                              ResidentRow.chat_id.not_in(staff)))
+        conversations = await session.scalars(
+            select(ConversationRow.chat_id).where(ConversationRow.chat_id == ConversationRow.user_id,
+                                                  ConversationRow.updated_at < cutoff,
+                                                  ConversationRow.chat_id.not_in(select(ResidentRow.chat_id)),
+                                                  ConversationRow.chat_id.not_in(staff)))
+        return sorted(set(residents) | set(conversations))
+
+
+async def _handle_unfinished(uow: SqlUnitOfWork, chat_id: int, now: datetime, policy: RetentionPolicy,
+                             report: RetentionReport, erase: Eraser | None) -> None:
+    """Re-checked under the chat's lock: whoever agreed or wrote meanwhile is kept."""
+    cutoff = now - timedelta(days=policy.onboarding_days)
+    async with uow(chat_id) as store:
+        session = store.session
+        if await session.get(StaffRow, chat_id) is not None:
+            return
+        row = await session.get(ResidentRow, chat_id)
+        if row is not None:
+            if row.consent_at is not None or aware(row.last_seen_at) >= cutoff:
+                return
+        else:
+            newest = await session.scalar(select(func.max(ConversationRow.updated_at))
+                                          .where(ConversationRow.chat_id == chat_id,
+                                                 ConversationRow.user_id == chat_id))
+            if newest is None or aware(newest) >= cutoff:
+                return
+        if not report.dry_run:
+            if erase is not None:
+                await erase(store, chat_id, now)
+            else:
+                await store.personal_data.erase(chat_id, now)
+        report.unfinished_removed += 1
 
 
 async def _decide_in(session: AsyncSession, chat_id: int, now: datetime,
@@ -182,11 +233,12 @@ async def _handle_resident(uow: SqlUnitOfWork, chat_id: int, now: datetime, poli
         if decision.action == "erase":
             if not report.dry_run:
                 if erase is not None:
-                    await erase(store, chat_id, now)
+                    erased = await erase(store, chat_id, now)
                 else:
-                    await store.personal_data.erase(chat_id, now)
+                    erased = await store.personal_data.erase(chat_id, now)
                 await store.access_log.record(actor=RETENTION_ACTOR, action="erase", chat_id=chat_id, at=now,
-                                              detail=f"no contact since {row.last_seen_at:%Y-%m-%d}")
+                                              detail=f"no contact since {row.last_seen_at:%Y-%m-%d}",
+                                              subject=getattr(erased, "erased_as", "") or erased_pseudonym())
             report.erased_residents += 1
             return
         assert decision.stage is not None and decision.delete_on is not None
@@ -219,10 +271,29 @@ async def _count_or_delete(session: AsyncSession, model: type, conditions: Seque
     return result.rowcount or 0
 
 
+# Copies of a submission in the team's chats (cards, copies opened with /idea, relayed answers): after
+# KIEZBOT_OUTBOX_KEEP_DAYS their text and file ids go like any message's, but the row stays with the
+# Telegram message ids only, so that /delete can still take the copy back (it goes with the submission's
+# personal link: storage/ideas_personal_data.py deletes it then).
+STAFF_COPY_PURPOSES = ("staff_card", "staff_copy", "staff_answer")
+WITHDRAWABLE = "withdrawable"
+
+
+async def _strip_staff_copies(session: AsyncSession, old: Sequence[Any], dry_run: bool) -> int:
+    conditions = [*old, OutboxRow.state == "sent", OutboxRow.purpose.in_(STAFF_COPY_PURPOSES)]
+    if dry_run:
+        return await session.scalar(select(func.count()).select_from(OutboxRow).where(*conditions)) or 0
+    result = await session.execute(update(OutboxRow).where(*conditions).values(payload={}, purpose=WITHDRAWABLE)
+                                   .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
 async def run_retention(sessions: async_sessionmaker, now: datetime, settings: Any = None, *,
                         dry_run: bool = False, translator: TranslatorFor | None = None,
                         staff_chat_id: int | None = None, erase: Eraser | None = None) -> RetentionReport:
     """Apply the retention rules once (see the module docstring). Safe to run daily, or twice."""
+    from storage.wiring import wire
+    wire()                                    # every feature's retention rule and eraser, whoever calls
     policy = RetentionPolicy.of(settings)
     if staff_chat_id is None:
         staff_chat_id = getattr(settings, "staff_chat_id", None)
@@ -236,6 +307,8 @@ async def run_retention(sessions: async_sessionmaker, now: datetime, settings: A
     if not dry_run:
         async with writer() as session, session.begin():
             await _void_stale_notices(session)
+    for chat_id in await _unfinished_candidates(sessions, now, policy):
+        await _handle_unfinished(uow, chat_id, now, policy, report, erase)
     for chat_id in await _candidates(sessions, now, policy):
         await _handle_resident(uow, chat_id, now, policy, translator, report, erase)
 
@@ -245,8 +318,10 @@ async def run_retention(sessions: async_sessionmaker, now: datetime, settings: A
             await (session.rollback() if dry_run else session.commit())
 
     async with writer() as session, session.begin():
-        report.outbox_purged = await _count_or_delete(
-            session, OutboxRow, finished_before(now - timedelta(days=policy.outbox_days)), dry_run)
+        old = finished_before(now - timedelta(days=policy.outbox_days))
+        report.outbox_purged = await _strip_staff_copies(session, old, dry_run)
+        report.outbox_purged += await _count_or_delete(
+            session, OutboxRow, [*old, OutboxRow.purpose != WITHDRAWABLE], dry_run)
         report.access_log_purged = await _count_or_delete(
             session, AccessLogRow, [AccessLogRow.at < now - timedelta(days=policy.access_log_days)], dry_run)
         if staff_chat_id is not None and report.changed and not dry_run:

@@ -115,3 +115,27 @@ async def test_only_the_residents_own_cards_are_found_not_a_longer_reference(db)
     async with db.sessions() as session:
         found = await SqlOutbox(session).sent_messages(["card:BAD-2026-100", "answer:BAD-2026-100"])
     assert found == {STAFF_GROUP: [11, 12, 13, 15]}
+
+
+async def test_a_card_older_than_the_outbox_keeps_is_still_taken_back(db, tg, bot, clock):  # noqa: F811
+    """After KIEZBOT_OUTBOX_KEEP_DAYS the card's row loses its text and file ids but keeps Telegram's
+    message ids, so a /delete months later still reaches the copies in the group."""
+    from storage.retention import RetentionPolicy, run_retention
+
+    ada, group, card, picture = await idea_with_photo_in_the_staff_group(db, tg, bot, clock)
+    from sqlalchemy import update
+    async with db.sessions() as session, session.begin():      # written at the test clock's "now"
+        await session.execute(update(OutboxRow).values(created_at=clock.now))
+    clock.advance(days=40)
+    tg.time_shift = timedelta(days=40).total_seconds()
+    report = await run_retention(db.sessions, clock.now, RetentionPolicy(outbox_days=30))
+    assert report.outbox_purged >= 1
+    async with db.sessions() as session:
+        [row] = (await session.execute(select(OutboxRow).where(OutboxRow.dedupe_key.startswith("card:")))).scalars()
+    assert row.payload == {} and row.message_ids                     # no text, no file ids; the ids stay
+    await ada.says("/delete")
+    await ada.taps("Yes, delete everything")
+    await engine(db, bot, clock).drain()
+    assert "Swap shelf" not in card.text and card.text.startswith("🗑")
+    async with db.sessions() as session:
+        assert (await session.execute(select(OutboxRow).where(OutboxRow.dedupe_key.startswith("card:")))).all() == []

@@ -88,3 +88,57 @@ async def test_decided_submissions_lose_their_sender_after_the_retention_period(
 
 def staffed_sessions(db):
     return db.sessions
+
+
+async def test_what_an_erased_submission_keeps_is_what_delete_promises(staffed, dialogs, dana, db):
+    """Title and text stay, with names, numbers and addresses for e-mail masked; the location, the photo and
+    the resident's answer go; what the team wrote keeps its words but not the resident's name or number."""
+    from storage.ideas import SubmissionNoteRow
+    from tests.chat import ChatClient
+
+    ada = ChatClient(staffed, chat_id=5551, language_code="en", name="Ada Quokkason")
+    await ada.onboard("en")
+    await ada.presses("idea:new")
+    await ada.taps("Project idea")
+    await ada.taps("QM Badstraße")
+    await ada.says("Green yard, ask Ada: 0176 5550 9731")
+    await ada.says("Plant trees behind Badstraße 10. Ada Quokkason, ada@example.org, 030/5550973, on 01.03.2027 "
+                   "for 1.500 €.")
+    await ada.sends("location", latitude=52.5512, longitude=13.3812)
+    await ada.sends("photo", file_id="PHOTO-of-Ada")
+    await ada.taps("Done")
+    ref = ref_in((await ada.taps("Send")).text)
+    row = await submission(db, ref)
+    await dana.presses(f"mod:ask:{row.id}:{row.version}")
+    await dana.says("Dear Ada, may we call you at 0176 5550 9731?")
+    await dana.presses(f"mod:send:{row.id}")
+    await ada.says("Yes, call me, Quokkason here, 0176 5550 9731")
+
+    delete = await ada.says("/delete")
+    assert "replaced by ***" in delete.text and "location" in delete.text
+    await ada.taps("Yes, delete everything")
+    row = await submission(db, ref)
+    assert row.title == "Green yard, ask ***: ***"
+    assert row.text == "Plant trees behind Badstraße 10. ***, ***, ***, on 01.03.2027 for 1.500 €."
+    assert (row.latitude, row.longitude, row.chat_id) == (None, None, ANONYMISED_CHAT_ID)
+    async with db.sessions() as session:
+        notes = (await session.execute(select(SubmissionNoteRow))).scalars().all()
+        events = (await session.execute(select(SubmissionEventRow))).scalars().all()
+    assert [(n.author, n.text) for n in notes] == [("staff", "Dear ***, may we call you at ***?")]
+    assert all("Ada" not in e.note and "5550" not in e.note and "Quokkason" not in e.actor_name for e in events)
+
+
+async def test_retention_masks_the_senders_names_and_numbers_too(staffed, english, dana, db, clock):
+    await english.presses("idea:new")
+    await english.taps("Project idea")
+    await english.taps("QM Badstraße")
+    await english.says("Call Alex on 0176 5550 9731")
+    await english.says("More benches. Alex, alex@example.org")
+    await english.taps("Done")
+    ref = ref_in((await english.taps("Send")).text)
+    row = await submission(db, ref)
+    await dana.presses(f"mod:ok:{row.id}:{row.version}")
+    clock.advance(days=181)
+    await run_retention(db.sessions, clock.now, RetentionPolicy(decided_days=180))
+    row = await submission(db, ref)
+    assert (row.chat_id, row.title, row.text) == (ANONYMISED_CHAT_ID, "Call *** on ***", "More benches. ***, ***")

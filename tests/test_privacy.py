@@ -239,3 +239,28 @@ async def test_staff_access_is_logged_with_a_pseudonym_and_shown_to_the_resident
     answer = await english.says("/mydata")
     assert "The team has looked at your data 1 time." in answer.text
     assert attached_json(answer)["staff_access"][0]["by"] == "neighbourhood team"   # not Dana's account
+
+
+async def test_after_erasure_the_access_log_leads_nowhere_near_the_resident(dialogs, english, db):
+    """The log stays (accountability) but under a random pseudonym: the key in the same database no longer
+    finds the erased resident's lines — nor, through "submission BAD-…", their anonymised submission."""
+    from storage.privacy import SqlAccessLog
+    async with db.sessions() as session, session.begin():
+        session.add(StaffRow(user_id=77, name="Dana"))
+
+    async def show_resident(ctx):
+        await log_staff_access(ctx, "show", english.sender.chat_id, detail="submission BAD-2026-014")
+        ctx.say("card")
+
+    dialogs.staff_command("showresident", show_resident)
+    await ChatClient(dialogs, chat_id=77, language_code="de").says("/showresident")
+    async with db.sessions() as session:
+        before = await SqlAccessLog(session).entries(english.sender.chat_id)
+    assert [e.detail for e in before] == ["submission BAD-2026-014"]
+
+    await english.says("/delete")
+    await english.taps("Yes, delete everything")
+    async with db.sessions() as session:
+        assert await SqlAccessLog(session).entries(english.sender.chat_id) == []     # the key finds nothing
+        [entry] = await SqlAccessLog(session).entries()
+    assert entry.subject.startswith("e-") and entry.detail == "submission BAD-2026-014"

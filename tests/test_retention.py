@@ -207,3 +207,41 @@ async def test_a_message_during_the_erasure_either_counts_or_starts_afresh(engli
     assert "went wrong" not in answer.text
     again = await run(db, clock)
     assert again.erased_residents == 0
+
+
+async def test_someone_who_never_agreed_to_the_notice_is_forgotten_after_two_days(dialogs, db, clock):
+    from storage.models import ConversationRow
+    chose_language = ChatClient(dialogs, chat_id=3101, language_code="de")
+    await chose_language.says("/start")
+    await chose_language.taps("Deutsch")                    # stored: the language, no consent
+    await chose_language.says("/delete")                    # and a step (the confirmation question)
+    agreed = ChatClient(dialogs, chat_id=3102, language_code="de")
+    await agreed.onboard("de")
+    async with db.sessions() as session, session.begin():   # from before this version: what was typed
+        session.add(ConversationRow(chat_id=3103, user_id=3103, step="", data={"pending_text": "Ich bin Ada, 0176 1"},
+                                    updated_at=clock.now))
+    clock.advance(days=1, hours=23)
+    report = await run(db, clock, staff_chat_id=STAFF_CHAT)
+    assert report.unfinished_removed == 0 and await resident_exists(db, 3101)
+    clock.advance(hours=2)
+    dry = await run(db, clock, dry_run=True)
+    assert dry.unfinished_removed == 2 and await resident_exists(db, 3101)
+    report = await run(db, clock, staff_chat_id=STAFF_CHAT)
+    assert report.unfinished_removed == 2
+    assert not await resident_exists(db, 3101) and await resident_exists(db, 3102)
+    async with db.sessions() as session:
+        chats = set(await session.scalars(select(ConversationRow.chat_id)))
+        assert 3101 not in chats and 3103 not in chats
+        assert await session.scalar(select(func.count()).select_from(AccessLogRow)) == 0   # no line about them
+    staff = [reply_from_dict(r.payload).text for r in await outbox_rows(db, STAFF_CHAT)]
+    assert any("Vergessen: 2 Erstkontakte" in t for t in staff), staff
+    assert (await run(db, clock)).unfinished_removed == 0                                # idempotent
+
+
+async def test_a_first_contact_who_writes_again_is_kept(dialogs, db, clock):
+    person = ChatClient(dialogs, chat_id=3201, language_code="de")
+    await person.says("/start")
+    await person.taps("Deutsch")
+    clock.advance(days=3)
+    await person.says("Hallo?")                              # still not agreed, but here: counts
+    assert (await run(db, clock)).unfinished_removed == 0 and await resident_exists(db, 3201)

@@ -42,12 +42,22 @@ async def test_nothing_but_language_is_stored_before_consent(resident, db):
     assert row.consent_at is None and row.display_name == "" and row.area_key is None
 
 
-async def test_text_before_consent_is_kept_and_answered_after(resident):
-    first = await resident.says("Badstraße 10")
+async def test_nothing_typed_before_consent_is_stored(resident, db):
+    first = await resident.says("Ich bin Zyxwa Quokkason, 0176 5550 9731, Badstraße 10")
+    assert "nicht gespeichert" in first.text        # told so, in their (Telegram's) language
     assert "Welche Sprache" in first.text          # no language yet: asked first
+    await resident.sends("location", latitude=52.55, longitude=13.38)
     await resident.taps("English")
+    async with db.sessions() as session:           # not in the conversation, not anywhere else
+        conversations = (await session.execute(select(ConversationRow))).scalars().all()
+        resident_row = await session.get(ResidentRow, resident.sender.chat_id)
+    assert all("Quokkason" not in str(c.data) and "5550" not in str(c.data) and "52.55" not in str(c.data)
+               for c in conversations)
+    assert resident_row.language == "en" and resident_row.consent_at is None
     answer = await resident.taps("OK")
-    assert "QM Badstraße" in answer.text           # the address typed before is answered now
+    assert "What would you like to do?" in answer.text and "QM Badstraße" not in answer.text
+    again = await resident.says("Badstraße 10")    # sent again after consent: answered
+    assert "QM Badstraße" in again.text
 
 
 async def test_cancel_returns_to_menu_from_any_step(english):
