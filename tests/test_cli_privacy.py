@@ -9,36 +9,36 @@ from tests.test_cli import kiezbot
 
 def test_export_erase_and_the_access_log_on_the_command_line(seeded_file, tmp_path):
     env = {"KIEZBOT_DATABASE_URL": f"sqlite:///{seeded_file}"}
-    chat = kiezbot("chat", "--lang", "en", "--chat-id", "4242", env=env, stdin="Badstraße 10\n", cwd=tmp_path)
+    chat = kiezbot("chat", "--lang", "en", "--chat-id", "731942586", env=env, stdin="Badstraße 10\n", cwd=tmp_path)
     assert chat.returncode == 0, chat.stderr
 
     target = tmp_path / "request.json"
-    export = kiezbot("privacy", "export", "4242", "--out", str(target), "--by", "Dana (DPO)",
+    export = kiezbot("privacy", "export", "731942586", "--out", str(target), "--by", "Dana (DPO)",
                      "--reason", "letter of 3 May", env=env, cwd=tmp_path)
     assert export.returncode == 0, export.stderr
     assert "access is logged" in export.stdout
     data = json.loads(target.read_text(encoding="utf-8"))
-    assert data["about"]["telegram_chat_id"] == 4242
+    assert data["about"]["telegram_chat_id"] == 731942586
     assert data["profile"]["language"] == "en" and data["profile"]["area"] == "badstrasse"
 
-    log = kiezbot("privacy", "log", "--resident", "4242", env=env, cwd=tmp_path)
+    log = kiezbot("privacy", "log", "--resident", "731942586", env=env, cwd=tmp_path)
     assert log.returncode == 0, log.stderr
     header, entry = log.stdout.strip().splitlines()
     pseudonym = header.split(" is ")[1].split()[0]
     assert pseudonym.startswith("r-")
     assert "cli:Dana (DPO)" in entry and "export" in entry and pseudonym in entry and "letter of 3 May" in entry
     with sqlite3.connect(seeded_file) as db:                         # the log keeps no raw chat id
-        assert db.execute("SELECT count(*) FROM access_log WHERE subject LIKE '%4242%' "
-                          "OR detail LIKE '%4242%'").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM access_log WHERE subject LIKE '%731942586%' "
+                          "OR detail LIKE '%731942586%'").fetchone() == (0,)
 
-    unsure = kiezbot("privacy", "erase", "4242", env=env, cwd=tmp_path)
+    unsure = kiezbot("privacy", "erase", "731942586", env=env, cwd=tmp_path)
     assert unsure.returncode == 1 and "--yes" in unsure.stdout
-    erase = kiezbot("privacy", "erase", "4242", "--yes", "--by", "Dana (DPO)", env=env, cwd=tmp_path)
+    erase = kiezbot("privacy", "erase", "731942586", "--yes", "--by", "Dana (DPO)", env=env, cwd=tmp_path)
     assert erase.returncode == 0, erase.stderr
     assert "profile 1" in erase.stdout
     with sqlite3.connect(seeded_file) as db:
-        assert db.execute("SELECT count(*) FROM residents WHERE chat_id = 4242").fetchone() == (0,)
-    again = kiezbot("privacy", "export", "4242", env=env, cwd=tmp_path)
+        assert db.execute("SELECT count(*) FROM residents WHERE chat_id = 731942586").fetchone() == (0,)
+    again = kiezbot("privacy", "export", "731942586", env=env, cwd=tmp_path)
     assert again.returncode == 1 and "stores nothing" in again.stderr
     log = kiezbot("privacy", "log", env=env, cwd=tmp_path)
     newest, oldest = log.stdout.strip().splitlines()               # newest first; nothing logged for "nothing"
