@@ -7,3 +7,4 @@ from storage import broadcasts  # noqa: F401,E402
 from storage import personal_data, privacy  # noqa: F401,E402  (tables + personal-data registry)
 from storage import ideas_personal_data  # noqa: F401,E402  (the ideas feature's personal data)
 from storage import events_personal_data, meetings_personal_data  # noqa: F401,E402  (their personal data)
+from storage import console  # noqa: F401,E402  (the staff console's sign-in links and sessions)
