@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import pytest_asyncio
+
 from aiohttp.test_utils import TestClient, TestServer
 
 from console.app import build_console, standalone
@@ -19,7 +21,7 @@ NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 
 
 async def console_client(db, clock, **config) -> TestClient:
-    app = standalone(build_console(ConsoleConfig(public_url=BASE, **config), db.sessions, clock))
+    app = standalone(build_console(ConsoleConfig(**{"public_url": BASE, **config}), db.sessions, clock))
     client = TestClient(TestServer(app))
     await client.start_server()
     return client
@@ -60,3 +62,32 @@ async def page_text(response) -> str:  # noqa: ANN001
 
 def csrf_of(html: str) -> str:
     return CSRF.search(html).group(1)
+
+
+@pytest_asyncio.fixture
+async def desk(db, clock):
+    """The console on a test server (public URL http://desk.test), sharing the test's database and clock."""
+    client = await console_client(db, clock)
+    yield client
+    await client.close()
+
+
+@pytest_asyncio.fixture
+async def dana(dialogs, db):
+    """Dana of the team, in her private chat with the bot (German), the console switched on."""
+    return await team_member(dialogs, db, 7, "Dana", language="de")
+
+
+@pytest_asyncio.fixture
+async def signed_in(desk, dana):
+    """The console with Dana signed in; returns the client."""
+    await sign_in(desk, await ask_for_link(dana))
+    return desk
+
+
+async def csrf_token(client: TestClient, path: str = "/console/") -> str:
+    return csrf_of(await (await client.get(path)).text())
+
+
+def cookie_value(client: TestClient, name: str = "kiezbot_console") -> str:
+    return next(c.value for c in client.session.cookie_jar if c.key == name)
