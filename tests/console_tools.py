@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from html.parser import HTMLParser
 
 import pytest_asyncio
 
@@ -91,3 +92,23 @@ async def csrf_token(client: TestClient, path: str = "/console/") -> str:
 
 def cookie_value(client: TestClient, name: str = "kiezbot_console") -> str:
     return next(c.value for c in client.session.cookie_jar if c.key == name)
+
+
+class _Inputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and a.get("type") != "submit":
+            if a.get("type") == "checkbox" and "checked" not in a:
+                return
+            self.fields[a["name"]] = a.get("value") or ""
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """What a browser would submit from the page's form (text fields, hidden fields, ticked boxes)."""
+    parser = _Inputs()
+    parser.feed(html)
+    return parser.fields
