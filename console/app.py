@@ -61,7 +61,9 @@ def _secure(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"      # a sign-in link's token never leaves in a Referer
+    # A sign-in link's token never leaves in a Referer to another site ("no-referrer" would also make browsers
+    # send "Origin: null" with our own forms, which the CSRF check then refuses).
+    response.headers["Referrer-Policy"] = "same-origin"
     if not request.path.startswith(PREFIX + "/static/"):
         response.headers["Cache-Control"] = "no-store"
 

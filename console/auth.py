@@ -22,7 +22,8 @@ import secrets
 from aiohttp import web
 
 from console.i18n import LANGUAGES
-from console.web import CONFIG, LANGUAGE, PREFIX, SESSIONS, USER, Handler, message, now, render, user_of
+from console.web import (CONFIG, LANGUAGE, PREFIX, SESSIONS, USER, Handler, message, now, remember_language,
+                         render, user_of)
 from dialogs.i18n import N_
 from storage import console as store
 
@@ -77,6 +78,8 @@ async def show_signin(request: web.Request) -> web.StreamResponse:
     if not TOKEN.match(token):
         return _link_problem(request, "unknown")
     check = await store.check_link(request.config_dict[SESSIONS], token, now(request))
+    if check.language:
+        request[LANGUAGE] = check.language
     if check.status != "ok":
         return _link_problem(request, check.status)
     nonce = secrets.token_urlsafe(24)
@@ -99,6 +102,8 @@ async def confirm_signin(request: web.Request) -> web.StreamResponse:
     config = request.config_dict[CONFIG]
     sessions = request.config_dict[SESSIONS]
     check, started = await store.redeem_link(sessions, token, now(request), config.lifetime)
+    if check.language:
+        request[LANGUAGE] = check.language
     if started is None:
         return _link_problem(request, check.status)
     old = user_of(request)
@@ -108,6 +113,7 @@ async def confirm_signin(request: web.Request) -> web.StreamResponse:
     response.set_cookie(COOKIE, started.token, path=PREFIX, httponly=True, samesite="Strict", secure=config.secure,
                         max_age=int(config.lifetime.total_seconds()))
     response.del_cookie(SIGNIN_COOKIE, path=PREFIX + "/signin/")
+    remember_language(response, started.user.language)
     raise response
 
 
@@ -134,9 +140,11 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
     assert user is not None
     form = await request.post()
     code = str(form.get("lang", ""))
+    response = web.HTTPSeeOther(safe_next(str(form.get("next", ""))))
     if code in LANGUAGES:
         await store.set_language(request.config_dict[SESSIONS], user.session_hash, code)
-    raise web.HTTPSeeOther(safe_next(str(form.get("next", ""))))
+        remember_language(response, code)
+    raise response
 
 
 def add_routes(app: web.Application) -> None:

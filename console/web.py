@@ -18,6 +18,7 @@ PREFIX = "/console"
 MAX_FORM_BYTES = 128 * 1024      # a console form: far above any honest use, far below a flood
 USER = web.RequestKey("console_user", ConsoleUser)        # the signed-in member
 LANGUAGE = web.RequestKey("console_language", str)        # the page's language once the session has ended
+LANGUAGE_COOKIE = "kiezbot_console_lang"    # the page language last chosen here (for pages before sign-in)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -57,14 +58,17 @@ def now(request: web.Request) -> datetime:
 
 
 def translator(request: web.Request) -> ConsoleTranslator:
-    """The page's language: the session's, else ``?lang=``, else the browser's (German unless English)."""
+    """The page's language: the session's, else ``?lang=``, else the sign-in link's (the member's chat
+    language), else the one last used in this browser, else the browser's — German unless English."""
     user = user_of(request)
     if user is not None:
         code = user.language
-    elif request.get(LANGUAGE):
-        code = request[LANGUAGE]
     elif request.query.get("lang") in LANGUAGES:
         code = request.query["lang"]
+    elif request.get(LANGUAGE):
+        code = request[LANGUAGE]
+    elif request.cookies.get(LANGUAGE_COOKIE) in LANGUAGES:
+        code = request.cookies[LANGUAGE_COOKIE]
     else:
         code = from_accept_language(request.headers.get("Accept-Language"))
     return ConsoleTranslator(console_language(code), request.config_dict[CONFIG].timezone)
@@ -102,3 +106,8 @@ def template_ngettext(context, singular: str, plural: str, n: int) -> str:  # no
     return context["t"].ngettext(singular, plural, n)
 
 
+
+
+def remember_language(response: web.StreamResponse, code: str) -> None:
+    response.set_cookie(LANGUAGE_COOKIE, console_language(code), path=PREFIX, httponly=True, samesite="Lax",
+                        max_age=365 * 24 * 3600)

@@ -90,6 +90,7 @@ class LinkCheck:
 
     status: str
     name: str = ""
+    language: str = ""      # the member's chat language when the link was asked for
 
 
 @dataclass(frozen=True)
@@ -114,17 +115,17 @@ async def check_link(sessions: async_sessionmaker, token: str, now: datetime) ->
     """Read-only: what opening the link would do (a link preview or a scanner uses nothing up)."""
     async with sessions() as session:
         row = (await session.execute(
-            select(ConsoleLinkRow.expires_at, ConsoleLinkRow.used_at, StaffRow.name)
+            select(ConsoleLinkRow.expires_at, ConsoleLinkRow.used_at, StaffRow.name, ConsoleLinkRow.language)
             .join(StaffRow, StaffRow.user_id == ConsoleLinkRow.user_id)
             .where(ConsoleLinkRow.token_hash == secret_hash(token)))).first()
     if row is None:
         return LinkCheck("unknown")
-    expires_at, used_at, name = row
+    expires_at, used_at, name, language = row
     if used_at is not None:
-        return LinkCheck("used")
+        return LinkCheck("used", language=language)
     if _utc(expires_at) <= now:
-        return LinkCheck("expired")
-    return LinkCheck("ok", name)
+        return LinkCheck("expired", language=language)
+    return LinkCheck("ok", name, language)
 
 
 async def redeem_link(sessions: async_sessionmaker, token: str, now: datetime,
@@ -148,7 +149,7 @@ async def redeem_link(sessions: async_sessionmaker, token: str, now: datetime,
                     id_hash=secret_hash(raw), user_id=user_id, language=language, csrf=csrf, created_at=now,
                     last_seen_at=now, expires_at=now + lifetime))
                 user = ConsoleUser(user_id, name, language, csrf, secret_hash(raw), now + lifetime)
-                return LinkCheck("ok", name), NewSession(raw, user)
+                return LinkCheck("ok", name, language), NewSession(raw, user)
     return await check_link(sessions, token, now), None
 
 

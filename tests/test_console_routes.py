@@ -85,7 +85,7 @@ async def test_pages_forbid_framing_foreign_scripts_and_caching(signed_in):
     response = await signed_in.get("/console/offices")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-    assert response.headers["Cache-Control"] == "no-store" and response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["Referrer-Policy"] == "same-origin"
     html = await response.text()
     assert not re.search(r"""(src|href)=["']https?://(?!www\\.openstreetmap)""", html), "every asset is local"
 
