@@ -105,8 +105,8 @@ async def _to_console(request: web.Request) -> web.StreamResponse:
 
 def mount(app: web.Application, console: web.Application) -> None:
     """Serve ``console`` under /console of ``app`` (``/console`` itself leads to its overview)."""
+    app.router.add_get(PREFIX, _to_console)        # before the sub-application, which would take it too
     app.add_subapp(PREFIX, console)
-    app.router.add_get(PREFIX, _to_console)
 
 
 def standalone(console: web.Application) -> web.Application:
