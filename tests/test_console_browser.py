@@ -7,7 +7,7 @@
 A missing browser is a failure, never a skip: `.ci/run` installs `chromium` and `chromium-driver`
 (`apt-get install -y chromium chromium-driver`). Selenium's calls block, so they run in a worker thread
 while the bot, the fake Telegram and the console keep serving on this test's event loop.
-With KIEZBOT_CONSOLE_SCREENSHOTS=docs the screenshots for the README are written to that folder.
+With CONSOLE_SCREENSHOTS=docs the screenshots for the README are written to that folder.
 """
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ class Browser:
 
     async def screenshot(self, name: str, size: tuple[int, int] = LAPTOP, *, scroll_to: str | None = None) -> Path:
         """The page as a 1366×768 office laptop (or a phone) shows it: exactly that viewport."""
-        folder = Path(os.environ.get("KIEZBOT_CONSOLE_SCREENSHOTS") or self.profile)
+        folder = Path(os.environ.get("CONSOLE_SCREENSHOTS") or self.profile)
         folder.mkdir(parents=True, exist_ok=True)
         metrics = {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size == PHONE}
         await self.run(self.driver.execute_cdp_cmd, "Emulation.setDeviceMetricsOverride", metrics)
