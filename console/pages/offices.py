@@ -52,7 +52,7 @@ def form_values(facts: OfficeFacts) -> tuple[dict[str, str], list[dict[str, str]
     return values, rows
 
 
-def _day(form: Form, name: str, label: str, n: int) -> date | None:
+def _day(form: Form, name: str, n: int) -> date | None:
     raw = form.raw(name).strip()
     form.values[name] = raw
     if not raw:
@@ -95,8 +95,8 @@ def read_hours(form: Form, current: OpeningHours) -> tuple[OpeningHours, list[di
     earlier = {(c.first, c.last): c.note for c in current.closures}
     for i in range(max(count, 0)):
         n = i + 1
-        first = _day(form, f"closure_{i}_from", "from", n)
-        last = _day(form, f"closure_{i}_to", "to", n)
+        first = _day(form, f"closure_{i}_from", n)
+        last = _day(form, f"closure_{i}_to", n)
         notes = {code: form.text(f"closure_{i}_note_{code}", N_("Reason for the closure"), max_length=120)
                  for code in CLOSURE_NOTE_LANGUAGES}
         removed = bool(form.raw(f"closure_{i}_remove"))
