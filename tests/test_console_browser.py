@@ -174,10 +174,8 @@ async def test_sign_in_by_the_bots_link_edit_opening_hours_and_the_bot_answers_w
         element = await browser.find(f"#{field}")
         await browser.run(element.clear)
         await browser.run(element.send_keys, value)
-    for field, day in (("closure_0_from", "2026-12-24"), ("closure_0_to", "2026-12-26")):
-        # The date picker's typing order follows the browser's locale (headless: US); set the value it submits.
-        await browser.run(browser.driver.execute_script, "arguments[0].value = arguments[1]",
-                          await browser.find(f"#{field}"), day)
+    for field, day in (("closure_0_from", "24.12.2026"), ("closure_0_to", "26.12.2026")):
+        await browser.run((await browser.find(f"#{field}")).send_keys, day)
     await browser.run((await browser.find("form.edit button[type=submit]")).click)
     await browser.expect("Gespeichert.")
     await browser.screenshot("console-office-edit.png")

@@ -58,7 +58,7 @@ async def test_a_closure_closes_the_office_on_the_bots_card(signed_in, dialogs):
     assert "Closed from Nov 24, 2026 to Nov 25, 2026: Team day" in card
     assert "Closed from Dec 24, 2026 to Dec 26, 2026" in card
     form = form_fields(await (await signed_in.get(FORM)).text())
-    assert form["closure_0_from"] == "2026-11-24" and form["closure_0_note_de"] == "Teamtag"
+    assert form["closure_0_from"] == "24.11.2026" and form["closure_0_note_de"] == "Teamtag"
     await submit(signed_in, {"closure_0_remove": "1", "closure_1_remove": "1"}, form=form)
     assert "Open now, until 1:00 PM" in await office_card(resident)
 

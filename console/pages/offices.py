@@ -46,7 +46,7 @@ def form_values(facts: OfficeFacts) -> tuple[dict[str, str], list[dict[str, str]
         values[f"hours_{key}"] = _spans_text(spans)
     for code, text in facts.hours.note.items():
         values[f"note_{code}"] = text
-    rows = [{"from": c.first.isoformat(), "to": c.last.isoformat(), "remove": "",
+    rows = [{"from": f"{c.first:%d.%m.%Y}", "to": f"{c.last:%d.%m.%Y}", "remove": "",
              **{f"note_{code}": c.note.get(code, "") for code in CLOSURE_NOTE_LANGUAGES}}
             for c in facts.hours.closures]
     return values, rows
