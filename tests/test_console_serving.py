@@ -19,14 +19,16 @@ async def start(tmp_path, env: dict, *args: str):  # noqa: ANN001, ANN202
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def get(url: str, attempts: int = 600, **kwargs) -> tuple[int, str, str]:
-    """(status, body, final URL) once the server answers."""
+async def get(url: str, process=None, seconds: float = 180) -> tuple[int, str, str]:  # noqa: ANN001
+    """(status, body, final URL) once the server answers (a start on a busy machine takes a while)."""
     async with aiohttp.ClientSession() as http:
-        for _ in range(attempts):
+        for _ in range(int(seconds / 0.1)):
             try:
-                async with http.get(url, headers={"Accept-Language": "de"}, **kwargs) as response:
+                async with http.get(url, headers={"Accept-Language": "de"}) as response:
                     return response.status, await response.text(), str(response.url)
             except aiohttp.ClientConnectionError:
+                if process is not None and process.returncode is not None:
+                    raise AssertionError(f"kiezbot ended: {(await process.stderr.read()).decode()[-2000:]}")
                 await asyncio.sleep(0.1)
     raise AssertionError(f"nothing answered on {url}")
 
@@ -44,7 +46,7 @@ async def test_kiezbot_run_with_long_polling_serves_the_console_and_its_links(tg
                                      "KIEZBOT_DATABASE_URL": f"sqlite:///{seeded_file}",
                                      "KIEZBOT_CONSOLE_ENABLED": "1", "KIEZBOT_CONSOLE_PORT": str(port)}, "run")
     try:
-        status, body, _ = await get(f"http://127.0.0.1:{port}/console/")
+        status, body, _ = await get(f"http://127.0.0.1:{port}/console/", process)
         assert status == 401 and "Bitte melden Sie sich an" in body
         status, _, _ = await get(f"http://127.0.0.1:{port}/healthz")
         assert status == 200
@@ -67,7 +69,7 @@ async def test_kiezbot_run_with_a_webhook_serves_the_console_beside_it(tg, seede
         "KIEZBOT_DATABASE_URL": f"sqlite:///{seeded_file}", "KIEZBOT_WEBHOOK_URL": f"http://127.0.0.1:{port}",
         "KIEZBOT_WEBHOOK_PORT": str(port), "KIEZBOT_CONSOLE_ENABLED": "true"}, "run", "--webhook")
     try:
-        status, body, _ = await get(f"http://127.0.0.1:{port}/console/")
+        status, body, _ = await get(f"http://127.0.0.1:{port}/console/", process)
         assert status == 401 and "zwei Schritten" in body
         status, _, url = await get(f"http://127.0.0.1:{port}/console")
         assert url.endswith("/console/")
@@ -81,7 +83,7 @@ async def test_kiezbot_console_serves_the_console_alone(seeded_file, tmp_path):
     process = await start(tmp_path, {"KIEZBOT_DATABASE_URL": f"sqlite:///{seeded_file}",
                                      "KIEZBOT_CONSOLE_PORT": str(port)}, "console")
     try:
-        status, body, url = await get(f"http://127.0.0.1:{port}/")
+        status, body, url = await get(f"http://127.0.0.1:{port}/", process)
         assert status == 401 and url.endswith("/console/") and "Bitte melden Sie sich an" in body
         status, _, _ = await get(f"http://127.0.0.1:{port}/console/static/console.css")
         assert status == 200
