@@ -1,6 +1,7 @@
 """The ``kiezbot`` command line.
 
     kiezbot run [--webhook]     serve residents and staff on Telegram
+    kiezbot console             serve the staff console alone (KIEZBOT_CONSOLE_HOST/PORT)
     kiezbot chat [--lang de]    talk to kiezbot in this terminal (no Telegram needed)
     kiezbot db upgrade|downgrade|current
     kiezbot seed [--areas FILE] load the areas file and Berlin's address list (idempotent)
@@ -258,6 +259,17 @@ async def _run(args: argparse.Namespace) -> int:
     _logging(settings)
     from bot.server import serve
     return await serve(settings, webhook=args.webhook)
+
+
+async def _console(args: argparse.Namespace) -> int:
+    settings = _settings()
+    _logging(settings)
+    from bot.server import serve_console
+    engine, sessions = await _open_sessions(settings)
+    try:
+        return await serve_console(settings, sessions)
+    finally:
+        await engine.dispose()
 
 
 async def _db(args: argparse.Namespace) -> int:
@@ -542,6 +554,8 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="serve on Telegram (long polling, or --webhook)")
     run.add_argument("--webhook", action="store_true", help="receive updates by webhook (KIEZBOT_WEBHOOK_URL)")
     run.set_defaults(func=_run)
+    sub.add_parser("console", help="serve the staff console alone (sign-in links come from the bot's /console)"
+                   ).set_defaults(func=_console)
     chat = sub.add_parser("chat", help="talk to kiezbot in this terminal")
     chat.add_argument("--lang", help="language to use (skips the language question)")
     chat.add_argument("--chat-id", type=int, default=1, help="which resident you are (default 1)")

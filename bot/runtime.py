@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from tqdm import tqdm
 
+from dialogs import console_signin
 from dialogs.app import build_dialogs
 from dialogs import logsafe
 from dialogs.engine import Dialogs, Operator, utc_now
@@ -146,5 +147,7 @@ async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: boo
                             meeting_reminders=settings.meeting_reminders,
                             deadline_reminders=settings.deadline_reminders,
                             flood_per_minute=settings.flood_messages_per_minute)
+    console_signin.configure(dialogs, base_url=settings.console_base_url if settings.console_enabled else None,
+                             valid_minutes=settings.console_link_minutes)
     freeze_startup_objects()
     return Runtime(settings, engine, sessions, addresses, dialogs)

@@ -32,6 +32,51 @@ def health_app(runtime: Runtime, telegram: CachedCheck) -> web.Application:
     return app
 
 
+def console_config(settings: Settings):  # noqa: ANN201 — console.web.ConsoleConfig
+    from datetime import timedelta
+
+    from console.web import ConsoleConfig
+    return ConsoleConfig(public_url=settings.console_base_url, idle=timedelta(minutes=settings.console_idle_minutes),
+                         lifetime=timedelta(hours=settings.console_session_hours), timezone=settings.timezone)
+
+
+def with_console(app: web.Application, settings: Settings, sessions, clock) -> web.Application:  # noqa: ANN001
+    """The staff console under /console of ``app`` when KIEZBOT_CONSOLE_ENABLED (console/app.py)."""
+    if settings.console_enabled:
+        from console.app import build_console, mount
+        mount(app, build_console(console_config(settings), sessions, clock))
+    return app
+
+
+async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+async def serve_console(settings: Settings, sessions) -> int:  # noqa: ANN001
+    """``kiezbot console``: the staff console alone, until SIGINT or SIGTERM."""
+    from console.app import build_console, standalone
+    runner = await start_site(standalone(build_console(console_config(settings), sessions)),
+                              settings.console_host, settings.console_port)
+    log.info("staff console on %s:%s/console (links point to %s)", settings.console_host, settings.console_port,
+             settings.console_base_url)
+    try:
+        await _until_stopped()
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
 def daily_jobs(runtime: Runtime) -> Housekeeping:
     """What ``kiezbot run`` does at 03:30, in one process of the fleet."""
     housekeeping = Housekeeping()
@@ -104,7 +149,22 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
         await transport.set_commands()
         if not webhook:
             await bot.delete_webhook(drop_pending_updates=False)
-            await dp.start_polling(bot, handle_signals=True, allowed_updates=dp.resolve_used_update_types())
+            # A web server only for the console (and /healthz beside it): polling itself needs none.
+            site = None
+            if settings.console_enabled:
+                try:
+                    site = await start_site(with_console(health_app(runtime, telegram), settings, runtime.sessions,
+                                                         runtime.dialogs.clock), settings.console_host,
+                                            settings.console_port)
+                    log.info("staff console on %s:%s/console", settings.console_host, settings.console_port)
+                except OSError as exc:    # e.g. `kiezbot console` already serves it on this port
+                    log.warning("staff console not served by kiezbot run: %s:%s: %s", settings.console_host,
+                                settings.console_port, exc.strerror or exc)
+            try:
+                await dp.start_polling(bot, handle_signals=True, allowed_updates=dp.resolve_used_update_types())
+            finally:
+                if site is not None:
+                    await site.cleanup()
             return 0
         assert settings.webhook_url is not None
         # Every process registers the same URL and secret: setWebhook is idempotent, so N instances
@@ -114,7 +174,7 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
         secret = (settings.webhook_secret.get_secret_value() if settings.webhook_secret
                   else await webhook_secret(runtime.sessions))
         redact_secrets(secret)
-        app = health_app(runtime, telegram)
+        app = with_console(health_app(runtime, telegram), settings, runtime.sessions, runtime.dialogs.clock)
         # Not in the background: Telegram gets its 200 once the update is handled and committed. The
         # Bot API sends a chat's next update only after the previous one was answered, so one
         # resident's updates stay in order even when the load balancer spreads them over processes;

@@ -72,6 +72,19 @@ class Settings(BaseSettings):
     team_language: str = Field("de", description="the team's language: what residents write is translated into it")
     translate_max_attempts: int = Field(10, ge=1, description="tries before a translation job is given up")
 
+    # The staff console (console/): a web desk under /console, sign-in by a one-time link from the bot.
+    console_enabled: bool = Field(False, description="serve the staff console in kiezbot run; /console sends links")
+    console_url: str | None = Field(None, description="public base URL of the console's server (/console/... is "
+                                    "appended to it in sign-in links); default KIEZBOT_WEBHOOK_URL, else "
+                                    "http://KIEZBOT_CONSOLE_HOST:KIEZBOT_CONSOLE_PORT")
+    console_host: str = Field("127.0.0.1", description="where `kiezbot console` (and kiezbot run's server in "
+                              "polling mode) listens")
+    console_port: int = Field(8090, description="port of `kiezbot console` (and of kiezbot run's server in "
+                              "polling mode)")
+    console_link_minutes: int = Field(10, ge=1, le=60, description="how long a sign-in link works (once)")
+    console_idle_minutes: int = Field(30, ge=1, description="a console session ends after this long without use")
+    console_session_hours: int = Field(10, ge=1, description="a console session ends this long after sign-in")
+
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
@@ -95,7 +108,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Berlin") from exc
         return value
 
-    @field_validator("api_base_url", "webhook_url", "translate_url")
+    @field_validator("api_base_url", "webhook_url", "translate_url", "console_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -136,7 +149,7 @@ class Settings(BaseSettings):
             raise ValueError("must be 1 to 64 characters, e.g. kiezbot-1")
         return value
 
-    @field_validator("webhook_port")
+    @field_validator("webhook_port", "console_port")
     @classmethod
     def _port(cls, value: int) -> int:
         if not 0 < value < 65536:
@@ -202,6 +215,12 @@ class Settings(BaseSettings):
             raise ValueError("KIEZBOT_TRANSLATE_URL and KIEZBOT_DEEPL_KEY are both set: choose one translation "
                              "service (texts would otherwise leave your server unexpectedly)")
         return self
+
+    @property
+    def console_base_url(self) -> str:
+        """Where sign-in links point: KIEZBOT_CONSOLE_URL, else the webhook's public URL (the console is
+        served on the webhook server), else the console's own address."""
+        return self.console_url or self.webhook_url or f"http://{self.console_host}:{self.console_port}"
 
     @model_validator(mode="after")
     def _warnings_before_deletion(self) -> "Settings":

@@ -5,6 +5,7 @@ from typing import Any
 
 from dialogs import (broadcast, event_admin, events, ideas, intents, meetings, meetings_staff, moderation, office,
                      privacy, start)
+from dialogs import console_signin
 from dialogs.engine import Dialogs, Operator, utc_now
 from dialogs.ports import Clock, UnitOfWork
 from dialogs.safety import FloodGuard
@@ -12,7 +13,7 @@ from dialogs.safety import FloodGuard
 # intents last: an address typed at the menu is the office finder's, and intents only route to
 # commands that the flows before them registered.
 FLOWS = [start, office, ideas, moderation, events, event_admin, meetings, meetings_staff, broadcast, privacy,
-         intents]
+         console_signin, intents]
 
 
 def build_dialogs(uow: UnitOfWork, catalogs: Any, *, clock: Clock = utc_now, timezone: str = "Europe/Berlin",

@@ -25,7 +25,7 @@ from urllib.parse import quote_plus
 from dialogs.addresses import (AddressRow, ChooseStreet, Found, NeedNumber, NoStreet, NotAnAddress,
                                resolve, resolve_choice)
 from dialogs.engine import Context, Dialogs
-from dialogs.hours import describe_status, status, weekly_lines
+from dialogs.hours import closure_lines, describe_status, status, weekly_lines
 from dialogs.i18n import N_
 from dialogs.intents import leave_step_for_wish, names_another_flow
 from dialogs.messages import Button, Venue
@@ -75,6 +75,7 @@ async def office_card(ctx: Context, area: Area) -> None:
     hours_note = t.staff_text(office.hours.note)
     if hours_note:
         lines.append("   " + hours_note)
+    lines.extend(closure_lines(office.hours, t, ctx.now.astimezone(t.tz).date()))
     lines.append(t._("📞 Phone: {phone}", phone=t.ltr(esc(office.phone))) if office.phone
                  else t._("📞 Phone: not known"))
     lines.append(t._("✉️ E-mail: {email}", email=t.ltr(esc(office.email))) if office.email

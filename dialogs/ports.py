@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from dialogs.addresses import AddressBook, AreaMap
 from dialogs.broadcasting import Broadcasts
+from dialogs.console_signin import ConsoleSignIn
 from dialogs.event_rules import Events
 from dialogs.messages import Reply
 from dialogs.model import Area, Resident
@@ -243,6 +244,7 @@ class Store(Protocol):
     events: Events
     personal_data: PersonalData
     access_log: AccessLog
+    console: ConsoleSignIn
 
 
 class UnitOfWork(Protocol):

@@ -10,6 +10,10 @@
 Catalog file per dialog module: ``dialogs/office.py`` -> ``locales/<lang>/LC_MESSAGES/office.po``;
 a sub-package ``dialogs/events/`` -> ``events.po``.
 
+The staff console (``console/``: its Python code and its Jinja2 templates) has one catalog of its own, the
+``console`` domain, in German and English only (staff pages; the chat's ``/console`` message is a dialog and
+speaks all ten): ``locales/console/<lang>/LC_MESSAGES/console.po``.
+
 Unreviewed translations: a translation nobody who speaks the language has checked (machine
 translation, a developer's best effort) carries the translator comment ``# unreviewed (machine
 translation)``. It is used at run time like any other (fuzzy entries are not, and the tests forbid
@@ -48,6 +52,9 @@ from locales import ROOT, languages
 
 SOURCE = ROOT.parent / "dialogs"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+CONSOLE_SOURCE = ROOT.parent / "console"
+CONSOLE_DOMAIN = "console"
+CONSOLE_LANGUAGES = ("de", "en")
 UNREVIEWED = "unreviewed (machine translation)"
 
 
@@ -72,6 +79,32 @@ def templates() -> dict[str, Catalog]:
             catalogs[domain].add(message, locations=[(str(path.relative_to(SOURCE.parent)), lineno)],
                                  auto_comments=comments)
     return dict(catalogs)
+
+
+def console_template() -> Catalog:
+    """The console's strings: ``_()``/``N_()`` in its Python code, ``_()``/``ngettext()`` in its templates."""
+    from jinja2.ext import babel_extract
+
+    catalog = Catalog(project="kiezbot", charset="utf-8")
+    sources = [("python", p) for p in sorted(CONSOLE_SOURCE.rglob("*.py"))]
+    sources += [(babel_extract, p) for p in sorted((CONSOLE_SOURCE / "templates").rglob("*.html"))]
+    for method, path in sources:
+        for lineno, message, comments, _context in extract_from_file(
+                method, str(path), keywords=KEYWORDS, comment_tags=("Translators:",),
+                options={"extensions": "jinja2.ext.i18n"}):
+            catalog.add(message, locations=[(str(path.relative_to(CONSOLE_SOURCE.parent)), lineno)],
+                        auto_comments=comments)
+    return catalog
+
+
+def console_catalog_path(code: str) -> Path:
+    return ROOT / CONSOLE_DOMAIN / code / "LC_MESSAGES" / f"{CONSOLE_DOMAIN}.po"
+
+
+def catalog_paths(code: str) -> list[Path]:
+    """Every catalog of a language: the dialogs' and, for German and English, the console's."""
+    console = [console_catalog_path(code)] if code in CONSOLE_LANGUAGES else []
+    return sorted((ROOT / code / "LC_MESSAGES").glob("*.po")) + [p for p in console if p.exists()]
 
 
 def plural_forms(code: str) -> str:
@@ -186,7 +219,7 @@ def update() -> dict[str, int]:
     when one of them cannot be carried over to today's rule.
     """
     for lang in languages():
-        for path in po_paths(lang.code):
+        for path in catalog_paths(lang.code):
             _set_plural_forms(read_catalog(path, lang.locale), plural_forms(lang.code), lang.locale,
                               str(path.relative_to(ROOT)))
     added: dict[str, int] = {}
@@ -218,8 +251,34 @@ def update() -> dict[str, int]:
             _confirm_english(folder)
         for stale in {p.stem for p in folder.glob("*.po")} - set(found):
             (folder / f"{stale}.po").unlink()
-        added[lang.code] = count
+        added[lang.code] = count + _update_console(lang)
     return added
+
+
+def _update_console(lang) -> int:  # noqa: ANN001 — a locales Language
+    """Merge the console's strings into its German or English catalog (as :func:`update` does per dialog)."""
+    if lang.code not in CONSOLE_LANGUAGES:
+        return 0
+    path = console_catalog_path(lang.code)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        catalog = read_catalog(path, lang.locale)
+    else:
+        catalog = Catalog(locale=lang.locale, domain=CONSOLE_DOMAIN, project="kiezbot", version="1",
+                          copyright_holder="kiezbot contributors", charset="utf-8", language_team=lang.name,
+                          last_translator="kiezbot contributors", fuzzy=False)
+    before = {m.id for m in catalog if m.id}
+    created = catalog.creation_date
+    catalog.update(console_template(), no_fuzzy_matching=True)
+    if path.exists():
+        catalog.creation_date = created
+    _set_plural_forms(catalog, plural_forms(lang.code), lang.locale, str(path.relative_to(ROOT)))
+    if lang.code == "en":
+        for message in catalog:
+            if message.id and not is_translated(message):
+                message.string = message.id
+    write_catalog(path, catalog)
+    return len({m.id for m in catalog if m.id} - before)
 
 
 def po_paths(code: str) -> list[Path]:
@@ -240,7 +299,7 @@ def status() -> dict[str, CatalogStatus]:
     out = {}
     for lang in languages():
         total = missing = fuzzy = unreviewed = 0
-        for path in sorted((ROOT / lang.code / "LC_MESSAGES").glob("*.po")):
+        for path in catalog_paths(lang.code):
             for message in read_catalog(path, lang.locale):
                 if not message.id:
                     continue
@@ -259,7 +318,7 @@ def unreviewed(code: str) -> list[tuple[str, Message]]:
     """(catalog name, message) of every translation of ``code`` still marked unreviewed."""
     lang = _language(code)
     out = []
-    for path in sorted((ROOT / lang.code / "LC_MESSAGES").glob("*.po")):
+    for path in catalog_paths(lang.code):
         out += [(path.stem, m) for m in read_catalog(path, lang.locale)
                 if m.id and is_unreviewed(m) and is_translated(m)]
     return out
@@ -292,7 +351,7 @@ def _language(code: str):
 def _edit_marks(code: str, domains: set[str] | None, select, change) -> int:
     lang = _language(code)
     changed = 0
-    for path in sorted((ROOT / lang.code / "LC_MESSAGES").glob("*.po")):
+    for path in catalog_paths(lang.code):
         if domains is not None and path.stem not in domains:
             continue
         catalog = read_catalog(path, lang.locale)

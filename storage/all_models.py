@@ -8,3 +8,4 @@ from storage import personal_data, privacy  # noqa: F401,E402  (tables + persona
 from storage import ideas_personal_data  # noqa: F401,E402  (the ideas feature's personal data)
 from storage import events_personal_data, meetings_personal_data  # noqa: F401,E402  (their personal data)
 from storage import translation, translation_personal_data  # noqa: F401,E402  (translation jobs, their personal data)
+from storage import console  # noqa: F401,E402  (the staff console's sign-in links and sessions)

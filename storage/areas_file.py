@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from storage.models import AreaOverrideRow, AreaRow, OfficeRow, PlanningAreaRow
 
 HEADER = """# kiezbot areas file. Edit and load with: kiezbot seed --areas THIS_FILE
-# office.opening_hours: {mon: ["10:00-13:00", "14:00-16:00"], ..., note: {de: "...", en: "..."}}
+# office.opening_hours: {mon: ["10:00-13:00", "14:00-16:00"], ..., note: {de: "...", en: "..."},
+#   closures: [{from: 2026-12-24, to: 2026-12-26, note: {de: "Weihnachten"}}]}   (holidays and other closed days)
 # office.latitude/longitude: decimal degrees, for the map pin (leave empty when not known)
 # plr_approx: planning areas (PLR ids) that belong to the area
 # overrides: {street, postcode, numbers: "17-34, 119-143"} house numbers that belong to the area

@@ -20,6 +20,7 @@ from dialogs.messages import Reply, reply_to_dict
 from dialogs.model import Area, OpeningHours, Office, Resident
 from dialogs.ports import ChatState, Outgoing, StaffMember
 from storage.broadcasts import SqlBroadcasts
+from storage.console import SqlConsoleLinks
 from storage.db import create_engine, open_sqlite, writer_session_factory
 from storage.ideas import SqlSubmissions
 from storage.events import SqlEvents
@@ -377,6 +378,7 @@ class SqlStore:
         self.broadcasts = SqlBroadcasts(session)
         self.personal_data = SqlPersonalData(session)
         self.access_log = SqlAccessLog(session)
+        self.console = SqlConsoleLinks(session)
 
 
 _SHARED_SQLITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -43,7 +43,8 @@ SAMPLE_TEXTS = [
 MAX_ACTIONS = 400                        # per language: keeps the walk finite when flows grow
 STAFF_NOTE = {"de": "Eingang im Hof, bitte klingeln."}
 HOURS = {"tue": ["10:00-13:00"], "thu": ["14:00-18:00"],
-         "note": {"de": "und nach Vereinbarung", "en": "and by appointment"}}
+         "note": {"de": "und nach Vereinbarung", "en": "and by appointment"},
+         "closures": [{"from": "2026-12-24", "to": "2026-12-26", "note": {"de": "Weihnachten"}}, {"from": "2026-12-31"}]}
 
 
 @dataclass

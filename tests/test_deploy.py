@@ -77,6 +77,7 @@ def test_the_example_environment_is_valid(monkeypatch, tmp_path):
     assert settings.database_url.startswith("postgresql://")
     assert settings.webhook_url == "https://bot.example.org" and settings.log_format == "json"
     assert settings.rate_global_per_sec * 2 <= 30   # two instances share Telegram's limit
+    assert settings.console_enabled and settings.console_base_url == "https://bot.example.org"   # links over HTTPS
 
 
 def test_the_containerfile_installs_kiezbot_and_checks_healthz():

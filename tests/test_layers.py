@@ -22,13 +22,14 @@ def test_layer_contracts_are_kept():
     result = run_lint(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "dialogs is pure" in result.stdout
+    assert "the console is a web adapter" in result.stdout
 
 
 def test_the_contract_check_really_fails_when_dialogs_imports_sqlalchemy(tmp_path):
     (tmp_path / "dialogs").mkdir()
     (tmp_path / "dialogs" / "__init__.py").write_text("")
     (tmp_path / "dialogs" / "flow.py").write_text("import sqlalchemy\n")
-    for pkg in ("storage", "bot", "locales"):
+    for pkg in ("storage", "bot", "locales", "console"):
         (tmp_path / pkg).mkdir()
         (tmp_path / pkg / "__init__.py").write_text("")
     config = (ROOT / "pyproject.toml").read_text()
@@ -38,3 +39,15 @@ def test_the_contract_check_really_fails_when_dialogs_imports_sqlalchemy(tmp_pat
     result = run_lint(tmp_path)
     assert result.returncode != 0
     assert "dialogs.flow -> sqlalchemy" in result.stdout
+
+
+def test_the_contract_check_really_fails_when_the_console_imports_aiogram(tmp_path):
+    for pkg in ("dialogs", "storage", "bot", "locales", "console"):
+        (tmp_path / pkg).mkdir()
+        (tmp_path / pkg / "__init__.py").write_text("")
+    (tmp_path / "console" / "pages.py").write_text("import aiogram\n")
+    config = (ROOT / "pyproject.toml").read_text()
+    (tmp_path / "pyproject.toml").write_text(config[config.index("[tool.importlinter]"):config.index("[tool.ruff]")])
+    result = run_lint(tmp_path)
+    assert result.returncode != 0
+    assert "console.pages -> aiogram" in result.stdout

@@ -132,3 +132,31 @@ async def test_a_house_number_that_does_not_exist_is_said_so(english):
     answer = await english.says("Prinz-Eugen-Straße 31")
     assert "could not find house number 31 on Prinz-Eugen-Straße" in answer.text
     assert "QM Pankstraße" in answer.text
+
+
+async def test_closures_close_the_office_and_are_named_on_the_card(english, db, clock):
+    hours = {"tue": ["10:00-13:00"], "thu": ["14:00-18:00"],
+             "closures": [{"from": "2026-11-24", "note": {"de": "Teamtag", "en": "Team day"}},
+                          {"from": "2026-11-26", "to": "2026-12-09"}]}
+    async with db.sessions() as session, session.begin():
+        await session.execute(update(OfficeRow).where(OfficeRow.area_key == "badstrasse").values(opening_hours=hours))
+    clock.now = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)     # Tuesday 10:30: open by the weekly hours
+    await english.taps("Find my office")
+    card = await english.taps("QM Badstraße")
+    assert "Open now" not in card.text
+    assert "Closed on Nov 24, 2026: Team day" in card.text
+    assert "Closed from Nov 26, 2026 to Dec 9, 2026" in card.text
+    assert "Closed now, opens on Dec 10, 2026 at 2:00 PM" in card.text         # the first Thursday after both
+
+
+def test_closures_are_read_from_the_areas_file_and_written_back():
+    from datetime import date
+
+    from dialogs.model import OpeningHours
+    hours = OpeningHours.from_mapping({"mon": ["10-13"], "closures": [{"from": date(2026, 12, 24), "to": "26.12.2026",
+                                                                        "note": "Weihnachten"}]})
+    assert hours.to_mapping() == {"mon": ["10:00-13:00"], "closures": [
+        {"from": "2026-12-24", "to": "2026-12-26", "note": {"de": "Weihnachten"}}]}
+    assert OpeningHours.from_mapping(hours.to_mapping()) == hours
+    with pytest.raises(ValueError, match="ends before it starts"):
+        OpeningHours.from_mapping({"closures": [{"from": "2026-12-24", "to": "2026-12-20"}]})
