@@ -10,12 +10,12 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from tqdm import tqdm
 
-from dialogs import console_signin
+from dialogs.console_signin import staff_flow as console_signin
 from dialogs.app import build_dialogs
-from dialogs import logsafe
-from dialogs.engine import Dialogs, Operator, utc_now
-from dialogs.ports import Clock
-from dialogs.text import telegram_html_problem
+from dialogs.core import logsafe
+from dialogs.core.engine import Dialogs, Operator, utc_now
+from dialogs.core.ports import Clock
+from dialogs.core.text import telegram_html_problem
 from locales import languages, load_catalogs
 from storage import migrate, wiring
 from storage.address_book import SqlAddressBook
@@ -119,7 +119,7 @@ async def open_database(settings: Settings) -> AsyncEngine:
         await engine.dispose()
         raise ConfigError(f"KIEZBOT_DATABASE_URL: cannot open the database: {exc.__class__.__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
-    # Log lines name people by their pseudonym (dialogs/logsafe.py): the key is in the database.
+    # Log lines name people by their pseudonym (dialogs/core/logsafe.py): the key is in the database.
     key = await load_pseudonym_key(session_factory(engine))
     logsafe.use(lambda chat_id: pseudonym_with(key, chat_id))
     return engine

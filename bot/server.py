@@ -8,7 +8,7 @@ import signal
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.delivery import DeliveryEngine, TelegramSender
+from bot.delivery.outbox_sender import DeliveryEngine, TelegramSender
 from bot.health import CachedCheck, Health, telegram_check
 from bot.logformat import json_formatters, update_context
 from bot.logredact import redact_secrets

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
                              description="name of this process in logs and /healthz (default host-pid)")
     meeting_reminders: str = Field("1d,2h", description="lead times of session reminders, e.g. 1d,2h (none: off)")
     deadline_reminders: str = Field("3d", description="lead times of jury deadline reminders, e.g. 3d")
-    # Delivery engine (bot/delivery.py). The rate limits are per bot token: with several processes
+    # Delivery engine (bot/delivery/outbox_sender.py). The rate limits are per bot token: with several processes
     # on one token, give each its share (e.g. 15 each for two).
     rate_global_per_sec: float = Field(30.0, gt=0, description="messages per second overall (Telegram: ~30)")
     rate_private_per_sec: float = Field(1.0, gt=0, description="messages per second to one private chat")
@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     @field_validator("meeting_reminders", "deadline_reminders")
     @classmethod
     def _leads(cls, value: str) -> str:
-        from dialogs.meetings import parse_leads
+        from dialogs.meetings.resident_flow import parse_leads
         parse_leads(value)          # raises ValueError with a readable message
         return value
 

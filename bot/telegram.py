@@ -17,9 +17,9 @@ from aiogram.methods.base import Response
 from aiogram.types import (BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardButton,
                            InlineKeyboardMarkup, Message)
 
-from dialogs.engine import Dialogs, chunk_replies
-from dialogs.messages import Inbound, Reply, Sender
-from dialogs.text import clip, plain
+from dialogs.core.engine import Dialogs, chunk_replies
+from dialogs.core.messages import Inbound, Reply, Sender
+from dialogs.core.text import clip, plain
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from console import auth, csrf
 from console.web import (CLOCK, CONFIG, MAX_FORM_BYTES, PREFIX, SESSIONS, ConsoleConfig, Handler, message,
                          template_gettext, template_ngettext, utc_now)
-from dialogs.i18n import N_
+from dialogs.core.i18n import N_
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.submissions import (OPEN, Attachment, Content, CountRow, Decision, Earlier, Event, Note, Submission,
+from dialogs.ideas.rules import (OPEN, Attachment, Content, CountRow, Decision, Earlier, Event, Note, Submission,
                                  area_code, format_ref)
 from storage.models import AreaRow, Base
 from storage.statements import SessionStatements, Statements, built_once

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import BigInteger, bindparam, exists, insert, literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
-from dialogs.messages import Reply, reply_to_dict
-from dialogs.model import Area, OpeningHours, Office, Resident
-from dialogs.ports import ChatState, Outgoing, StaffMember
+from dialogs.office.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
+from dialogs.core.messages import Reply, reply_to_dict
+from dialogs.core.model import Area, OpeningHours, Office, Resident
+from dialogs.core.ports import ChatState, Outgoing, StaffMember
 from storage.broadcasts import SqlBroadcasts
 from storage.console import SqlConsoleLinks
 from storage.db import create_engine, open_sqlite, writer_session_factory

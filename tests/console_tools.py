@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from console.app import build_console, standalone
 from console.web import ConsoleConfig
-from dialogs import console_signin
+from dialogs.console_signin import staff_flow as console_signin
 from tests.chat import ChatClient
 from tests.staff_tools import staff_in_private
 

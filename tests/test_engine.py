@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from dialogs.engine import chunk_replies
-from dialogs.messages import MAX_TEXT, Button, Reply
-from dialogs.text import esc, split_for_telegram, visible_length
+from dialogs.core.engine import chunk_replies
+from dialogs.core.messages import MAX_TEXT, Button, Reply
+from dialogs.core.text import esc, split_for_telegram, visible_length
 
 
 async def test_a_failing_flow_apologises_resets_and_keeps_the_bot_alive(dialogs, english, caplog):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.events_cli import import_calendar, list_events, signups_csv, spreadsheet_safe
+from bot.cli.events import import_calendar, list_events, signups_csv, spreadsheet_safe
 from storage.ical import CalendarError, parse_calendar, read_calendar_file
 from tests.chat import ChatClient
 from tests.event_helpers import add_event, add_resident, get_event, outbox, reply_of

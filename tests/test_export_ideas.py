@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.cli import main
-from bot.export import safe_cell
+from bot.cli.export_ideas import safe_cell
 from storage.ideas import SubmissionRow
 from tests.ideas_helpers import STAFF_CHAT, send_project_idea, submission
 

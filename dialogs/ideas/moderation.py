@@ -1,0 +1,532 @@
+"""Moderation: the team's cards, queue and decisions on residents' submissions.
+
+Steps (team members, in the staff chat or in their private chat)::
+
+    card in the staff chat: [Approve|Reply] [Reject] [Ask back] [Please revise] [Take it]
+      ├─ Approve ─────────────────────────────────────────────> approved; card edited in place
+      ├─ Reject ─> reason buttons ─> "add a message?" ──┬─ [Send without text] ─> rejected
+      │                                                  └─ typed note ─> preview [Send] ─> rejected
+      ├─ Ask back ─> typed question ─> preview [Send] ─> resident asked; their answer comes back here
+      ├─ Please revise ─> typed note ─> preview [Send] ─> resident edits and resends ─> back in the queue
+      ├─ Reply (questions) ─> typed answer ─> preview [Send] ─> replied
+      └─ Take it ─────────────────────────────────────────────> assigned; card edited in place
+    /queue       open items, oldest first (buttons open a card)
+    /idea REF    one card (without REF in a private chat: the resident's "submit an idea")
+    /stats       counts by area, kind, status and language
+
+Buttons carry only an action, the submission id and the version of the item the card showed
+(``mod:ok:12:3``). A press re-reads the item: if it changed since the card was drawn (someone else
+decided, took it, or the resident answered), nothing happens and the presser is told who changed it
+and when, and sees the card as it is now. The change itself is a conditional UPDATE on status and
+version, so of two people pressing at once exactly one wins even across processes. A replayed,
+stale or forged button therefore changes nothing, and only staff reach these handlers (the engine
+checks membership).
+
+The resident is told every decision in their own language; what the team typed is relayed as
+written (escaped). Cards and replies to the staff group are in the default language.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from datetime import datetime
+
+from dialogs.core.engine import Context, Dialogs
+from dialogs.core.i18n import N_, RLM, Translator
+from dialogs.core.logsafe import who
+from dialogs.privacy import resident_flow as privacy
+from dialogs.core.messages import Button, Inbound, Media, Reply
+from dialogs.core.ports import Store
+from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID, log_staff_access
+from dialogs.ideas.rules import (FINAL, KIND_ICONS, KINDS, MAX_TEXT, OPEN, REJECT_REASONS, STATUS_ICONS,
+                                 STATUS_LABELS, STATUSES, Decision, Event, Note, Submission, euros,
+                                 find_similar, normalise_ref)
+from dialogs.core.text import clip, esc
+
+log = logging.getLogger(__name__)
+
+# action code in the callback data -> (state it leads to, audit action)
+ACTIONS = {
+    "ok": ("approved", "approved"),
+    "no": ("rejected", "rejected"),
+    "re": ("replied", "replied"),
+    "ask": ("waiting", "asked"),
+    "rev": ("needs_revision", "revision_requested"),
+}
+TEXT_ACTIONS = ("no", "re", "ask", "rev")
+QUEUE_BUTTONS = 10
+
+
+# --- who and in which language ---------------------------------------------------------------
+def staff_t(ctx: Context) -> Translator:
+    """Cards in the staff group are in the default language; a private chat uses the member's own."""
+    if ctx.inbound.sender.chat_kind == "group" or ctx.resident.language is None:
+        return ctx.engine.translator(ctx.engine.default_language)
+    return ctx.t
+
+
+def team_t(ctx: Context) -> Translator:
+    return ctx.engine.translator(ctx.engine.default_language)
+
+
+async def staff_name(ctx: Context) -> str:
+    member = await ctx.store.staff.get(ctx.inbound.sender.user_id)
+    return (member.name if member and member.name else ctx.inbound.sender.display_name) or "—"
+
+
+def title_of(t: Translator, sub: Submission) -> str:
+    """The escaped title, or a placeholder for a question sent only as a voice note."""
+    return t.ltr(esc(sub.title)) if sub.title else t._("(voice note)")
+
+
+# --- the card ------------------------------------------------------------------------------------
+async def card_text(ctx: Context, t: Translator, sub: Submission, *, footer: str = "") -> str:
+    area = await ctx.store.areas.get(sub.area_key)
+    lines = [f"{KIND_ICONS.get(sub.kind, '')} <b>{esc(sub.ref)}</b> · {t._(KINDS.get(sub.kind, sub.kind))}",
+             t._("Area: {area} · Language: {language}", area=t.ltr(esc(area.name if area else sub.area_key)),
+                 language=esc(ctx.engine.language(sub.language).name)),
+             t._("Received: {when}", when=t.datetime(sub.created_at, "short")),
+             f"{STATUS_ICONS.get(sub.status, '')} " + t._("Status: {status}", status=t._(STATUS_LABELS[sub.status]))]
+    if sub.assignee_name:
+        lines.append("🙋 " + t._("Taken by: {name}", name=esc(sub.assignee_name)))
+    lines.append("")
+    if sub.title:
+        lines.append(f"<b>{esc(sub.title)}</b>")
+    if sub.text:
+        lines.append(esc(sub.text))
+    extras = []
+    if sub.content.costs_cents is not None:
+        extras.append("💶 " + t._("Material costs: {amount}", amount=t.money(euros(sub.content.costs_cents))))
+    if sub.content.latitude is not None and sub.content.longitude is not None:
+        lat, lon = sub.content.latitude, sub.content.longitude
+        url = f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=18/{lat:.5f}/{lon:.5f}"
+        extras.append("📍 " + t._("Location: {url}", url=esc(url)))
+    if sub.voices:
+        extras.append("🎤 " + t.ngettext("{n} voice note", "{n} voice notes", len(sub.voices)))
+    if sub.photos:
+        extras.append("🖼 " + t.ngettext("{n} photo", "{n} photos", len(sub.photos)))
+    if extras:
+        lines += [""] + extras
+    notes = await ctx.store.submissions.notes(sub.id, limit=4)
+    if notes:
+        lines += ["", t._("<b>Conversation</b>")]
+        for note in notes:
+            who = esc(note.name) if note.author == "staff" else t._("Resident")
+            said = esc(clip(note.text, 300)) if note.text else ""
+            if note.voice_file_id:
+                said = (said + " " if said else "") + "🎤"
+            icon = "❓" if note.author == "staff" else "💬"
+            lines.append(f"{icon} {who} ({t.datetime(note.at, 'short')}): {said}")
+    similar = find_similar(sub.title, sub.text,
+                           await ctx.store.submissions.in_area(sub.area_key, exclude_id=sub.id))
+    if similar:
+        lines += ["", t._("<b>Similar earlier submissions</b>")]
+        for other, _score in similar:
+            lines.append(f"• {esc(other.ref)} “{esc(clip(other.title or other.text, 60))}” — "
+                         f"{t._(STATUS_LABELS[other.status])}")
+    decided = decision_line(t, sub)
+    if decided:
+        lines += ["", decided]
+    if footer:
+        lines += ["", footer]
+    return "\n".join(lines)
+
+
+def decision_line(t: Translator, sub: Submission) -> str:
+    if sub.status not in FINAL or sub.decided_at is None:
+        return ""
+    who, when = esc(sub.decided_by_name), t.datetime(sub.decided_at, "short")
+    if sub.status == "approved":
+        return "✅ " + t._("Approved by {name}, {when}", name=who, when=when)
+    if sub.status == "replied":
+        line = "✅ " + t._("Answered by {name}, {when}", name=who, when=when)
+    else:
+        label = REJECT_REASONS.get(sub.decision_reason, ("", ""))[0]
+        line = "❌ " + t._("Rejected by {name}, {when}. Reason: {reason}", name=who, when=when,
+                          reason=t._(label) if label else "—")
+    if sub.decision_note:
+        line += "\n" + t._("Message to the resident: {text}", text=esc(clip(sub.decision_note, 500)))
+    return line
+
+
+def card_buttons(t: Translator, sub: Submission) -> list[list[Button]]:
+    if not sub.is_open:
+        return []
+    i = f"{sub.id}:{sub.version}"
+    if sub.kind == "question":
+        return [[Button("💬 " + t._("Reply"), f"mod:re:{i}"), Button("❌ " + t._("Reject"), f"mod:no:{i}")],
+                [Button("❓ " + t._("Ask back"), f"mod:ask:{i}"), Button("🙋 " + t._("Take it"), f"mod:take:{i}")]]
+    return [[Button("✅ " + t._("Approve"), f"mod:ok:{i}"), Button("❌ " + t._("Reject"), f"mod:no:{i}")],
+            [Button("❓ " + t._("Ask back"), f"mod:ask:{i}"), Button("✏️ " + t._("Please revise"), f"mod:rev:{i}")],
+            [Button("🙋 " + t._("Take it"), f"mod:take:{i}")]]
+
+
+def card_media(sub: Submission) -> list[Media]:
+    photos, voices = sub.photos, sub.voices
+    media = [Media("photo", p.file_id, f"{esc(sub.ref)} · 🖼 {n}/{len(photos)}") for n, p in enumerate(photos, 1)]
+    media += [Media("voice", v.file_id, f"{esc(sub.ref)} · 🎤 {n}/{len(voices)}") for n, v in enumerate(voices, 1)]
+    return media
+
+
+async def post_card(ctx: Context, sub: Submission) -> None:
+    """Put a new (or resent) submission in front of the team, through the durable outbox."""
+    chat = ctx.engine.staff_chat_id
+    if chat is None:
+        log.info("no staff chat configured (KIEZBOT_STAFF_CHAT_ID): %s is stored and shown in /queue only", sub.ref)
+        return
+    t = team_t(ctx)
+    header = "🔁 " + t._("Revised by the resident") if sub.revisions else ""
+    text = await card_text(ctx, t, sub)
+    if header:
+        text = header + "\n" + text
+    key = f"card:{sub.ref}" if not sub.revisions else f"card:{sub.ref}:r{sub.revisions}"
+    await ctx.notify(chat, Reply(text, card_buttons(t, sub), media=card_media(sub)), key=key, purpose="staff_card")
+
+
+async def post_answer(ctx: Context, sub: Submission, note: Note, note_id: int) -> None:
+    """A resident's answer to a question from the team, to the staff chat, with the card's buttons."""
+    chat = ctx.engine.staff_chat_id
+    if chat is None:
+        log.info("no staff chat configured: the answer on %s is shown in /idea %s only", sub.ref, sub.ref)
+        return
+    t = team_t(ctx)
+    text = "💬 " + t._("The resident answered on {ref} “{title}”:", ref=esc(sub.ref), title=title_of(t, sub))
+    if note.text:
+        text += "\n\n" + esc(note.text)
+    media = [Media("voice", note.voice_file_id, esc(sub.ref))] if note.voice_file_id else []
+    await ctx.notify(chat, Reply(text, card_buttons(t, sub), media=media), key=f"answer:{sub.ref}:{note_id}",
+                     purpose="staff_answer")
+
+
+# --- telling the resident ---------------------------------------------------------------------
+async def tell_resident(ctx: Context, sub: Submission, action: str, *, reason: str = "", text: str = "") -> None:
+    if sub.chat_id == ANONYMISED_CHAT_ID:       # the resident erased their data: nobody to tell
+        return
+    resident = await ctx.store.residents.get(sub.chat_id)
+    t = ctx.engine.translator(resident.language if resident and resident.language else sub.language)
+    ref, title = t.ltr(esc(sub.ref)), title_of(t, sub)
+    typed = esc(text)
+    buttons: list[list[Button]] = []
+    if action == "ok":
+        if sub.kind == "aktionsfonds":
+            msg = t._("Good news: the team has accepted your Aktionsfonds application {ref} “{title}”. The "
+                      "Aktionsfonds jury decides on it at its next session; the team will tell you the result.",
+                      ref=ref, title=title)
+        elif sub.kind == "hint":
+            msg = t._("Thank you: the team has taken up your hint {ref} “{title}”.", ref=ref, title=title)
+        else:
+            msg = t._("Good news: the team has accepted your idea {ref} “{title}”. The team will get in touch "
+                      "with you about the next steps.", ref=ref, title=title)
+    elif action == "no":
+        msg = t._("The team could not accept your submission {ref} “{title}”.", ref=ref, title=title)
+        sentence = REJECT_REASONS.get(reason, ("", ""))[1]
+        if sentence:
+            msg += "\n" + t._("Reason: {reason}", reason=t._(sentence))
+        if typed:
+            msg += "\n\n" + t._("Message from the team: {text}", text=typed)
+        msg += "\n\n" + t._("If you have questions, tap “Ask the team” in the menu.")
+    elif action == "re":
+        msg = t._("The team has answered your question {ref}:", ref=ref) + "\n\n" + typed
+    elif action == "ask":
+        msg = (t._("The team has a question about your submission {ref} “{title}”:", ref=ref, title=title)
+               + "\n\n" + typed + "\n\n" + t._("Just write your answer here in the chat."))
+        buttons = [[Button("✍️ " + t._("Answer"), f"idea:answer:{sub.id}")]]
+    elif action == "rev":
+        msg = (t._("The team asks you to revise your submission {ref} “{title}”:", ref=ref, title=title)
+               + "\n\n" + typed + "\n\n" + t._("Tap the button to change it and send it again."))
+        buttons = [[Button("✏️ " + t._("Revise and send again"), f"idea:revise:{sub.id}")]]
+    else:
+        return
+    if t.rtl:
+        msg = RLM + msg
+    await ctx.notify(sub.chat_id, Reply(msg, buttons), key=f"notice:{sub.ref}:{sub.version + 1}",
+                     purpose="idea_notice")
+
+
+# --- pressing buttons ---------------------------------------------------------------------------
+def parse(inbound: Inbound) -> tuple[str, int | None, int | None, str]:
+    """``mod:<action>:<id>[:<version>[:<extra>]]`` -> (action, id, version, extra); no number: None."""
+    action, sub_id, version, extra = inbound.parts(4)
+    return action, _number(sub_id), _number(version), extra
+
+
+def _number(field: str) -> int | None:
+    return int(field) if field.isdecimal() and len(field) < 19 else None    # at most 18 digits: fits a BIGINT
+
+
+async def show_card(ctx: Context, sub: Submission, *, edit: bool, footer: str = "",
+                    buttons: list[list[Button]] | None = None, with_media: bool = False) -> None:
+    """The card in place of the pressed one (``edit``), or as a new copy. A new copy goes through the
+    outbox under the submission's key, so that the delivery engine keeps its message ids and /delete
+    (:func:`withdraw_staff_copies`) takes it back out of this chat too — the staff group or a team
+    member's private chat (``/idea REF``, a card opened from ``/queue``)."""
+    t = staff_t(ctx)
+    text = await card_text(ctx, t, sub, footer=footer)
+    shown = card_buttons(t, sub) if buttons is None else buttons
+    if edit:
+        ctx.say(text, shown, edit=True)
+        return
+    reply = Reply(text, shown, media=card_media(sub) if with_media else [])
+    await ctx.notify(ctx.inbound.sender.chat_id, reply, key=f"card:{sub.ref}:copy:{uuid.uuid4().hex[:12]}",
+                     purpose="staff_copy", language=t.code)
+
+
+async def log_access(ctx: Context, sub: Submission, action: str) -> None:
+    """The resident can see in /mydata that (not who) the team opened or decided their submission."""
+    if sub.chat_id != ANONYMISED_CHAT_ID:
+        await log_staff_access(ctx, action, sub.chat_id, detail=f"submission {sub.ref}")
+
+
+async def already(ctx: Context, sub: Submission) -> None:
+    """The item changed before this press: say who and when, and show the card as it is now."""
+    t = staff_t(ctx)
+    if sub.status in FINAL and sub.decided_at is not None:
+        ctx.toast = t._("Already decided by {name} on {date} at {time}.", name=sub.decided_by_name,
+                        date=t.date(sub.decided_at, "medium"), time=t.time(sub.decided_at))
+    else:
+        events = await ctx.store.submissions.events(sub.id)
+        last = events[-1] if events else None
+        who = t._("Resident") if last is None or last.actor_kind == "resident" else last.actor_name
+        ctx.toast = t._("{name} changed this just now. The card shows the current state.", name=who)
+    ctx.reset()
+    await show_card(ctx, sub, edit=True)
+
+
+async def on_button(ctx: Context) -> None:
+    t = staff_t(ctx)
+    action, sub_id, version, extra = parse(ctx.inbound)
+    sub = await ctx.store.submissions.get(sub_id) if sub_id is not None else None
+    if sub is None:
+        log.warning("staff %s pressed %r for no submission", who(ctx.inbound.sender.user_id), ctx.inbound.data)
+        ctx.toast = t._("This submission does not exist (any more).")
+        return
+    if action == "show":
+        await log_access(ctx, sub, "show")
+        return await show_card(ctx, sub, edit=False, with_media=True)
+    if action == "card":
+        ctx.reset()
+        return await show_card(ctx, sub, edit=True)
+    if action == "send":
+        return await send(ctx, sub)
+    if version is None:
+        return invalid(ctx)
+    if not sub.is_open or version != sub.version:
+        return await already(ctx, sub)            # decided, taken or answered since this card was drawn
+    question = sub.kind == "question"
+    v = f"{sub.id}:{sub.version}"
+    if action == "take":
+        return await take(ctx, sub)
+    if action == "ok" and not question:
+        return await decide(ctx, sub, "ok")
+    if action == "no":
+        ctx.reset()
+        rows = [[Button(t._(label), f"mod:why:{v}:{code}")] for code, (label, _s) in REJECT_REASONS.items()]
+        rows.append([Button("« " + t._("Back"), f"mod:card:{sub.id}")])
+        return await show_card(ctx, sub, edit=True, footer=t._("Why is it rejected? Pick a reason:"), buttons=rows)
+    if action in ("why", "nt") and extra in REJECT_REASONS:
+        if action == "nt":
+            return await decide(ctx, sub, "no", reason=extra)
+        ctx.goto("mod.text", action="no", id=sub.id, version=sub.version, reason=extra)
+        footer = t._("Reason: {reason}. Reply to this message with a note for the resident (sent as you write "
+                     "it), or send it without one.", reason=t._(REJECT_REASONS[extra][0]))
+        rows = [[Button(t._("Send without text"), f"mod:nt:{v}:{extra}")],
+                [Button("« " + t._("Back"), f"mod:card:{sub.id}")]]
+        return await show_card(ctx, sub, edit=True, footer=footer, buttons=rows)
+    if action in ("ask", "rev") or (action == "re" and question):
+        if action == "rev" and question:
+            return invalid(ctx)
+        ctx.goto("mod.text", action=action, id=sub.id, version=sub.version, reason="")
+        name = esc(await staff_name(ctx))
+        footer = {"ask": t._("{name}: reply to this message with your question for the resident (sent as you "
+                             "write it).", name=name),
+                  "rev": t._("{name}: reply to this message with what the resident should change (sent as you "
+                             "write it).", name=name),
+                  "re": t._("{name}: reply to this message with your answer for the resident (sent as you write "
+                            "it).", name=name)}[action]
+        return await show_card(ctx, sub, edit=True, footer=footer,
+                               buttons=[[Button("« " + t._("Back"), f"mod:card:{sub.id}")]])
+    invalid(ctx)
+
+
+async def send(ctx: Context, sub: Submission) -> None:
+    """The previewed question, note or answer: sent if the item is still as it was when it was typed."""
+    draft = ctx.data if ctx.step == "mod.confirm" else {}
+    if draft.get("id") != sub.id or draft.get("action") not in TEXT_ACTIONS:
+        ctx.toast = staff_t(ctx)._("Nothing to send from you here. Start again from the card.")
+        return
+    if not sub.is_open or draft.get("version") != sub.version:
+        return await already(ctx, sub)
+    await decide(ctx, sub, draft["action"], reason=draft.get("reason", ""), text=draft.get("text", ""))
+
+
+def invalid(ctx: Context) -> None:
+    log.warning("staff %s pressed an invalid button %r", who(ctx.inbound.sender.user_id), ctx.inbound.data)
+    ctx.toast = staff_t(ctx)._("This button is no longer valid.")
+
+
+async def take(ctx: Context, sub: Submission) -> None:
+    t = staff_t(ctx)
+    me = ctx.inbound.sender.user_id
+    if sub.assignee_id == me:
+        ctx.toast = t._("It is already yours.")
+        return await show_card(ctx, sub, edit=True)
+    if sub.assignee_id is not None:
+        # Someone else took it (perhaps a moment ago, from the same card): say who, don't steal it.
+        return await already(ctx, sub)
+    name = await staff_name(ctx)
+    event = Event("assigned", "staff", me, name, to_status=sub.status, note=sub.assignee_name)
+    if not await ctx.store.submissions.transition(sub, to_status=sub.status, event=event, now=ctx.now,
+                                                  assignee=(me, name)):
+        return await already(ctx, await ctx.store.submissions.get(sub.id) or sub)
+    await log_access(ctx, sub, "take")
+    ctx.toast = t._("{ref} is yours now.", ref=sub.ref)
+    await show_card(ctx, await ctx.store.submissions.get(sub.id) or sub, edit=True)
+
+
+async def decide(ctx: Context, sub: Submission, action: str, *, reason: str = "", text: str = "") -> None:
+    """Approve, reject, reply, ask back or request a revision — once, whoever presses first."""
+    t = staff_t(ctx)
+    to_status, audit_action = ACTIONS[action]
+    me = ctx.inbound.sender.user_id
+    name = await staff_name(ctx)
+    decision = Decision(me, name, reason=reason, note=text) if to_status in FINAL else None
+    event = Event(audit_action, "staff", me, name, to_status=to_status, reason=reason, note=text)
+    ok = await ctx.store.submissions.transition(sub, to_status=to_status, event=event, now=ctx.now,
+                                                decision=decision)
+    ctx.reset()
+    if not ok:
+        return await already(ctx, await ctx.store.submissions.get(sub.id) or sub)
+    await log_access(ctx, sub, audit_action)
+    if text:
+        await ctx.store.submissions.add_note(sub.id, Note("staff", name, text, ctx.now), staff_id=me)
+    await tell_resident(ctx, sub, action, reason=reason, text=text)
+    ctx.toast = {"ok": t._("Approved. The resident will be told."),
+                 "no": t._("Rejected. The resident will be told."),
+                 "re": t._("Answer sent to the resident."),
+                 "ask": t._("Question sent to the resident."),
+                 "rev": t._("Revision request sent to the resident.")}[action]
+    fresh = await ctx.store.submissions.get(sub.id) or sub
+    await show_card(ctx, fresh, edit=True)
+
+
+# --- typed texts (questions, notes, answers) --------------------------------------------------------
+async def on_text(ctx: Context) -> None:
+    t = staff_t(ctx)
+    draft = dict(ctx.data)
+    if ctx.inbound.kind != "text" or not ctx.inbound.text.strip():
+        ctx.say(t._("Please write it as a text message (or /cancel)."))
+        return
+    text = ctx.inbound.text.strip()
+    if len(text) > MAX_TEXT:
+        ctx.say(t._("That is {n} characters; at most {max} fit. Please shorten it.", n=t.number(len(text)),
+                    max=t.number(MAX_TEXT)))
+        return
+    sub = await ctx.store.submissions.get(int(draft.get("id") or 0))
+    action = draft.get("action")
+    if sub is None or action not in TEXT_ACTIONS:
+        ctx.reset()
+        return
+    ref = esc(sub.ref)
+    question = {"ask": t._("Send this question to the resident of {ref}?", ref=ref),
+                "rev": t._("Ask the resident of {ref} to revise it, with this note?", ref=ref),
+                "re": t._("Send this answer to the resident of {ref}?", ref=ref),
+                "no": t._("Reject {ref} ({reason}) with this note to the resident?", ref=ref,
+                          reason=t._(REJECT_REASONS.get(draft.get("reason", ""), ("—", ""))[0]))}[action]
+    ctx.goto("mod.confirm", action=action, id=sub.id, version=draft.get("version"), reason=draft.get("reason", ""),
+             text=text)
+    # "Send" and "Cancel" turn this message into the full card (edited in place), so it is sent as a copy
+    # of the card: through the outbox, under the submission's key — /delete takes it back too.
+    preview = Reply(question + "\n\n" + esc(text),
+                    [[Button("📨 " + t._("Send"), f"mod:send:{sub.id}"), Button(t._("Cancel"), f"mod:card:{sub.id}")]])
+    await ctx.notify(ctx.inbound.sender.chat_id, preview, key=f"card:{sub.ref}:copy:{uuid.uuid4().hex[:12]}",
+                     purpose="staff_copy", language=t.code)
+
+
+# --- commands ------------------------------------------------------------------------------------
+async def queue(ctx: Context) -> None:
+    t = staff_t(ctx)
+    items = await ctx.store.submissions.open_items(limit=50)
+    if not items:
+        ctx.say(t._("The queue is empty. 🎉"))
+        return
+    lines = ["<b>" + t.ngettext("{n} open submission, oldest first", "{n} open submissions, oldest first",
+                                len(items)) + "</b>"]
+    for sub in items:
+        line = (f"{STATUS_ICONS.get(sub.status, '')} <b>{esc(sub.ref)}</b> · {t._(KINDS[sub.kind])} · "
+                f"{t._(STATUS_LABELS[sub.status])} · {t.date(sub.created_at, 'short')}\n"
+                f"    “{esc(clip(sub.title or sub.text, 60))}”")
+        if sub.assignee_name:
+            line += " · 🙋 " + esc(sub.assignee_name)
+        lines.append(line)
+    buttons = [[Button(f"{sub.ref} {clip(sub.title or sub.text, 30)}", f"mod:show:{sub.id}")]
+               for sub in items[:QUEUE_BUTTONS]]
+    ctx.say("\n".join(lines), buttons)
+
+
+async def idea(ctx: Context) -> None:
+    t = staff_t(ctx)
+    arg = ctx.inbound.text.strip()
+    if not arg and ctx.inbound.sender.chat_kind == "private" and "idea" in ctx.engine.commands:
+        return await ctx.engine.commands["idea"](ctx)      # a team member submitting an idea themselves
+    ref = normalise_ref(arg)
+    if ref is None:
+        ctx.say(t._("Please give a reference, for example {example}.", example="/idea BAD-2026-014"))
+        return
+    sub = await ctx.store.submissions.by_ref(ref)
+    if sub is None:
+        ctx.say(t._("There is no submission {ref}.", ref=esc(ref)))
+        return
+    await log_access(ctx, sub, "show")
+    await show_card(ctx, sub, edit=False, with_media=True)
+
+
+async def stats(ctx: Context) -> None:
+    t = staff_t(ctx)
+    rows = await ctx.store.submissions.counts()
+    total = sum(r.count for r in rows)
+    if not total:
+        ctx.say(t._("No submissions yet."))
+        return
+    open_count = sum(r.count for r in rows if r.status in OPEN)
+    areas = {a.key: a.name for a in await ctx.store.areas.all()}
+
+    def block(title: str, counter: Counter, label) -> list[str]:
+        return ["", f"<b>{title}</b>"] + [f"{esc(label(key))}: {t.number(n)}" for key, n in counter.most_common()]
+
+    by = {field: Counter() for field in ("area_key", "kind", "status", "language")}
+    for r in rows:
+        for field, counter in by.items():
+            counter[getattr(r, field)] += r.count
+    lines = ["<b>" + t._("Submissions: {total}, open: {open}", total=t.number(total),
+                         open=t.number(open_count)) + "</b>"]
+    lines += block(t._("By area"), by["area_key"], lambda k: areas.get(k, k))
+    lines += block(t._("By kind"), by["kind"], lambda k: t._(KINDS.get(k, k)))
+    lines += block(t._("By status"), by["status"],
+                   lambda k: t._(STATUS_LABELS[k]) if k in STATUSES else k)
+    lines += block(t._("By language"), by["language"], lambda k: ctx.engine.language(k).name)
+    ctx.say("\n".join(lines))
+
+
+async def withdraw_staff_copies(store: Store, engine: Dialogs, chat_id: int, now: datetime) -> int:
+    """Before a resident's data are erased: take the team's copies of their submissions (cards with
+    their text, photos and voice notes; relayed answers) back out of the staff chat."""
+    subs = await store.submissions.of_resident(chat_id, limit=10_000)
+    keys = [f"{kind}:{sub.ref}" for sub in subs for kind in ("card", "answer")]
+    t = engine.translator(engine.default_language)
+    text = t._("🗑 Removed at the resident's request ({refs}).", refs=esc(", ".join(sub.ref for sub in subs)))
+    withdrawn = 0
+    for staff_chat, message_ids in (await store.outbox.sent_messages(keys)).items():
+        await store.outbox.enqueue(staff_chat, Reply(text, withdraw=message_ids), due_at=now, purpose="withdraw")
+        withdrawn += len(message_ids)
+    return withdrawn
+
+
+def register(app: Dialogs) -> None:
+    privacy.before_erasure("staff copies", withdraw_staff_copies)
+    app.staff_command("queue", queue, N_("open submissions, oldest first"))
+    app.staff_command("idea", idea, N_("one submission by its reference"))
+    app.staff_command("stats", stats, N_("counts by area, kind, status and language"))
+    app.staff_button("mod", on_button)
+    app.staff_step("mod", on_text)
+
