@@ -240,3 +240,22 @@ def _vtimezone(tz: str):  # noqa: ANN202  (an icalendar Timezone component)
 def _vtimezone_ical(tz: str) -> bytes:
     """The VTIMEZONE block as bytes (serialising its many transitions cost more than the rest of a file)."""
     return _vtimezone(tz).to_ical()
+
+
+def refusal_reason(event: Event | None, now: datetime) -> str:
+    """Why nobody can sign up for ``event`` now ("" when they can)."""
+    if event is None:
+        return "gone"
+    if event.status == "cancelled":
+        return "cancelled"
+    if event.starts_at <= now:
+        return "past"
+    if event.registration_ends <= now:
+        return "deadline"
+    if event.status == "closed":
+        return "closed"
+    return ""
+
+
+def registration_open(event: Event, now: datetime) -> bool:
+    return refusal_reason(event, now) == ""
