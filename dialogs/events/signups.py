@@ -11,7 +11,6 @@ from dialogs.events.rules import Event, Signup, refusal_reason, reminder_key, re
 from dialogs.events.texts import promoted_notice, reminder_notice, translator_for
 
 
-
 # --- the rules, with their side effects (used by the resident flow, the staff flow and the CLI) --
 @dataclass(frozen=True)
 class Booking:

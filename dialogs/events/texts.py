@@ -11,8 +11,7 @@ from dialogs.core.i18n import Translator
 from dialogs.core.messages import Button, Document, Reply
 from dialogs.core.ports import Store
 from dialogs.core.text import clip, esc
-from dialogs.events.rules import Event, Signup, calendar_file
-from dialogs.events.rules import registration_open
+from dialogs.events.rules import Event, Signup, calendar_file, registration_open
 
 
 # --- how an event reads -----------------------------------------------------------------------
