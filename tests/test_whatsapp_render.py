@@ -102,7 +102,7 @@ def test_every_choice_comes_back_by_tap_number_or_label(reply):
             assert menu.resolve(f" {i} ") == button.data
     for button in choices:
         typed = button.label.strip().rstrip(".")
-        if menu.numbered and typed.isdigit() and 1 <= int(typed) <= len(choices):
+        if menu.numbered and typed.isdecimal() and 1 <= int(typed) <= len(choices):
             continue              # in a numbered menu a typed number is the number shown, not a label
         same = [b for b in choices if Menu(((b.label, b.data),)).resolve(button.label)]
         assert menu.resolve(button.label) == same[0].data

@@ -175,7 +175,7 @@ class Menu:
 
     def resolve(self, text: str) -> str | None:
         typed = text.strip().rstrip(".")
-        if self.numbered and typed.isdigit() and 1 <= int(typed) <= len(self.choices):
+        if self.numbered and typed.isdecimal() and 1 <= int(typed) <= len(self.choices):   # ١٢ too
             return self.choices[int(typed) - 1][1]
         wanted = _normal(text)
         for label, data in self.choices:
