@@ -311,11 +311,11 @@ class FakeWhatsApp:
         mid = message_id or f"wamid.IN{next(self._ids):08d}{secrets.token_hex(8)}"
         ts = self.clock() if timestamp is None else timestamp
         message = {"from": wa_id, "id": mid, "timestamp": str(int(ts)), "type": kind, **content}
-        status = await self.post_webhook(self.envelope({
+        if signature is True:     # Meta opens the window when the user writes (a forged POST opens none)
+            self.last_inbound[wa_id] = max(self.last_inbound.get(wa_id, 0), ts)
+        await self.post_webhook(self.envelope({
             "contacts": [{"profile": {"name": user.name}, "wa_id": wa_id}], "messages": [message]}),
             signature=signature)
-        if status == 200 and signature is True:
-            self.last_inbound[wa_id] = max(self.last_inbound.get(wa_id, 0), ts)
         return mid
 
     async def send_status(self, message_id: str, status: str, *, error_code: int | None = None) -> int:

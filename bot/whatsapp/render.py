@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from dialogs.messages import Button, Document, Reply
@@ -162,8 +163,19 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return parts
 
 
+def _edge(ch: str) -> bool:
+    """Emoji, check marks, arrows, spaces, punctuation, direction marks: not what a person types."""
+    return unicodedata.category(ch)[0] in "SZPC" or unicodedata.category(ch) == "Mn"
+
+
 def _normal(label: str) -> str:
-    return label.replace("\u200f", "").replace("\u200e", "").strip().removeprefix("✓").strip().casefold()
+    """A label as typed back: "💡 Project idea", "Tamam ▶", "✓ Deutsch" -> "project idea", "tamam", "deutsch"."""
+    start, end = 0, len(label)
+    while start < end and _edge(label[start]):
+        start += 1
+    while end > start and _edge(label[end - 1]):
+        end -= 1
+    return " ".join(label[start:end].casefold().split()) or " ".join(label.casefold().split())   # "👍"
 
 
 @dataclass(frozen=True)
