@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, BigInteger, Integer, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, OutboxRow
@@ -31,6 +31,12 @@ from storage.personal_data import SamplePerson, Subject, register_personal_data
 WHATSAPP_CHAT_BASE = 8 * 10**15
 WHATSAPP_CHAT_SPAN = 10**15
 KEEP_SENT = timedelta(days=30)
+
+
+def writer(sessions: async_sessionmaker) -> async_sessionmaker:
+    """Sessions for this module's read-then-write transactions: on SQLite they BEGIN IMMEDIATE (a deferred
+    transaction that read first cannot take the write lock while another connection wrote meanwhile)."""
+    return async_sessionmaker(sessions.kw["bind"].execution_options(sqlite_immediate=True), expire_on_commit=False)
 
 
 def is_whatsapp_chat(chat_id: int) -> bool:

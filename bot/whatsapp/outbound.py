@@ -63,6 +63,7 @@ class WhatsAppSender:
                  default_language: str = "de", clock: Callable[[], datetime] = utc_now) -> None:
         self.client, self.sessions, self.templates = client, sessions, templates
         self.default_language, self.clock = default_language, clock
+        self.writes = store.writer(sessions)
 
     def plan(self, reply: Reply) -> list[Part]:
         async def send(chat_id: int) -> int | None:
@@ -92,7 +93,7 @@ class WhatsAppSender:
             if fallback.kind != "template":
                 raise Rejected(fallback.reason or "not sendable on WhatsApp: outside the 24-hour window") from None
             sent, menu = await self._mapped(wa_id, reply, fallback)
-        async with self.sessions.begin() as session:
+        async with self.writes.begin() as session:
             for wamid in sent:
                 await store.record_sent(session, wamid, chat_id, outbox_id, now)
             contact = await store.contact(session, chat_id)

@@ -64,6 +64,7 @@ class WhatsAppTransport:
                  elsewhere: Callable[[int, Reply], Awaitable[None]] | None = None,
                  after_update: Callable[[], None] | None = None) -> None:
         self.client, self.dialogs, self.sessions = client, dialogs, sessions
+        self.writes = store.writer(sessions)
         self.clock = clock
         self.elsewhere = elsewhere
         self.after_update = after_update
@@ -71,7 +72,7 @@ class WhatsAppTransport:
     # --- in --------------------------------------------------------------------------------------
     async def on_message(self, message: WaMessage) -> None:
         now = self.clock()
-        async with self.sessions.begin() as session:
+        async with self.writes.begin() as session:
             contact = await store.contact_for(session, message.wa_id, now)
             contact.last_inbound_at = now
             chat_id, menu = contact.chat_id, menu_from_json(contact.menu)
@@ -141,7 +142,7 @@ class WhatsAppTransport:
                 log.exception("sending a WhatsApp reply to chat %s failed", who(chat_id))
                 break
         now = self.clock()
-        async with self.sessions.begin() as session:
+        async with self.writes.begin() as session:
             contact = await store.contact(session, chat_id)
             if contact is None:               # erased meanwhile (/delete): nothing to remember
                 return
@@ -151,7 +152,7 @@ class WhatsAppTransport:
                 await store.record_sent(session, wamid, chat_id, None, now)
 
     async def on_status(self, status: WaStatus) -> None:
-        async with self.sessions.begin() as session:
+        async with self.writes.begin() as session:
             row = await store.record_status(session, status.message_id, status.status, status.error_code)
         if row is not None and status.status == "failed":
             log.warning("WhatsApp could not deliver a message to chat %s (error %s)", who(row.chat_id),
