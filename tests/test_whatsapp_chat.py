@@ -9,8 +9,8 @@ from aiohttp import web
 
 from sqlalchemy import select
 
-from bot.delivery import DeliveryEngine
-from bot.ratelimit import Limits, RateLimiter
+from bot.delivery.outbox_sender import DeliveryEngine
+from bot.delivery.ratelimit import Limits, RateLimiter
 from bot.whatsapp.client import WhatsAppClient
 from bot.whatsapp.outbound import RoutingSender, WhatsAppSender, track_rows
 from bot.whatsapp.transport import WhatsAppTransport
@@ -168,7 +168,7 @@ async def test_stop_ends_reminders_and_broadcasts_but_answers_still_come(wa, sta
     await onboard(ada, "✓ Deutsch")
     chat = await chat_of(db, PHONE)
     async with db.sessions() as session, session.begin():
-        from dialogs.messages import Reply
+        from dialogs.core.messages import Reply
         from storage.repositories import SqlOutbox
         await SqlOutbox(session).enqueue(chat, Reply("Rundbrief: Kiezfest am Samstag"), due_at=clock(),
                                          purpose="broadcast")

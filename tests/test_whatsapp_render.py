@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.whatsapp.render import Menu, render, split_text, to_whatsapp, units
-from dialogs.messages import Button, Document, Reply, Venue
-from dialogs.text import esc, plain
+from dialogs.core.messages import Button, Document, Reply, Venue
+from dialogs.core.text import esc, plain
 from tests.fake_whatsapp import FakeWhatsApp, GraphError
 
 FAKE = FakeWhatsApp()

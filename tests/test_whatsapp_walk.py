@@ -9,7 +9,7 @@ import pytest
 
 from bot.whatsapp.render import render
 from bot.whatsapp.transport import LIST_BUTTON
-from dialogs.messages import Reply
+from dialogs.core.messages import Reply
 from locales import languages
 from tests.fake_whatsapp import FakeWhatsApp, GraphError
 

@@ -27,13 +27,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.delivery import Blocked, DeliveryEngine, Part, Rejected, RetryAfter, Sender, Transient
+from bot.delivery.outbox_sender import Blocked, DeliveryEngine, Part, Rejected, RetryAfter, Sender, Transient
 from bot.whatsapp import client as api
 from bot.whatsapp.render import render
 from bot.whatsapp.transport import LIST_BUTTON, menu_to_json, send_outgoing
 from bot.whatsapp.window import Decision, Templates, decide
-from dialogs.engine import utc_now
-from dialogs.messages import Reply
+from dialogs.core.engine import utc_now
+from dialogs.core.messages import Reply
 from storage import whatsapp as store
 from storage.models import ResidentRow
 from storage.outbox import Claimed, aware

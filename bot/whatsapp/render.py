@@ -1,4 +1,4 @@
-"""One rendering layer: a dialogs :class:`~dialogs.messages.Reply` becomes WhatsApp Cloud API messages.
+"""One rendering layer: a dialogs :class:`~dialogs.core.messages.Reply` becomes WhatsApp Cloud API messages.
 
 The flows build replies for Telegram (HTML subset, rows of inline buttons with callback data); the terminal
 chat prints them with numbers (bot/terminal.py). WhatsApp's limits, as Meta documents them, decide here:
@@ -27,7 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from dialogs.messages import Button, Document, Reply
+from dialogs.core.messages import Button, Document, Reply
 
 TEXT_LIMIT = 4096
 BUTTON_BODY_LIMIT = 1024

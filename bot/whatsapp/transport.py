@@ -27,9 +27,9 @@ from bot.whatsapp.client import NotReachable, WhatsAppClient, WhatsAppError
 from bot.whatsapp.render import Menu, Outgoing, render
 from bot.whatsapp.webhook import WaMessage, WaStatus
 from bot.whatsapp.window import UNREQUESTED, is_start, is_stop
-from dialogs.engine import Dialogs, utc_now
-from dialogs.logsafe import who
-from dialogs.messages import Inbound, Reply, Sender
+from dialogs.core.engine import Dialogs, utc_now
+from dialogs.core.logsafe import who
+from dialogs.core.messages import Inbound, Reply, Sender
 from storage import whatsapp as store
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from bot.delivery import DeliveryEngine, Sender
+from bot.delivery.outbox_sender import DeliveryEngine, Sender
 from bot.logredact import redact_secrets
 from bot.settings import ConfigError, Settings
 from bot.whatsapp.client import WhatsAppClient
@@ -19,8 +19,8 @@ from bot.whatsapp.outbound import RoutingSender, WhatsAppSender, track_rows
 from bot.whatsapp.transport import WhatsAppTransport
 from bot.whatsapp.webhook import WEBHOOK_PATH, WhatsAppWebhook
 from bot.whatsapp.window import Templates, TemplatesError
-from dialogs.engine import utc_now
-from dialogs.messages import Reply
+from dialogs.core.engine import utc_now
+from dialogs.core.messages import Reply
 from storage import whatsapp as store
 from storage.repositories import SqlOutbox
 
