@@ -490,8 +490,9 @@ class SqlUnitOfWork:
     connection and transaction is opened only when a repository needs one. Another process holding
     the lock is waited for with asyncio sleeps (never blocking the loop), up to BEGIN_PATIENCE seconds.
 
-    On PostgreSQL (asyncpg) the session takes the advisory lock, which opens its transaction, and the
-    prebuilt statements then run on the session's asyncpg connection in that transaction."""
+    On PostgreSQL (asyncpg) the unit of work begins the transaction and takes the advisory lock on
+    asyncpg's connection in one round trip, the prebuilt statements run on that connection, and an ORM
+    session joins it only when a repository needs one (:meth:`_on_asyncpg`)."""
 
     def __init__(self, sessions: async_sessionmaker, addresses: AddressBook) -> None:
         engine = sessions.kw["bind"]
@@ -503,6 +504,9 @@ class SqlUnitOfWork:
         self.asyncpg = self.postgresql and engine.dialect.driver == "asyncpg"
         self.dialect = engine.dialect
         self._plans: dict = {}       # statements compiled for this engine (AsyncpgStatements)
+        # PostgreSQL via asyncpg: the update's connection from the same pool, in AUTOCOMMIT mode (the unit
+        # of work begins and commits itself, see _on_asyncpg).
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if self.asyncpg else None
         self._writer_lock = _LoopLock()
 
     @asynccontextmanager
@@ -516,6 +520,10 @@ class SqlUnitOfWork:
             async with self._writer_lock(), self.sessions() as session, session.begin():
                 yield SqlStore(session, self.addresses)
             return
+        if self.asyncpg:
+            async with self._on_asyncpg(chat_id) as store:
+                yield store
+            return
         async with self.sessions() as session:
             async with session.begin():
                 sql: Statements | None = None
@@ -528,6 +536,42 @@ class SqlUnitOfWork:
                         sql = AsyncpgStatements(raw.driver_connection, self.dialect, self._plans,
                                                 lambda: session, SessionStatements(session))
                 yield SqlStore(session, self.addresses, sql)
+
+    @asynccontextmanager
+    async def _on_asyncpg(self, chat_id: int) -> AsyncIterator[SqlStore]:
+        """PostgreSQL through asyncpg: the update's transaction is begun, locked and committed on asyncpg's
+        connection itself, in the same round trips SQLAlchemy's session would need at least (``BEGIN`` and
+        the chat's advisory lock travel together), and SQLAlchemy keeps out of it: the connection is taken
+        from the engine's pool in AUTOCOMMIT mode, so neither SQLAlchemy nor its asyncpg adapter begins,
+        commits or rolls back anything on it. The prebuilt statements run on the connection directly
+        (AsyncpgStatements); an ORM session on the same connection, and so inside the same transaction,
+        is opened only when a repository needs one, flushed before a statement reads and before COMMIT.
+        A connection that might still be inside a transaction afterwards is never handed on: it is
+        invalidated (the pool opens another)."""
+        key = int(chat_id)        # an integer: safe to write into the SQL (simple protocol, one round trip)
+        async with self._autocommit.connect() as conn:
+            raw = conn.sync_connection.connection.driver_connection      # type: ignore[union-attr]
+            session = _LazySession(lambda: AsyncSession(bind=conn, expire_on_commit=False))
+            try:
+                await raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({key})")
+                statements = AsyncpgStatements(raw, self.dialect, self._plans, session.current,
+                                               SessionStatements(session))   # type: ignore[arg-type]
+                yield SqlStore(session, self.addresses, statements)   # type: ignore[arg-type]
+                if session.opened is not None:
+                    await session.opened.flush()
+                await raw.execute("COMMIT")
+            except BaseException:
+                if not raw.is_closed() and raw.is_in_transaction():
+                    try:
+                        await raw.execute("ROLLBACK")
+                    except Exception:   # noqa: BLE001  (the connection is dropped below)
+                        pass
+                raise
+            finally:
+                if session.opened is not None:
+                    await session.opened.close()
+                if raw.is_closed() or raw.is_in_transaction():
+                    await conn.invalidate()
 
     @asynccontextmanager
     async def _on_shared_connection(self) -> AsyncIterator[SqlStore]:
