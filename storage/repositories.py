@@ -13,6 +13,8 @@ from typing import AsyncIterator
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import BigInteger, bindparam, exists, insert, literal_column, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
@@ -282,8 +284,11 @@ class SqlStaff:
 
 
 _OUTBOX = OutboxRow.__table__
-_KEYED = built_once(select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == bindparam("key")))
 _ENQUEUE = built_once(insert(_OUTBOX))
+# A keyed message only if its key is new, in one statement (no look-up first; a concurrent insert of the
+# same key waits for the other transaction and then adds nothing, where the look-up would have raised).
+_ENQUEUE_KEYED = {"sqlite": built_once(sqlite_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])),
+                  "postgresql": built_once(pg_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]))}
 # "claimed": a delivering process holds it but has not started sending, and will skip it now
 # The keys that start with a prefix are a range of the unique index on dedupe_key: lo <= key < hi. (As
 # "key LIKE prefix%" SQLite read every pending row instead — every reminder not yet due, which grows
@@ -314,12 +319,12 @@ class SqlOutbox:
 
     async def enqueue(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
                       key: str | None = None, purpose: str = "") -> None:
-        if key is not None:
-            existing = await self.sql.scalar(_KEYED, {"key": key})
-            if existing is not None:
-                return
-        await self.sql.run(_ENQUEUE, {"chat_id": chat_id, "payload": reply_to_dict(reply),
-                                      "due_at": due_at or utcnow(), "dedupe_key": key, "purpose": purpose})
+        values = {"chat_id": chat_id, "payload": reply_to_dict(reply), "due_at": due_at or utcnow(),
+                  "dedupe_key": key, "purpose": purpose}
+        if key is None:
+            await self.sql.run(_ENQUEUE, values)
+        elif not await self.sql.run(_ENQUEUE_KEYED[self.sql.dialect_name], values):
+            return                                    # that key is queued already
         note_queued()
 
     async def cancel(self, key_prefix: str) -> int:
