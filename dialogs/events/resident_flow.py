@@ -74,10 +74,13 @@ async def show_list(ctx: Context, page: int, scope: str, *, edit: bool = False) 
     area = await ctx.store.areas.get(area_key) if area_key else None
     if area is None:
         scope, area_key = "a", None
-    events = list(await ctx.store.events.upcoming(ctx.now, area_key))
-    pages = max(1, (len(events) + PAGE_SIZE - 1) // PAGE_SIZE)
+    offset = max(page, 0) * PAGE_SIZE     # one page read in SQL, with the number of all
+    found = await ctx.store.events.upcoming_page(ctx.now, area_key, offset=offset, limit=PAGE_SIZE)
+    pages = max(1, (found.total + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
-    shown = events[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    if page * PAGE_SIZE != offset:        # past the end (events gone meanwhile): the last page there is
+        found = await ctx.store.events.upcoming_page(ctx.now, area_key, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    shown = found.events
     if area is not None:
         head = t._("<b>Upcoming events in {area}</b> (and for all areas)", area=t.ltr(esc(area.name)))
     else:
