@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 
 from locales import ROOT, languages
 
-DOMAINS = ("ideas", "moderation", "submissions")
+DOMAINS = ("ideas",)          # one catalog per feature package since the reshape (was ideas, moderation, submissions)
 TAG = re.compile(r"</?[a-z]+>")
 
 
