@@ -218,3 +218,33 @@ async def test_the_phone_number_is_in_mydata_gone_after_delete_and_never_logged(
         assert await session.scalar(select(wa_store.WhatsAppSentRow).where(
             wa_store.WhatsAppSentRow.chat_id == chat)) is None
     assert PHONE not in caplog.text
+
+
+async def test_a_photo_sent_on_whatsapp_reaches_the_staff_group_with_the_card(wa, staffed, db, clock):
+    ada = wa.user(PHONE, "Ada")
+    await onboard(ada, "English")
+    await ada.send("Badstraße 10")
+    await ada.press(ada.take_all()[-1], "menu:")
+    await ada.press(ada.take_all()[-1], "idea:new")
+    await ada.send("Project idea")
+    await ada.send("Broken bench")
+    await ada.send("The bench at the Panke is broken, see the photo.")
+    ada.take_all()
+    await ada.send_image(b"\xff\xd8\xff\xe0JFIF-broken-bench", caption="")
+    assert "1" in ada.take_all()[-1].text                  # the flow counted the photo
+    await ada.send("Done")
+    await ada.press(ada.take_all()[-1], "idea:send")
+    ref = REF.search(" ".join(m.text for m in ada.take_all())).group(0)
+    staffed.staff_chat_id = STAFF_CHAT
+    engine, telegram = outbound(db, staffed, clock, wa)
+    await engine.drain()
+    [photo] = [m for r in telegram.inbox[STAFF_CHAT] for m in r.media]
+    assert photo.kind == "photo" and ref in photo.caption
+    assert photo.file_id.data == b"\xff\xd8\xff\xe0JFIF-broken-bench"      # fetched from Meta, uploaded
+
+
+async def test_a_photo_too_large_for_the_flows_is_refused_on_arrival(wa, dialogs, db):
+    ada = wa.user(PHONE, "Ada")
+    await onboard(ada, "English")
+    await ada.send_image(b"x" * (11 * 1024 * 1024))
+    assert "MB" in " ".join(m.text for m in ada.take_all())
