@@ -30,6 +30,7 @@ from aiogram.types import BufferedInputFile
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.delivery import Blocked, DeliveryEngine, Part, Rejected, RetryAfter, Sender, Transient
+from bot.ratelimit import Limits, RateLimiter, Window
 from bot.whatsapp import client as api
 from bot.whatsapp.render import render
 from bot.whatsapp.transport import LIST_BUTTON, WA_MEDIA, menu_to_json, send_outgoing
@@ -46,9 +47,10 @@ MAX_MEDIA_BYTES = 16 * 1024 * 1024     # WhatsApp's own limit for audio; images 
 CURRENT_ROW: ContextVar[Claimed | None] = ContextVar("kiezbot_outbox_row", default=None)
 
 
-def track_rows(delivery: DeliveryEngine) -> DeliveryEngine:
+def track_rows(delivery: DeliveryEngine, recipient_gap: float | None = None) -> DeliveryEngine:
     """Make the outbox row being sent visible to the senders (``CURRENT_ROW``) — each row is sent in
-    its own task, so the context variable is that row's."""
+    its own task, so the context variable is that row's — and, with ``recipient_gap``, pace WhatsApp
+    residents by :class:`ChannelRateLimiter`."""
     original = delivery._send
 
     async def send(row: Claimed, at: float, report: Any) -> None:
@@ -58,7 +60,27 @@ def track_rows(delivery: DeliveryEngine) -> DeliveryEngine:
         finally:
             CURRENT_ROW.reset(token)
     delivery._send = send          # type: ignore[method-assign]
+    if recipient_gap is not None:
+        delivery.limiter = ChannelRateLimiter(delivery.limiter.limits, recipient_gap)
     return delivery
+
+
+class ChannelRateLimiter(RateLimiter):
+    """The delivery engine's limiter, with its own pace per WhatsApp resident: Meta's "pair rate limit"
+    (131056) allows about one message every 6 seconds to one person (``recipient_gap``); Telegram chats
+    keep Telegram's pace. The overall rate stays shared (KIEZBOT_RATE_GLOBAL_PER_SEC)."""
+
+    def __init__(self, limits: Limits | None = None, recipient_gap: float = 6.0) -> None:
+        super().__init__(limits)
+        self.recipient_gap = recipient_gap
+
+    def chat_gap(self, chat_id: int) -> float:
+        return self.recipient_gap if store.is_whatsapp_chat(chat_id) else super().chat_gap(chat_id)
+
+    def _chat_log(self, chat_id: int) -> Window:
+        if store.is_whatsapp_chat(chat_id) and chat_id not in self._chat_logs:
+            self._chat_logs[chat_id] = Window(1, self.recipient_gap)
+        return super()._chat_log(chat_id)
 
 
 class WhatsAppSender:
