@@ -248,3 +248,16 @@ async def test_a_photo_too_large_for_the_flows_is_refused_on_arrival(wa, dialogs
     await onboard(ada, "English")
     await ada.send_image(b"x" * (11 * 1024 * 1024))
     assert "MB" in " ".join(m.text for m in ada.take_all())
+
+
+async def test_a_message_repeated_to_another_process_is_handled_once(wa, dialogs, db, clock):
+    """Two processes behind a load balancer remember different ids; the database decides."""
+    from bot.whatsapp.webhook import WaMessage
+    ada = wa.user(PHONE, "Ada")
+    message = WaMessage(wa_id=PHONE, message_id="wamid.HBgLNDkxNTE=", sent_at=clock(), kind="text", text="Hallo",
+                        name="Ada")
+    wa.last_inbound[PHONE] = clock().timestamp()            # Ada wrote: Meta's window is open
+    await wa.transport.on_message(message)
+    first = ada.take_all()
+    await wa.transport.on_message(message)
+    assert first and ada.take_all() == []

@@ -75,6 +75,9 @@ class WhatsAppTransport:
     async def on_message(self, message: WaMessage) -> None:
         now = self.clock()
         async with self.writes.begin() as session:
+            if not await store.claim_inbound(session, message.message_id, now):
+                log.info("WhatsApp message taken before (another process, or replayed); ignored")
+                return
             contact = await store.contact_for(session, message.wa_id, now)
             contact.last_inbound_at = now
             chat_id, menu = contact.chat_id, menu_from_json(contact.menu)
@@ -90,9 +93,14 @@ class WhatsAppTransport:
             await self._send(chat_id, message.wa_id, [Outgoing("text", {"body": answer})])
             return
         inbound = self.to_inbound(message, chat_id, menu)
-        if message.kind in ("photo", "voice") and message.media_id:
-            inbound = await self.media_inbound(message, inbound)
-        replies, toast = await self.dialogs.handle(inbound)
+        try:
+            if message.kind in ("photo", "voice") and message.media_id:
+                inbound = await self.media_inbound(message, inbound)
+            replies, toast = await self.dialogs.handle(inbound)
+        except BaseException:
+            async with self.writes.begin() as session:     # Meta delivers it again: handle it then
+                await store.release_inbound(session, message.message_id)
+            raise
         if toast:
             replies = [Reply(text=toast), *replies]
         await self.deliver(chat_id, message.wa_id, replies)
