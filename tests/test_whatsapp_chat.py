@@ -261,3 +261,32 @@ async def test_a_message_repeated_to_another_process_is_handled_once(wa, dialogs
     first = ada.take_all()
     await wa.transport.on_message(message)
     assert first and ada.take_all() == []
+
+
+async def test_meta_reporting_a_sent_notice_failed_marks_its_outbox_row(wa, staffed, db, clock):
+    wa.add_template("kiezbot_decision", {"en"}, body_params=1)
+    templates = Templates.from_mapping({"decision": {"en": {"name": "kiezbot_decision"}}})
+    ada, row = await decided_after(wa, staffed, db, clock, 30, templates)
+    [notice] = ada.take_all()
+    assert row.state == "sent"
+    assert await wa.send_status(notice.id, "failed", error_code=131026) == 200
+    async with db.sessions() as session:
+        row = await session.get(OutboxRow, row.id)
+        tracked = await session.get(wa_store.WhatsAppSentRow, notice.id)
+    assert row.state == "failed" and "131026" in row.last_error
+    assert (tracked.status, tracked.error_code) == ("failed", 131026)
+
+
+async def test_reactions_contacts_and_stickers_get_a_friendly_answer_and_nothing_is_stored(wa, dialogs, db):
+    from storage.ideas import SubmissionRow
+    ada = wa.user(PHONE, "Ada")
+    await onboard(ada, "English")
+    await ada.send_sticker()
+    await wa.send_message(PHONE, "reaction", {"reaction": {"message_id": wa.sent[-1].id, "emoji": "👍"}})
+    await wa.send_message(PHONE, "contacts", {"contacts": [{"name": {"formatted_name": "Bo"},
+                                                            "phones": [{"phone": "+49 30 1234"}]}]})
+    answers = ada.take_all()
+    assert len(answers) >= 3 and all(m.text.strip() for m in answers)
+    async with db.sessions() as session:
+        assert await session.scalar(select(SubmissionRow)) is None
+    assert "+49 30 1234" not in str([m.payload for m in answers])
