@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, OutboxRow
+from storage.models import Base, OutboxRow, ResidentRow
 from storage.personal_data import SamplePerson, Subject, declare_no_personal_data, register_personal_data
 
 WHATSAPP_CHAT_BASE = 8 * 10**15
@@ -183,3 +183,24 @@ async def _sample(session: AsyncSession, person: SamplePerson) -> None:
 declare_no_personal_data("whatsapp_inbound", reason="Meta's message ids and when they arrived, linked to nobody")
 register_personal_data("whatsapp", tables=("whatsapp_contacts", "whatsapp_sent"), export=_export, erase=_erase,
                        sample=_sample)
+
+
+
+# --- retention ---------------------------------------------------------------------------------------
+async def forget_strangers(sessions: async_sessionmaker, now: datetime, onboarding_days: int,
+                           outbox_days: int) -> int:
+    """Daily (``kiezbot run``'s housekeeping, beside retention): a number that wrote but never became a
+    resident (the engine keeps nothing before a language is chosen) is deleted after ``onboarding_days``,
+    like such first contacts; message statuses after ``outbox_days``; message ids after
+    :data:`KEEP_INBOUND`. Residents' own rows go with them (erasure and retention, above)."""
+    stranger = [~select(ResidentRow.chat_id).where(ResidentRow.chat_id == WhatsAppContactRow.chat_id).exists(),
+                WhatsAppContactRow.created_at < now - timedelta(days=onboarding_days)]
+    async with writer(sessions).begin() as session:
+        strangers = select(WhatsAppContactRow.chat_id).where(*stranger)
+        results = [await session.execute(delete(WhatsAppSentRow).where(WhatsAppSentRow.chat_id.in_(strangers))),
+                   await session.execute(delete(WhatsAppContactRow).where(*stranger)),
+                   await session.execute(delete(WhatsAppSentRow).where(
+                       WhatsAppSentRow.sent_at < now - timedelta(days=outbox_days))),
+                   await session.execute(delete(WhatsAppInboundRow).where(
+                       WhatsAppInboundRow.received_at < now - KEEP_INBOUND))]
+    return sum(r.rowcount or 0 for r in results)

@@ -290,3 +290,23 @@ async def test_reactions_contacts_and_stickers_get_a_friendly_answer_and_nothing
     async with db.sessions() as session:
         assert await session.scalar(select(SubmissionRow)) is None
     assert "+49 30 1234" not in str([m.payload for m in answers])
+
+
+async def test_numbers_that_never_became_residents_are_forgotten(wa, dialogs, db, clock):
+    from datetime import timedelta
+
+    from storage.models import ResidentRow
+    ada = wa.user(PHONE, "Ada")
+    await ada.send("Hallo")                                  # a first contact that goes no further
+    assert ada.take_all()
+    async with db.sessions() as session, session.begin():
+        session.add(ResidentRow(chat_id=wa_store.WHATSAPP_CHAT_BASE + 1, language="de"))
+        session.add(wa_store.WhatsAppContactRow(chat_id=wa_store.WHATSAPP_CHAT_BASE + 1, wa_id="491701",
+                                                created_at=clock() - timedelta(days=30)))
+        session.add(wa_store.WhatsAppInboundRow(wamid="wamid.old", received_at=clock() - timedelta(days=9)))
+    assert await wa_store.forget_strangers(db.sessions, clock(), 2, 30) == 1        # the id only
+    clock.advance(days=3)
+    assert await wa_store.forget_strangers(db.sessions, clock(), 2, 30) >= 2        # number and its statuses
+    async with db.sessions() as session:
+        left = (await session.scalars(select(wa_store.WhatsAppContactRow.wa_id))).all()
+    assert left == ["491701"]                     # a resident's number stays with them
