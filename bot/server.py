@@ -136,6 +136,8 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
     if whatsapp is not None:
         whatsapp.attach(delivery)
     housekeeping = daily_jobs(runtime)
+    if whatsapp is not None:
+        housekeeping.add("whatsapp", whatsapp.daily(settings))
     fleet = FleetJobs(runtime.engine)
     translation = build_runner(settings, runtime.sessions, bot)      # None: no service configured
     scheduler = build_scheduler(settings, delivery, housekeeping, fleet, translation)
