@@ -33,7 +33,8 @@ from dialogs.core.messages import Button
 from dialogs.ideas.moderation import post_answer, post_card, title_of
 from dialogs.core.ports import ChatState
 from dialogs.ideas.rules import (AKTIONSFONDS_CAP, DEFAULT_MAX_PER_DAY, KIND_ICONS, KINDS, MAX_PHOTOS,
-                                 MAX_TEXT, MAX_TITLE, MAX_VOICE_SECONDS, MAX_VOICES, RESIDENT_STATUS,
+                                 MAX_TEXT, MAX_TITLE, MAX_VOICE_SECONDS, MAX_VOICES, REALISTIC_AMOUNT_MAX,
+                                 RESIDENT_STATUS,
                                  STATUS_ICONS, Attachment, Content, Event, Note, Submission, cents, euros,
                                  parse_amount, start_of_day)
 from dialogs.core.text import clip, esc
@@ -552,6 +553,11 @@ async def text_costs(ctx: Context, text: str) -> None:
         return
     if amount <= 0:
         ctx.say(ctx._("Please write an amount greater than zero, for example <i>150</i>."))
+        return
+    if amount > REALISTIC_AMOUNT_MAX:                # a typo or a test; too large to show as money
+        ctx.say(ctx._("“{text}” does not look like a realistic amount. Please write roughly what the material "
+                      "will cost in euros, for example <i>150</i>: the Aktionsfonds pays at most {cap} per "
+                      "action.", text=t.ltr(esc(clip(text, 40))), cap=t.money(AKTIONSFONDS_CAP, whole=True)))
         return
     if amount > AKTIONSFONDS_CAP:
         ctx.say(ctx._("{amount} is more than the Aktionsfonds can pay for one action (at most {cap}). Please "
