@@ -39,7 +39,8 @@ from dialogs.ideas.answers import my_ideas, on_answer, start_answer, start_revis
 from dialogs.ideas.draft import (DEFAULT_MAX_PER_DAY, DRAFT_STEPS, EDITABLE, PROMPTS, IdeasSettings, advance,
                                  ask_body, ask_media, ask_title, content_of, edit_menu, enter, has_content,
                                  in_draft, next_step, offer_draft, park, review, settings, stale, step_of, unpark)
-from dialogs.ideas.rules import (AKTIONSFONDS_CAP, KINDS, MAX_PHOTOS, MAX_TEXT, MAX_TITLE, MAX_VOICE_SECONDS,
+from dialogs.ideas.rules import (AKTIONSFONDS_CAP, REALISTIC_AMOUNT_MAX, KINDS,
+                                 MAX_PHOTOS, MAX_TEXT, MAX_TITLE, MAX_VOICE_SECONDS,
                                  MAX_VOICES, Event, cents, parse_amount, start_of_day)
 from dialogs.ideas.staff_card import post_card
 
@@ -295,6 +296,11 @@ async def text_costs(ctx: Context, text: str) -> None:
         return
     if amount <= 0:
         ctx.say(ctx._("Please write an amount greater than zero, for example <i>150</i>."))
+        return
+    if amount > REALISTIC_AMOUNT_MAX:                # a typo or a test; too large to show as money
+        ctx.say(ctx._("“{text}” does not look like a realistic amount. Please write roughly what the material "
+                      "will cost in euros, for example <i>150</i>: the Aktionsfonds pays at most {cap} per "
+                      "action.", text=t.ltr(esc(clip(text, 40))), cap=t.money(AKTIONSFONDS_CAP, whole=True)))
         return
     if amount > AKTIONSFONDS_CAP:
         ctx.say(ctx._("{amount} is more than the Aktionsfonds can pay for one action (at most {cap}). Please "
