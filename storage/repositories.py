@@ -23,6 +23,7 @@ from storage.broadcasts import SqlBroadcasts
 from storage.console import SqlConsoleLinks
 from storage.db import create_engine, open_sqlite, writer_session_factory
 from storage.ideas import SqlSubmissions
+from storage.translation import SqlTranslationJobs
 from storage.events import SqlEvents
 from storage.meetings import SqlMeetings
 from storage.personal_data import SqlPersonalData
@@ -379,6 +380,7 @@ class SqlStore:
         self.personal_data = SqlPersonalData(session)
         self.access_log = SqlAccessLog(session)
         self.console = SqlConsoleLinks(session)
+        self.translations = SqlTranslationJobs(session)
 
 
 _SHARED_SQLITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
