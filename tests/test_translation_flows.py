@@ -186,3 +186,32 @@ async def test_send_without_translation(runner, turkish, dana, db):
     await dana.presses(raw[0])
     [notice] = await outbox(db, "idea_notice", chat_id=turkish.sender.chat_id)
     assert "Wo genau?" in notice.text and "WO GENAU?" not in notice.text
+
+
+async def test_the_export_has_the_translations_and_the_similarity_check_compares_them(runner, turkish, german, db,
+                                                                                     monkeypatch, tmp_path):
+    from tests.test_export_ideas import read_csv, run_cli
+    await send_idea(turkish)
+    out = tmp_path / "pending.csv"
+    assert await run_cli(monkeypatch, db, "export", "ideas", "--output", str(out)) == 0
+    [pending] = read_csv(out)
+    assert (pending["text"], pending["text_translation"]) == (TEXT, "pending")
+    await runner.drain()
+    assert await run_cli(monkeypatch, db, "export", "ideas", "--output", str(out)) == 0
+    [done] = read_csv(out)
+    assert (done["title_translation"], done["text_translation"]) == (TITLE.upper(), TEXT.upper())
+    assert done["source_language"] == "Türkçe"
+    # A German idea about the same: found alike, although the Turkish original shares no word with it
+    # (the fake's "translation" is upper case, so a real German one is put in its place).
+    from sqlalchemy import update
+    from storage.translation import TranslationJobRow
+    async with db.sessions() as session, session.begin():
+        await session.execute(update(TranslationJobRow).where(TranslationJobRow.source_field == "title")
+                              .values(result="Bank im Hof"))
+        await session.execute(update(TranslationJobRow).where(TranslationJobRow.source_field == "text")
+                              .values(result="Stellen wir eine Bank unter die Bäume im Hof, damit ältere Nachbarn "
+                                             "sich ausruhen können."))
+    await send_idea(german, title="Eine Bank im Hof", text="Bitte eine Bank unter die Bäume im Hof stellen, damit "
+                                                          "ältere Nachbarn sich ausruhen können.")
+    card = (await outbox(db, "staff_card"))[-1].text
+    assert "Ähnliche" in card and "BAD-2026-001" in card.split("Ähnliche", 1)[1]
