@@ -215,3 +215,73 @@ async def test_the_export_has_the_translations_and_the_similarity_check_compares
                                                           "ältere Nachbarn sich ausruhen können.")
     card = (await outbox(db, "staff_card"))[-1].text
     assert "Ähnliche" in card and "BAD-2026-001" in card.split("Ähnliche", 1)[1]
+
+
+async def deliver_due(db, now) -> list[str]:
+    """What the delivery engine does: every pending message that is due is sent (keys of those sent)."""
+    from sqlalchemy import select
+    from storage.models import OutboxRow
+    sent = []
+    async with db.sessions() as session, session.begin():
+        for row in (await session.scalars(select(OutboxRow).where(OutboxRow.state == "pending"))).all():
+            due = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=now.tzinfo)
+            if due <= now:
+                row.state = "sent"
+                sent.append(row.dedupe_key)
+    return sent
+
+
+async def test_ten_minutes_without_the_service_lose_and_delay_nothing(runner, turkish, arabic, dana, db, libre,
+                                                                     clock):
+    libre.mode = "down"
+    await send_idea(turkish)
+    clock.advance(seconds=30)
+    await send_idea(arabic, title="مقاعد في الفناء", text=ARABIC)
+    refs = [r.ref for r in await _all(db)]
+    assert len(refs) == 2
+    cards = await outbox(db, "staff_card")
+    assert [c.key for c in cards] == [f"card:{ref}" for ref in refs]            # the team has both at once …
+    assert all("Übersetzung folgt" in c.text for c in cards)                    # … marked "translation follows"
+    assert len(await deliver_due(db, clock.now)) == 2
+    # the team asks back meanwhile: the resident gets the German original after the bounded wait
+    await dana.presses(await card_button(db, refs[0], "ask"))
+    await dana.says("Wo genau?")
+    await dana.taps("Send")
+    for _minute in range(10):
+        await runner.drain()
+        clock.advance(minutes=1)
+        await deliver_due(db, clock.now)
+    [waited] = await outbox(db, "idea_notice", chat_id=turkish.sender.chat_id)
+    assert "Wo genau?" in waited.text and await _state(db, waited.key) == "sent"  # not stuck behind the service
+    libre.mode = "ok"
+    clock.advance(minutes=10)                   # the longest wait between two tries is shorter
+    await runner.drain()
+    await runner.drain()
+    jobs = await _jobs(db)
+    assert jobs and all(j.status == "done" for j in jobs)                        # every one filled in
+    redrawn = [c for c in await outbox(db, "staff_card") if ":tr:" in (c.key or "")]
+    assert sorted(c.key.split(":")[1] for c in redrawn) == sorted(refs)
+    assert all("Übersetzung folgt" not in c.text for c in redrawn)
+    # the translated ask-back does not follow the original that went out: the resident is not told twice
+    assert len(await outbox(db, "idea_notice", chat_id=turkish.sender.chat_id)) == 1
+
+
+async def _all(db):
+    from sqlalchemy import select
+    from storage.ideas import SubmissionRow
+    async with db.sessions() as session:
+        return (await session.scalars(select(SubmissionRow).order_by(SubmissionRow.id))).all()
+
+
+async def _jobs(db):
+    from sqlalchemy import select
+    from storage.translation import TranslationJobRow, job_of
+    async with db.sessions() as session:
+        return [job_of(r) for r in (await session.scalars(select(TranslationJobRow))).all()]
+
+
+async def _state(db, key):
+    from sqlalchemy import select
+    from storage.models import OutboxRow
+    async with db.sessions() as session:
+        return await session.scalar(select(OutboxRow.state).where(OutboxRow.dedupe_key == key))
