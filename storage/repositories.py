@@ -26,6 +26,7 @@ from storage.console import SqlConsoleLinks
 from storage import fast_paths
 from storage.db import create_engine, open_sqlite, writer_session_factory
 from storage.ideas import SqlSubmissions
+from storage.translation import SqlTranslationJobs
 from storage.events import SqlEvents
 from storage.meetings import SqlMeetings
 from storage.personal_data import SqlPersonalData
@@ -385,6 +386,7 @@ class SqlStore:
         self.personal_data = SqlPersonalData(session)
         self.access_log = SqlAccessLog(session)
         self.console = SqlConsoleLinks(session)
+        self.translations = SqlTranslationJobs(session)
 
 
 _SHARED_SQLITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

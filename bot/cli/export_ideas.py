@@ -3,6 +3,10 @@
 The file holds no Telegram ids (neither chat nor file ids). Every cell goes through the one CSV guard,
 ``dialogs/core/csv_safe.py``: a cell a spreadsheet would run as a formula gets a leading apostrophe, so
 a resident's title like ``=HYPERLINK(...)`` (or `` =1+1``, ``＝HYPERLINK(...)``) stays text.
+
+The last columns hold the machine translations into the team's language (title, text, the language the
+resident wrote in, voice notes as text) — "pending" or "unavailable" while a translation job is not done,
+empty when none was needed or no translation service is configured.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from storage.ideas import ExportRow
 
 COLUMNS = ["reference", "received", "area", "kind", "status", "language", "title", "text", "material_costs_eur",
            "photos", "voice_notes", "location", "assigned_to", "decided_by", "decided_at", "reason",
-           "message_to_resident"]
+           "message_to_resident", "title_translation", "text_translation", "source_language", "voice_notes_as_text"]
 
 
 async def write_csv(rows: AsyncIterator[ExportRow], out: TextIO, t: Translator, *, language_name: Callable[[str], str],
@@ -46,6 +50,10 @@ async def write_csv(rows: AsyncIterator[ExportRow], out: TextIO, t: Translator, 
             r.decided_at.astimezone(t.tz).strftime("%Y-%m-%d %H:%M") if r.decided_at else "",
             t._(reason) if reason else "",
             r.decision_note,
+            r.title_translation,
+            r.text_translation,
+            language_name(r.source_language) if r.source_language else "",
+            r.voice_notes_as_text,
         ))
         count += 1
         progress(1)

@@ -43,6 +43,7 @@ from dialogs.ideas.rules import (AKTIONSFONDS_CAP, REALISTIC_AMOUNT_MAX, KINDS,
                                  MAX_PHOTOS, MAX_TEXT, MAX_TITLE, MAX_VOICE_SECONDS,
                                  MAX_VOICES, Event, cents, parse_amount, start_of_day)
 from dialogs.ideas.staff_card import post_card
+from dialogs.translation import flows as translation
 
 __all__ = ["DEFAULT_MAX_PER_DAY", "IdeasSettings", "register", "settings"]
 
@@ -343,6 +344,7 @@ async def send(ctx: Context) -> None:
     sub = await ctx.store.submissions.create(content_of(d), chat_id=ctx.inbound.sender.chat_id,
                                              language=ctx.t.code, now=ctx.now,
                                              actor_name=ctx.resident.display_name or ctx.inbound.sender.display_name)
+    await translation.ask_for_submission(ctx.store, ctx.engine, sub, ctx.now)   # done later, by the job runner
     await post_card(ctx, sub)
     ref = "<b>" + ctx.t.ltr(esc(sub.ref)) + "</b>"
     if sub.kind == "question":
@@ -373,6 +375,7 @@ async def resend(ctx: Context) -> None:
                                          "decided on it. /myideas shows its state."))
     fresh = await ctx.store.submissions.get(sub.id)
     assert fresh is not None
+    await translation.ask_for_submission(ctx.store, ctx.engine, fresh, ctx.now)
     await post_card(ctx, fresh)
     await ctx.show_menu(ctx._("Thank you! Your revised submission {ref} is with the team again.",
                               ref="<b>" + ctx.t.ltr(esc(sub.ref)) + "</b>"))
