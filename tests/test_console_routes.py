@@ -13,7 +13,8 @@ from storage.models import OfficeRow
 from tests.console_tools import csrf_token, dana, desk, page_text, signed_in  # noqa: F401
 
 PUBLIC = {"signin", "signin_confirm", "static"}
-SAMPLE = {"token": "A" * 43, "area": "badstrasse", "filename": "console.css"}
+SAMPLE = {"token": "A" * 43, "area": "badstrasse", "filename": "console.css", "ref": "BAD-2026-001", "kind": "media",
+          "index": "0"}
 
 
 def route_table() -> list[tuple[str, str, str]]:
@@ -35,7 +36,8 @@ ROUTES = route_table()
 
 def test_the_route_table_is_what_the_walk_covers():
     names = {name for name, _, _ in ROUTES}
-    assert {"home", "offices", "office", "office_save", "audit", "audit_csv", "signout", "language"} <= names
+    assert {"home", "offices", "office", "office_save", "audit", "audit_csv", "signout", "language", "queue",
+            "submission", "submission_file", "submission_decide"} <= names
     assert all(name for name in names), "every route has a name (the public list is by name)"
 
 
