@@ -18,6 +18,7 @@ from bot.scheduler import Housekeeping, build_delivery, build_scheduler
 from bot.settings import ConfigError, Settings
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
 from bot.translation import build_runner, describe
+from bot.whatsapp.wiring import setup_whatsapp
 from storage.leader import FleetJobs, UpdatesMode, UpdatesModeTaken
 from storage.outbox import queued_count
 from storage.privacy import load_pseudonym_key, webhook_secret
@@ -130,7 +131,12 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
     bot = make_bot(settings.bot_token.get_secret_value(), settings.api_base_url)
     transport = TelegramTransport(bot, runtime.dialogs)
     dp = build_dispatcher(transport)
-    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot))
+    whatsapp = setup_whatsapp(settings, runtime.sessions, runtime.dialogs)     # None: not configured
+    sender = TelegramSender(bot)
+    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs,
+                              whatsapp.route(sender) if whatsapp else sender)
+    if whatsapp is not None:
+        whatsapp.attach(delivery)
     housekeeping = daily_jobs(runtime)
     fleet = FleetJobs(runtime.engine)
     translation = build_runner(settings, runtime.sessions, bot)      # None: no service configured
@@ -153,12 +159,16 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
             await bot.delete_webhook(drop_pending_updates=False)
             # A web server only for the console (and /healthz beside it): polling itself needs none.
             site = None
-            if settings.console_enabled:
+            if settings.console_enabled or whatsapp is not None:     # WhatsApp's webhook needs a server
                 try:
-                    site = await start_site(with_console(health_app(runtime, telegram), settings, runtime.sessions,
-                                                         runtime.dialogs.clock), settings.console_host,
-                                            settings.console_port)
-                    log.info("staff console on %s:%s/console", settings.console_host, settings.console_port)
+                    app = with_console(health_app(runtime, telegram), settings, runtime.sessions,
+                                       runtime.dialogs.clock)
+                    if whatsapp is not None:
+                        whatsapp.register(app)
+                    site = await start_site(app, settings.console_host, settings.console_port)
+                    log.info("web server on %s:%s (%s)", settings.console_host, settings.console_port,
+                             ", ".join(n for n, on in (("/console", settings.console_enabled),
+                                                       ("/whatsapp/webhook", whatsapp is not None)) if on))
                 except OSError as exc:    # e.g. `kiezbot console` already serves it on this port
                     log.warning("staff console not served by kiezbot run: %s:%s: %s", settings.console_host,
                                 settings.console_port, exc.strerror or exc)
@@ -177,6 +187,8 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
                   else await webhook_secret(runtime.sessions))
         redact_secrets(secret)
         app = with_console(health_app(runtime, telegram), settings, runtime.sessions, runtime.dialogs.clock)
+        if whatsapp is not None:
+            whatsapp.register(app)
         # Not in the background: Telegram gets its 200 once the update is handled and committed. The
         # Bot API sends a chat's next update only after the previous one was answered, so one
         # resident's updates stay in order even when the load balancer spreads them over processes;
@@ -207,3 +219,5 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
         if translation is not None:
             await translation.close()
         await bot.session.close()
+        if whatsapp is not None:
+            await whatsapp.close()

@@ -85,6 +85,18 @@ class Settings(BaseSettings):
     console_idle_minutes: int = Field(30, ge=1, description="a console session ends after this long without use")
     console_session_hours: int = Field(10, ge=1, description="a console session ends this long after sign-in")
 
+    # WhatsApp Business Cloud API (bot/whatsapp/, README "WhatsApp"). Off unless the phone number id is set.
+    whatsapp_phone_number_id: str | None = Field(None, description="WhatsApp Cloud API phone number id (Meta's "
+                                                  "app dashboard, WhatsApp > API Setup)")
+    whatsapp_access_token: SecretStr | None = Field(None, description="a system user's permanent access token")
+    whatsapp_app_secret: SecretStr | None = Field(None, description="the Meta app's secret: webhook signatures")
+    whatsapp_verify_token: SecretStr | None = Field(None, description="the verify token entered in Meta's webhook "
+                                                    "settings")
+    whatsapp_api_base_url: str = Field("https://graph.facebook.com/v23.0", description="Graph API with version "
+                                       "(a test server in tests)")
+    whatsapp_templates_file: Path | None = Field(None, description="YAML file: message templates per purpose and "
+                                                 "language for messages outside the 24-hour window")
+
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
@@ -108,7 +120,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Berlin") from exc
         return value
 
-    @field_validator("api_base_url", "webhook_url", "translate_url", "console_url")
+    @field_validator("api_base_url", "webhook_url", "translate_url", "console_url", "whatsapp_api_base_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -182,7 +194,8 @@ class Settings(BaseSettings):
             raise ValueError("must be 0 (off) or more")
         return value
 
-    @field_validator("translate_api_key", "deepl_key", "transcribe_api_key")
+    @field_validator("translate_api_key", "deepl_key", "transcribe_api_key", "whatsapp_access_token",
+                     "whatsapp_app_secret", "whatsapp_verify_token")
     @classmethod
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
         return SecretStr(value.get_secret_value().strip()) if value and value.get_secret_value().strip() else None
@@ -214,6 +227,15 @@ class Settings(BaseSettings):
         if self.translate_url and self.deepl_key:
             raise ValueError("KIEZBOT_TRANSLATE_URL and KIEZBOT_DEEPL_KEY are both set: choose one translation "
                              "service (texts would otherwise leave your server unexpectedly)")
+        return self
+
+    @model_validator(mode="after")
+    def _whatsapp_complete(self) -> "Settings":
+        if self.whatsapp_phone_number_id:
+            missing = [f"KIEZBOT_WHATSAPP_{n.upper()}" for n in ("access_token", "app_secret", "verify_token")
+                       if not getattr(self, f"whatsapp_{n}")]
+            if missing:
+                raise ValueError(f"KIEZBOT_WHATSAPP_PHONE_NUMBER_ID is set, so {', '.join(missing)} must be too")
         return self
 
     @property

@@ -17,7 +17,8 @@ from aiogram.methods.base import Response
 from aiogram.types import (BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardButton,
                            InlineKeyboardMarkup, Message)
 
-from dialogs.core.engine import Dialogs, chunk_replies
+from dialogs.core.engine import Dialogs
+from dialogs.core.replies import chunk_replies
 from dialogs.core.messages import Inbound, Reply, Sender
 from dialogs.core.text import clip, plain
 

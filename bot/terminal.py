@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from dialogs.core.engine import Dialogs, chunk_replies
+from dialogs.core.engine import Dialogs
+from dialogs.core.replies import chunk_replies
 from dialogs.core.messages import Button, Inbound, Reply, Sender
 from dialogs.core.text import plain
 

@@ -13,6 +13,8 @@ from typing import AsyncIterator
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import BigInteger, bindparam, exists, insert, literal_column, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dialogs.office.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
@@ -282,8 +284,11 @@ class SqlStaff:
 
 
 _OUTBOX = OutboxRow.__table__
-_KEYED = built_once(select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == bindparam("key")))
 _ENQUEUE = built_once(insert(_OUTBOX))
+# A keyed message only if its key is new, in one statement (no look-up first; a concurrent insert of the
+# same key waits for the other transaction and then adds nothing, where the look-up would have raised).
+_ENQUEUE_KEYED = {"sqlite": built_once(sqlite_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])),
+                  "postgresql": built_once(pg_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]))}
 # "claimed": a delivering process holds it but has not started sending, and will skip it now
 # The keys that start with a prefix are a range of the unique index on dedupe_key: lo <= key < hi. (As
 # "key LIKE prefix%" SQLite read every pending row instead — every reminder not yet due, which grows
@@ -314,12 +319,12 @@ class SqlOutbox:
 
     async def enqueue(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
                       key: str | None = None, purpose: str = "") -> None:
-        if key is not None:
-            existing = await self.sql.scalar(_KEYED, {"key": key})
-            if existing is not None:
-                return
-        await self.sql.run(_ENQUEUE, {"chat_id": chat_id, "payload": reply_to_dict(reply),
-                                      "due_at": due_at or utcnow(), "dedupe_key": key, "purpose": purpose})
+        values = {"chat_id": chat_id, "payload": reply_to_dict(reply), "due_at": due_at or utcnow(),
+                  "dedupe_key": key, "purpose": purpose}
+        if key is None:
+            await self.sql.run(_ENQUEUE, values)
+        elif not await self.sql.run(_ENQUEUE_KEYED[self.sql.dialect_name], values):
+            return                                    # that key is queued already
         note_queued()
 
     async def cancel(self, key_prefix: str) -> int:
@@ -490,8 +495,9 @@ class SqlUnitOfWork:
     connection and transaction is opened only when a repository needs one. Another process holding
     the lock is waited for with asyncio sleeps (never blocking the loop), up to BEGIN_PATIENCE seconds.
 
-    On PostgreSQL (asyncpg) the session takes the advisory lock, which opens its transaction, and the
-    prebuilt statements then run on the session's asyncpg connection in that transaction."""
+    On PostgreSQL (asyncpg) the unit of work begins the transaction and takes the advisory lock on
+    asyncpg's connection in one round trip, the prebuilt statements run on that connection, and an ORM
+    session joins it only when a repository needs one (:meth:`_on_asyncpg`)."""
 
     def __init__(self, sessions: async_sessionmaker, addresses: AddressBook) -> None:
         engine = sessions.kw["bind"]
@@ -503,6 +509,9 @@ class SqlUnitOfWork:
         self.asyncpg = self.postgresql and engine.dialect.driver == "asyncpg"
         self.dialect = engine.dialect
         self._plans: dict = {}       # statements compiled for this engine (AsyncpgStatements)
+        # PostgreSQL via asyncpg: the update's connection from the same pool, in AUTOCOMMIT mode (the unit
+        # of work begins and commits itself, see _on_asyncpg).
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if self.asyncpg else None
         self._writer_lock = _LoopLock()
 
     @asynccontextmanager
@@ -516,6 +525,10 @@ class SqlUnitOfWork:
             async with self._writer_lock(), self.sessions() as session, session.begin():
                 yield SqlStore(session, self.addresses)
             return
+        if self.asyncpg:
+            async with self._on_asyncpg(chat_id) as store:
+                yield store
+            return
         async with self.sessions() as session:
             async with session.begin():
                 sql: Statements | None = None
@@ -528,6 +541,42 @@ class SqlUnitOfWork:
                         sql = AsyncpgStatements(raw.driver_connection, self.dialect, self._plans,
                                                 lambda: session, SessionStatements(session))
                 yield SqlStore(session, self.addresses, sql)
+
+    @asynccontextmanager
+    async def _on_asyncpg(self, chat_id: int) -> AsyncIterator[SqlStore]:
+        """PostgreSQL through asyncpg: the update's transaction is begun, locked and committed on asyncpg's
+        connection itself, in the same round trips SQLAlchemy's session would need at least (``BEGIN`` and
+        the chat's advisory lock travel together), and SQLAlchemy keeps out of it: the connection is taken
+        from the engine's pool in AUTOCOMMIT mode, so neither SQLAlchemy nor its asyncpg adapter begins,
+        commits or rolls back anything on it. The prebuilt statements run on the connection directly
+        (AsyncpgStatements); an ORM session on the same connection, and so inside the same transaction,
+        is opened only when a repository needs one, flushed before a statement reads and before COMMIT.
+        A connection that might still be inside a transaction afterwards is never handed on: it is
+        invalidated (the pool opens another)."""
+        key = int(chat_id)        # an integer: safe to write into the SQL (simple protocol, one round trip)
+        async with self._autocommit.connect() as conn:
+            raw = conn.sync_connection.connection.driver_connection      # type: ignore[union-attr]
+            session = _LazySession(lambda: AsyncSession(bind=conn, expire_on_commit=False))
+            try:
+                await raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({key})")
+                statements = AsyncpgStatements(raw, self.dialect, self._plans, session.current,
+                                               SessionStatements(session))   # type: ignore[arg-type]
+                yield SqlStore(session, self.addresses, statements)   # type: ignore[arg-type]
+                if session.opened is not None:
+                    await session.opened.flush()
+                await raw.execute("COMMIT")
+            except BaseException:
+                if not raw.is_closed() and raw.is_in_transaction():
+                    try:
+                        await raw.execute("ROLLBACK")
+                    except Exception:   # noqa: BLE001  (the connection is dropped below)
+                        pass
+                raise
+            finally:
+                if session.opened is not None:
+                    await session.opened.close()
+                if raw.is_closed() or raw.is_in_transaction():
+                    await conn.invalidate()
 
     @asynccontextmanager
     async def _on_shared_connection(self) -> AsyncIterator[SqlStore]:

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from dialogs.core.engine import Dialogs, chunk_replies
+from dialogs.core.engine import Dialogs
+from dialogs.core.replies import chunk_replies
 from dialogs.core.messages import Inbound, Reply, Sender, reply_from_dict
 from dialogs.core.text import plain
 from storage.models import OutboxRow

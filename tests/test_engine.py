@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from dialogs.core.engine import chunk_replies
+from dialogs.core.replies import chunk_replies
 from dialogs.core.messages import MAX_TEXT, Button, Reply
 from dialogs.core.text import esc, split_for_telegram, visible_length
 

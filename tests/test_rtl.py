@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 from sqlalchemy import select
 
-from dialogs.core.engine import rtl_lines
+from dialogs.core.replies import rtl_lines
 from dialogs.core.messages import Reply
 from storage.models import OutboxRow
 from tests.chat import ChatClient

@@ -38,7 +38,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.delivery.ratelimit import RateLimiter, Send
 from bot.telegram import keyboard
-from dialogs.core.engine import chunk_replies, utc_now
+from dialogs.core.engine import utc_now
+from dialogs.core.replies import chunk_replies
 from dialogs.core.logsafe import who
 from dialogs.core.messages import Reply, reply_from_dict
 from storage.outbox import Claimed, OutboxQueue

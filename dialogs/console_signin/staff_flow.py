@@ -13,8 +13,9 @@ replaces their unused one. The console (``console/auth.py``) turns it into a bro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
 
 from dialogs.core.i18n import N_
 from dialogs.core.messages import Button
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
     from dialogs.core.engine import Context, Dialogs
 
 SIGNIN_PATH = "/console/signin/"       # served by console/auth.py
-
-
-class ConsoleSignIn(Protocol):
-    async def issue_link(self, user_id: int, language: str, now: datetime, valid_for: timedelta) -> str:
-        """A new one-time token for ``user_id`` (their earlier unused one stops working)."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import unicodedata
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -34,7 +33,8 @@ from dialogs.core.messages import Button, Document, Inbound, Reply, Venue
 from dialogs.core.model import Resident
 from dialogs.core.ports import ChatState, Clock, Store, UnitOfWork
 from dialogs.core import safety
-from dialogs.core.text import esc, split_for_telegram
+from dialogs.core.replies import needs_rlm, rtl_lines
+from dialogs.core.text import esc
 
 log = logging.getLogger(__name__)
 
@@ -272,10 +272,14 @@ class Dialogs:
                     verdict = self.flood.hit(inbound.sender.user_id, ctx.now)
                     if verdict is not safety.Verdict.OK:
                         if verdict is safety.Verdict.WARN:
-                            safety.slow_down(ctx)
+                            notice = safety.slow_down_notice(ctx.t)
+                            if inbound.kind == "press":
+                                ctx.toast = notice
+                            else:
+                                ctx.say(notice)
                         return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast   # nothing stored
                 if clipped:
-                    safety.tell_clipped(ctx)
+                    ctx.say(safety.clipped_notice(ctx.t))
                 before = ChatState(ctx.state.step, dict(ctx.state.data))
                 try:
                     await self._route(ctx)
@@ -380,8 +384,13 @@ class Dialogs:
             return await handler(ctx)
         if ctx.resident.consent_at is None:
             return await self._need_consent(ctx)
-        if not await safety.screen(ctx, self.accepted_kinds.get(ctx.step.split(".", 1)[0] if ctx.step else "", ())):
-            return
+        accepted = self.accepted_kinds.get(ctx.step.split(".", 1)[0] if ctx.step else "", ())
+        refusal = safety.refusal(ctx.inbound, ctx.t, accepted, answered_here=bool(ctx.step) or self.fallback is None)
+        if refusal is not None:
+            if ctx.step:
+                ctx.say(refusal)            # stay in the step: they can send the right thing now
+                return
+            return await ctx.show_menu(refusal)
         if ctx.step:
             handler = self.steps.get(ctx.step.split(".", 1)[0])
             if handler is not None:
@@ -429,38 +438,9 @@ class Dialogs:
         if not t.rtl:
             return reply
         reply.text = rtl_lines(reply.text)
-        reply.buttons = [[replace(b, label=RLM + b.label) if _needs_rlm(b.label) else b for b in row]
+        reply.buttons = [[replace(b, label=RLM + b.label) if needs_rlm(b.label) else b for b in row]
                          for row in reply.buttons]
         if reply.document is not None and reply.document.caption:
             reply.document = replace(reply.document, caption=rtl_lines(reply.document.caption))
         reply.media = [replace(m, caption=rtl_lines(m.caption)) if m.caption else m for m in reply.media]
         return reply
-
-
-def _is_rtl_char(ch: str) -> bool:
-    return unicodedata.bidirectional(ch) in ("R", "AL")
-
-
-def _needs_rlm(label: str) -> bool:
-    return not label.startswith(RLM) and any(_is_rtl_char(ch) for ch in label)
-
-
-def rtl_lines(text: str) -> str:
-    """Prefix U+200F to every non-empty line that does not start with it."""
-    if not text:
-        return text
-    return "\n".join(RLM + line if line.strip() and not line.startswith(RLM) else line
-                     for line in text.split("\n"))
-
-
-def chunk_replies(replies: list[Reply]) -> list[Reply]:
-    """Split over-long texts so that no message exceeds Telegram's limit (buttons stay on the last part)."""
-    out: list[Reply] = []
-    for reply in replies:
-        parts = split_for_telegram(reply.text) if reply.text else [reply.text]
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            out.append(Reply(text=part, buttons=reply.buttons if last else [], venue=reply.venue if last else None,
-                             document=reply.document if last else None, media=reply.media if last else [],
-                             edit=reply.edit and i == 0, chat_id=reply.chat_id))
-    return out

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from dialogs.office.addresses import AddressBook, AreaMap
 from dialogs.broadcasts.sending import Broadcasts
-from dialogs.console_signin.staff_flow import ConsoleSignIn
+from dialogs.console_signin.ports import ConsoleSignIn
 from dialogs.events.rules import Events
 from dialogs.core.messages import Reply
 from dialogs.core.model import Area, Resident

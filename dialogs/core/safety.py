@@ -24,13 +24,9 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import TYPE_CHECKING
 
-from dialogs.core.i18n import N_
+from dialogs.core.i18n import N_, Translator
 from dialogs.core.messages import Inbound
-
-if TYPE_CHECKING:
-    from dialogs.core.engine import Context
 
 MAX_INBOUND_TEXT = 4000
 MB = 1024 * 1024
@@ -97,45 +93,34 @@ def clip_text(inbound: Inbound) -> tuple[Inbound, bool]:
     return replace(inbound, text=inbound.text[:MAX_INBOUND_TEXT]), True
 
 
-def slow_down(ctx: Context) -> None:
-    if ctx.inbound.kind == "press":
-        ctx.toast = ctx._(SLOW_DOWN)
-    else:
-        ctx.say(ctx._(SLOW_DOWN))
+def slow_down_notice(t: Translator) -> str:
+    return t._(SLOW_DOWN)
 
 
-def tell_clipped(ctx: Context) -> None:
-    ctx.say(ctx._("Your message was very long: I have read only the first {limit} characters.",
-                  limit=ctx.t.number(MAX_INBOUND_TEXT)))
+def clipped_notice(t: Translator) -> str:
+    return t._("Your message was very long: I have read only the first {limit} characters.",
+               limit=t.number(MAX_INBOUND_TEXT))
 
 
-async def screen(ctx: Context, accepted: Collection[str]) -> bool:
-    """True when the message may go on to the flows; otherwise the resident has been answered."""
-    inbound = ctx.inbound
+def refusal(inbound: Inbound, t: Translator, accepted: Collection[str], *, answered_here: bool) -> str | None:
+    """What to tell the resident when the message may not go on to the flows; None when it may.
+
+    ``answered_here``: in a step, or with no fallback at the menu — otherwise the menu's fallback answers an
+    unsupported kind (it knows the examples of what one can write)."""
     kind = inbound.kind
     if kind == "photo" and inbound.file_size > MAX_PHOTO_BYTES:
-        message = ctx._("This photo is too large for me (more than {limit} MB). Please send a smaller one.",
-                        limit=ctx.t.number(MAX_PHOTO_BYTES // MB))
-    elif kind == "voice" and (inbound.duration > MAX_VOICE_SECONDS or inbound.file_size > MAX_VOICE_BYTES):
+        return t._("This photo is too large for me (more than {limit} MB). Please send a smaller one.",
+                   limit=t.number(MAX_PHOTO_BYTES // MB))
+    if kind == "voice" and (inbound.duration > MAX_VOICE_SECONDS or inbound.file_size > MAX_VOICE_BYTES):
         length = f"{inbound.duration // 60}:{inbound.duration % 60:02d}"
-        message = ctx.t.ngettext("This voice note is {length} long, too long for me. Please keep it under {n} minute.",
-                                 "This voice note is {length} long, too long for me. Please keep it under {n} "
-                                 "minutes.", MAX_VOICE_SECONDS // 60, length=ctx.t.ltr(length))
-    elif kind in SCREENED_KINDS and kind not in accepted and (ctx.step or ctx.engine.fallback is None):
-        # In a step, or with no fallback: answered here. At the menu the fallback answers (it knows the
-        # examples of what one can write).
+        return t.ngettext("This voice note is {length} long, too long for me. Please keep it under {n} minute.",
+                          "This voice note is {length} long, too long for me. Please keep it under {n} "
+                          "minutes.", MAX_VOICE_SECONDS // 60, length=t.ltr(length))
+    if kind in SCREENED_KINDS and kind not in accepted and answered_here:
         if kind == "document":
-            message = ctx._("I cannot open files here. Please write your message, or send a voice note, "
-                            "a photo or a location.")
-        else:
-            message = ctx._("I can only read text, voice notes, photos and locations. Please send me one of those.")
-    elif kind == "document" and inbound.file_size > MAX_DOCUMENT_BYTES:
-        message = ctx._("This file is too large for me (more than {limit} MB).",
-                        limit=ctx.t.number(MAX_DOCUMENT_BYTES // MB))
-    else:
-        return True
-    if ctx.step:
-        ctx.say(message)            # stay in the step: they can send the right thing now
-    else:
-        await ctx.show_menu(message)
-    return False
+            return t._("I cannot open files here. Please write your message, or send a voice note, "
+                       "a photo or a location.")
+        return t._("I can only read text, voice notes, photos and locations. Please send me one of those.")
+    if kind == "document" and inbound.file_size > MAX_DOCUMENT_BYTES:
+        return t._("This file is too large for me (more than {limit} MB).", limit=t.number(MAX_DOCUMENT_BYTES // MB))
+    return None

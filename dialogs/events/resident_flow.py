@@ -22,255 +22,39 @@ sign-ups and that the sign-up belongs to the presser.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass, replace
-from datetime import datetime
-
 from dialogs.core.engine import Context, Dialogs
-from dialogs.privacy import resident_flow as privacy
-from dialogs.events.rules import (Event, Signup, calendar_file, reminder_key, reminder_prefix, reminder_times)
 from dialogs.core.i18n import N_, Translator
-from dialogs.core.messages import Button, Document, Reply
-from dialogs.core.ports import Store
+from dialogs.core.messages import Button
 from dialogs.core.text import clip, esc
+from dialogs.events.rules import refusal_reason, registration_open, reminder_prefix  # noqa: F401
+from dialogs.events.signups import (  # noqa: F401
+    Booking,
+    Withdrawal,
+    book,
+    promote_waitlist,
+    reschedule_reminders,
+    schedule_reminders,
+    withdraw,
+    withdraw_all,
+)
+from dialogs.events.texts import (  # noqa: F401
+    calendar_document,
+    cancelled_notice,
+    change_notice,
+    ics_name,
+    places_of,
+    promoted_notice,
+    reminder_notice,
+    status_of,
+    summary_lines,
+    title_of,
+    translator_for,
+    when_of,
+)
+from dialogs.privacy import resident_flow as privacy
 
 PAGE_SIZE = 5
 MAX_PARTY_BUTTONS = 10
-
-
-# --- how an event reads -----------------------------------------------------------------------
-def title_of(t: Translator, event: Event, limit: int = 120) -> str:
-    text = esc(clip(event.text(t.code).title, limit))
-    return text if event.has_text(t.code) else t.ltr(text)
-
-
-def when_of(t: Translator, event: Event) -> str:
-    start, end = event.starts_at, event.ends_at
-    if end is None:
-        return t._("{date}, {start}", date=t.date(start), start=t.time(start))
-    if t.date(start) == t.date(end):
-        return t._("{date}, {start} – {end}", date=t.date(start), start=t.time(start), end=t.time(end))
-    return t._("{start} until {end}", start=t.datetime(start, "short"), end=t.datetime(end, "short"))
-
-
-def registration_open(event: Event, now: datetime) -> bool:
-    return refusal_reason(event, now) == ""
-
-
-def places_of(t: Translator, event: Event, now: datetime) -> str:
-    if event.status == "cancelled":
-        return t._("❌ Cancelled")
-    if not registration_open(event, now):
-        return t._("🔒 Registration closed")
-    if event.capacity is None:
-        return t._("✅ Places: no limit")
-    if event.is_full():
-        return t._("⏳ Fully booked — waitlist")
-    return t.ngettext("✅ {n} place free", "✅ {n} places free", event.free_places or 0)
-
-
-def summary_lines(t: Translator, event: Event, now: datetime) -> list[str]:
-    lines = [f"<b>{title_of(t, event)}</b>", "🕒 " + when_of(t, event)]
-    if event.place:
-        lines.append("📍 " + t.ltr(esc(clip(event.place, 200))))
-    lines.append(places_of(t, event, now))
-    return lines
-
-
-def status_of(t: Translator, signup: Signup) -> str:
-    if signup.status == "confirmed":
-        return t.ngettext("You are signed up (1 person).", "You are signed up ({n} people).", signup.party_size)
-    return t._("You are on the waitlist, position {position}.", position=t.number(signup.position or 0))
-
-
-def ics_name(event: Event) -> str:
-    """A file name phones show sensibly: "kiezfruehstueck-12.ics" (ASCII, short)."""
-    title = event.text("de").title.lower()
-    for umlaut, plain_ in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        title = title.replace(umlaut, plain_)
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")[:40].rstrip("-")
-    return f"{slug or 'event'}-{event.id}.ics"
-
-
-def calendar_document(t: Translator, event: Event, now: datetime, tz: str) -> Document:
-    return Document(ics_name(event), calendar_file(event, t.code, now, tz),
-                    t._("📎 Open this file to add the event to your phone's calendar."))
-
-
-# --- notices to other chats (outbox), in the recipient's language ------------------------------
-async def translator_for(store: Store, engine: Dialogs, chat_id: int) -> Translator:
-    resident = await store.residents.get(chat_id)
-    return engine.translator(resident.language if resident else None)
-
-
-def promoted_notice(t: Translator, event: Event, signup: Signup, now: datetime, tz: str) -> Reply:
-    text = t.ngettext(
-        "🎉 Good news: a place has become free for “{title}” ({when}). You are now signed up for 1 person.",
-        "🎉 Good news: places have become free for “{title}” ({when}). You are now signed up for {n} people.",
-        signup.party_size, title=title_of(t, event), when=when_of(t, event))
-    text += "\n" + t._("If you cannot come after all, please give the place back so someone else can go.")
-    return Reply(text=text, buttons=[[Button(t._("↩️ Give the place back"), f"ev:drop:{signup.id}")],
-                                     [Button(t._("My sign-ups"), "ev:mine:")]],
-                 document=calendar_document(t, event, now, tz))
-
-
-def reminder_notice(t: Translator, event: Event, signup: Signup) -> Reply:
-    lines = [t._("⏰ Reminder: “{title}”", title=title_of(t, event)), "🕒 " + when_of(t, event)]
-    if event.place:
-        lines.append("📍 " + t.ltr(esc(clip(event.place, 200))))
-    lines.append(t.ngettext("You signed up for 1 person.", "You signed up for {n} people.", signup.party_size))
-    lines.append(t._("Cannot come? Please cancel, so your place goes to someone on the waitlist."))
-    return Reply(text="\n".join(lines), buttons=[[Button(t._("❌ Cancel my sign-up"), f"ev:drop:{signup.id}")]])
-
-
-def change_notice(t: Translator, event: Event, signup: Signup, now: datetime, tz: str) -> Reply:
-    lines = [t._("✏️ The event “{title}” has been changed. This is the new information:", title=title_of(t, event)),
-             "🕒 " + when_of(t, event)]
-    if event.place:
-        lines.append("📍 " + t.ltr(esc(clip(event.place, 200))))
-    lines.append(status_of(t, signup))
-    buttons = [[Button(t._("❌ Cancel my sign-up"), f"ev:drop:{signup.id}")]]
-    document = None
-    if signup.status == "confirmed":
-        lines.append(t._("The calendar file below replaces the old one in your calendar."))
-        document = calendar_document(t, event, now, tz)
-    return Reply(text="\n".join(lines), buttons=buttons, document=document)
-
-
-def cancelled_notice(t: Translator, event: Event) -> Reply:
-    return Reply(text=t._("❌ Unfortunately, the event “{title}” ({when}) has been cancelled. "
-                          "Your sign-up is no longer needed. We are sorry.",
-                          title=title_of(t, event), when=when_of(t, event)),
-                 buttons=[[Button(t._("📅 Other events"), "ev:list:0:")]])
-
-
-# --- the rules, with their side effects (used by the resident flow, the staff flow and the CLI) --
-@dataclass(frozen=True)
-class Booking:
-    outcome: str                 # confirmed, waitlisted, already, refused
-    event: Event | None
-    signup: Signup | None = None
-    reason: str = ""             # for refused: gone, cancelled, past, deadline, closed, party
-    reminders: int = 0           # reminders queued for this sign-up
-
-
-def refusal_reason(event: Event | None, now: datetime) -> str:
-    """Why nobody can sign up for ``event`` now ("" when they can)."""
-    if event is None:
-        return "gone"
-    if event.status == "cancelled":
-        return "cancelled"
-    if event.starts_at <= now:
-        return "past"
-    if event.registration_ends <= now:
-        return "deadline"
-    if event.status == "closed":
-        return "closed"
-    return ""
-
-
-async def schedule_reminders(store: Store, engine: Dialogs, now: datetime, event: Event, signup: Signup) -> int:
-    """Queue this confirmed sign-up's reminders (none if the resident turned them off)."""
-    if signup.status != "confirmed" or not event.reminder_leads:
-        return 0
-    if not await store.events.reminders_enabled(signup.chat_id):
-        return 0
-    times = reminder_times(event, now)
-    if not times:
-        return 0
-    round_ = await store.events.next_reminder_round(signup.id)
-    t = await translator_for(store, engine, signup.chat_id)
-    for lead, due in times:
-        await store.outbox.enqueue(signup.chat_id, reminder_notice(t, event, signup), due_at=due,
-                                   key=reminder_key(event.id, signup.id, lead, round_), purpose="event-reminder")
-    return len(times)
-
-
-async def reschedule_reminders(store: Store, engine: Dialogs, now: datetime, event: Event) -> None:
-    """After a change of time, place or lead times: drop the queued reminders and queue new ones."""
-    await store.outbox.cancel(reminder_prefix(event.id))
-    for signup in await store.events.signups(event.id, ("confirmed",)):
-        await schedule_reminders(store, engine, now, event, signup)
-
-
-async def promote_waitlist(store: Store, engine: Dialogs, now: datetime, event_id: int) -> list[Signup]:
-    """Give free seats to waiting parties in arrival order — each one that fits — and tell them.
-
-    Call with the event locked (inside :func:`withdraw` or a staff change of capacity).
-    """
-    event = await store.events.get(event_id)
-    if event is None or event.status == "cancelled" or event.starts_at <= now:
-        return []
-    promoted = []
-    for waiting in await store.events.signups(event_id, ("waitlisted",)):
-        if event.capacity is not None and event.seats_taken >= event.capacity:
-            break
-        if not await store.events.take_seats(event_id, waiting.party_size):
-            continue                                   # too large for the seats left: the next may fit
-        await store.events.set_signup_status(waiting.id, "confirmed")
-        event = await store.events.get(event_id)
-        assert event is not None
-        signup = await store.events.signup(waiting.id)
-        assert signup is not None
-        t = await translator_for(store, engine, signup.chat_id)
-        # Keyed, so that cancelling the event also withdraws a notice not yet sent.
-        await store.outbox.enqueue(signup.chat_id, promoted_notice(t, event, signup, now, engine.timezone),
-                                   due_at=now, key=f"event:{event_id}:promoted:{signup.id}",
-                                   purpose="event-promoted")
-        await schedule_reminders(store, engine, now, event, signup)
-        promoted.append(signup)
-    return promoted
-
-
-async def book(store: Store, engine: Dialogs, now: datetime, event_id: int, chat_id: int, display_name: str,
-               party_size: int) -> Booking:
-    """Sign up ``party_size`` people: confirmed while seats are free, else on the waitlist."""
-    event = await store.events.lock(event_id)
-    reason = refusal_reason(event, now)
-    if reason:
-        return Booking("refused", event, reason=reason)
-    assert event is not None
-    existing = await store.events.active_signup(event_id, chat_id)
-    if existing is not None:
-        return Booking("already", event, existing)
-    if not 1 <= party_size <= event.max_party:
-        return Booking("refused", event, reason="party")
-    seated = await store.events.take_seats(event_id, party_size)
-    signup = await store.events.add_signup(event_id, chat_id, display_name, party_size,
-                                           "confirmed" if seated else "waitlisted", now)
-    # The event as it is now, without reading it again while it is held.
-    event = replace(event, seats_taken=event.seats_taken + party_size) if seated \
-        else replace(event, waitlisted=event.waitlisted + 1)
-    reminders = await schedule_reminders(store, engine, now, event, signup) if seated else 0
-    return Booking("confirmed" if seated else "waitlisted", event, signup, reminders=reminders)
-
-
-@dataclass(frozen=True)
-class Withdrawal:
-    signup: Signup               # as it was before
-    event: Event
-    promoted: list[Signup]
-
-
-async def withdraw(store: Store, engine: Dialogs, now: datetime, signup_id: int, chat_id: int
-                   ) -> Withdrawal | None:
-    """Cancel a resident's own sign-up; a freed seat goes to the waitlist at once. None: nothing to cancel."""
-    found = await store.events.signup(signup_id)
-    if found is None or found.chat_id != chat_id:
-        return None
-    event = await store.events.lock(found.event_id)
-    signup = await store.events.signup(signup_id)         # again, now that the event is held
-    if event is None or signup is None or signup.status == "cancelled":
-        return None
-    await store.events.set_signup_status(signup.id, "cancelled")
-    await store.outbox.cancel(reminder_prefix(event.id, signup.id))
-    promoted: list[Signup] = []
-    if signup.status == "confirmed":
-        await store.events.release_seats(event.id, signup.party_size)
-        promoted = await promote_waitlist(store, engine, now, event.id)
-    return Withdrawal(signup, event, promoted)
 
 
 # --- the resident's conversation ----------------------------------------------------------------
@@ -290,10 +74,13 @@ async def show_list(ctx: Context, page: int, scope: str, *, edit: bool = False) 
     area = await ctx.store.areas.get(area_key) if area_key else None
     if area is None:
         scope, area_key = "a", None
-    events = list(await ctx.store.events.upcoming(ctx.now, area_key))
-    pages = max(1, (len(events) + PAGE_SIZE - 1) // PAGE_SIZE)
+    offset = max(page, 0) * PAGE_SIZE     # one page read in SQL, with the number of all
+    found = await ctx.store.events.upcoming_page(ctx.now, area_key, offset=offset, limit=PAGE_SIZE)
+    pages = max(1, (found.total + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
-    shown = events[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    if page * PAGE_SIZE != offset:        # past the end (events gone meanwhile): the last page there is
+        found = await ctx.store.events.upcoming_page(ctx.now, area_key, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    shown = found.events
     if area is not None:
         head = t._("<b>Upcoming events in {area}</b> (and for all areas)", area=t.ltr(esc(area.name)))
     else:
@@ -556,16 +343,6 @@ async def on_party_text(ctx: Context) -> None:
         ctx.say(ctx._("Please tap a number, or type how many people are coming, for example <i>2</i>."))
         return await ask_party(ctx, event_id)
     await show_events(ctx)
-
-
-async def withdraw_all(store: Store, engine: Dialogs, chat_id: int, now: datetime) -> int:
-    """Before a resident's data are erased (/delete, retention): withdraw their sign-ups, so the places
-    go to the waitlist and the promoted people are told."""
-    withdrawn = 0
-    for signup, _event in await store.events.signups_of(chat_id, now):
-        if signup.status in ("confirmed", "waitlisted") and await withdraw(store, engine, now, signup.id, chat_id):
-            withdrawn += 1
-    return withdrawn
 
 
 def register(app: Dialogs) -> None:

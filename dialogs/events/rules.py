@@ -116,12 +116,23 @@ class ImportedEvent:
     cancelled: bool = False
 
 
+@dataclass(frozen=True)
+class EventPage:
+    """One page of the upcoming events, and how many there are in all (for "page 2 of 7")."""
+
+    events: Sequence[Event]
+    total: int
+
+
 class Events(Protocol):
     """Events, their texts per language, and sign-ups — inside the update's transaction."""
 
     async def upcoming(self, now: datetime, area_key: str | None = None) -> Sequence[Event]:
         """Events not cancelled that have not ended yet, soonest first; ``area_key``: that area's and
         those for all areas."""
+    async def upcoming_page(self, now: datetime, area_key: str | None = None, *, offset: int = 0,
+                            limit: int = 5) -> EventPage:
+        """``limit`` of :meth:`upcoming` from ``offset`` on (paged in SQL), with the number of all."""
     async def all(self) -> Sequence[Event]: ...
     async def get(self, event_id: int) -> Event | None: ...
     async def by_uid(self, uid: str) -> Event | None: ...
@@ -240,3 +251,22 @@ def _vtimezone(tz: str):  # noqa: ANN202  (an icalendar Timezone component)
 def _vtimezone_ical(tz: str) -> bytes:
     """The VTIMEZONE block as bytes (serialising its many transitions cost more than the rest of a file)."""
     return _vtimezone(tz).to_ical()
+
+
+def refusal_reason(event: Event | None, now: datetime) -> str:
+    """Why nobody can sign up for ``event`` now ("" when they can)."""
+    if event is None:
+        return "gone"
+    if event.status == "cancelled":
+        return "cancelled"
+    if event.starts_at <= now:
+        return "past"
+    if event.registration_ends <= now:
+        return "deadline"
+    if event.status == "closed":
+        return "closed"
+    return ""
+
+
+def registration_open(event: Event, now: datetime) -> bool:
+    return refusal_reason(event, now) == ""

@@ -874,11 +874,11 @@ async def list_signups(ctx: Context) -> None:
 
 async def event_list(ctx: Context) -> None:
     t = ctx.t
-    events = await ctx.store.events.upcoming(ctx.now)
+    events = (await ctx.store.events.upcoming_page(ctx.now, limit=30)).events
     if not events:
         ctx.say(t._("No upcoming events. Create one with /newevent."))
         return
-    ctx.say(t._("<b>Upcoming events</b>") + "\n\n" + "\n\n".join(event_card(ctx, e) for e in events[:30]))
+    ctx.say(t._("<b>Upcoming events</b>") + "\n\n" + "\n\n".join(event_card(ctx, e) for e in events))
 
 
 def register(app: Dialogs) -> None:

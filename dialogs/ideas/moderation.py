@@ -33,215 +33,21 @@ from collections import Counter
 from datetime import datetime
 
 from dialogs.core.engine import Context, Dialogs
-from dialogs.core.i18n import N_, RLM, Translator
+from dialogs.core.i18n import N_
 from dialogs.core.logsafe import who
-from dialogs.privacy import resident_flow as privacy
-from dialogs.core.messages import Button, Inbound, Media, Reply
+from dialogs.core.messages import Button, Inbound, Reply
 from dialogs.core.ports import Store
-from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID, log_staff_access
-from dialogs.ideas.rules import (FINAL, KIND_ICONS, KINDS, MAX_TEXT, OPEN, REJECT_REASONS, STATUS_ICONS,
-                                 STATUS_LABELS, STATUSES, Decision, Event, Note, Submission, euros,
-                                 find_similar, normalise_ref)
 from dialogs.core.text import clip, esc
+from dialogs.ideas import decisions
+from dialogs.ideas.decisions import TEXT_ACTIONS, Actor
+from dialogs.ideas.rules import (FINAL, KINDS, MAX_TEXT, OPEN, REJECT_REASONS, STATUS_ICONS, STATUS_LABELS,
+                                 STATUSES, Event, Submission, normalise_ref)
+from dialogs.ideas.staff_card import log_access, show_card, staff_name, staff_t
+from dialogs.privacy import resident_flow as privacy
 
 log = logging.getLogger(__name__)
 
-# action code in the callback data -> (state it leads to, audit action)
-ACTIONS = {
-    "ok": ("approved", "approved"),
-    "no": ("rejected", "rejected"),
-    "re": ("replied", "replied"),
-    "ask": ("waiting", "asked"),
-    "rev": ("needs_revision", "revision_requested"),
-}
-TEXT_ACTIONS = ("no", "re", "ask", "rev")
 QUEUE_BUTTONS = 10
-
-
-# --- who and in which language ---------------------------------------------------------------
-def staff_t(ctx: Context) -> Translator:
-    """Cards in the staff group are in the default language; a private chat uses the member's own."""
-    if ctx.inbound.sender.chat_kind == "group" or ctx.resident.language is None:
-        return ctx.engine.translator(ctx.engine.default_language)
-    return ctx.t
-
-
-def team_t(ctx: Context) -> Translator:
-    return ctx.engine.translator(ctx.engine.default_language)
-
-
-async def staff_name(ctx: Context) -> str:
-    member = await ctx.store.staff.get(ctx.inbound.sender.user_id)
-    return (member.name if member and member.name else ctx.inbound.sender.display_name) or "—"
-
-
-def title_of(t: Translator, sub: Submission) -> str:
-    """The escaped title, or a placeholder for a question sent only as a voice note."""
-    return t.ltr(esc(sub.title)) if sub.title else t._("(voice note)")
-
-
-# --- the card ------------------------------------------------------------------------------------
-async def card_text(ctx: Context, t: Translator, sub: Submission, *, footer: str = "") -> str:
-    area = await ctx.store.areas.get(sub.area_key)
-    lines = [f"{KIND_ICONS.get(sub.kind, '')} <b>{esc(sub.ref)}</b> · {t._(KINDS.get(sub.kind, sub.kind))}",
-             t._("Area: {area} · Language: {language}", area=t.ltr(esc(area.name if area else sub.area_key)),
-                 language=esc(ctx.engine.language(sub.language).name)),
-             t._("Received: {when}", when=t.datetime(sub.created_at, "short")),
-             f"{STATUS_ICONS.get(sub.status, '')} " + t._("Status: {status}", status=t._(STATUS_LABELS[sub.status]))]
-    if sub.assignee_name:
-        lines.append("🙋 " + t._("Taken by: {name}", name=esc(sub.assignee_name)))
-    lines.append("")
-    if sub.title:
-        lines.append(f"<b>{esc(sub.title)}</b>")
-    if sub.text:
-        lines.append(esc(sub.text))
-    extras = []
-    if sub.content.costs_cents is not None:
-        extras.append("💶 " + t._("Material costs: {amount}", amount=t.money(euros(sub.content.costs_cents))))
-    if sub.content.latitude is not None and sub.content.longitude is not None:
-        lat, lon = sub.content.latitude, sub.content.longitude
-        url = f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=18/{lat:.5f}/{lon:.5f}"
-        extras.append("📍 " + t._("Location: {url}", url=esc(url)))
-    if sub.voices:
-        extras.append("🎤 " + t.ngettext("{n} voice note", "{n} voice notes", len(sub.voices)))
-    if sub.photos:
-        extras.append("🖼 " + t.ngettext("{n} photo", "{n} photos", len(sub.photos)))
-    if extras:
-        lines += [""] + extras
-    notes = await ctx.store.submissions.notes(sub.id, limit=4)
-    if notes:
-        lines += ["", t._("<b>Conversation</b>")]
-        for note in notes:
-            who = esc(note.name) if note.author == "staff" else t._("Resident")
-            said = esc(clip(note.text, 300)) if note.text else ""
-            if note.voice_file_id:
-                said = (said + " " if said else "") + "🎤"
-            icon = "❓" if note.author == "staff" else "💬"
-            lines.append(f"{icon} {who} ({t.datetime(note.at, 'short')}): {said}")
-    similar = find_similar(sub.title, sub.text,
-                           await ctx.store.submissions.in_area(sub.area_key, exclude_id=sub.id))
-    if similar:
-        lines += ["", t._("<b>Similar earlier submissions</b>")]
-        for other, _score in similar:
-            lines.append(f"• {esc(other.ref)} “{esc(clip(other.title or other.text, 60))}” — "
-                         f"{t._(STATUS_LABELS[other.status])}")
-    decided = decision_line(t, sub)
-    if decided:
-        lines += ["", decided]
-    if footer:
-        lines += ["", footer]
-    return "\n".join(lines)
-
-
-def decision_line(t: Translator, sub: Submission) -> str:
-    if sub.status not in FINAL or sub.decided_at is None:
-        return ""
-    who, when = esc(sub.decided_by_name), t.datetime(sub.decided_at, "short")
-    if sub.status == "approved":
-        return "✅ " + t._("Approved by {name}, {when}", name=who, when=when)
-    if sub.status == "replied":
-        line = "✅ " + t._("Answered by {name}, {when}", name=who, when=when)
-    else:
-        label = REJECT_REASONS.get(sub.decision_reason, ("", ""))[0]
-        line = "❌ " + t._("Rejected by {name}, {when}. Reason: {reason}", name=who, when=when,
-                          reason=t._(label) if label else "—")
-    if sub.decision_note:
-        line += "\n" + t._("Message to the resident: {text}", text=esc(clip(sub.decision_note, 500)))
-    return line
-
-
-def card_buttons(t: Translator, sub: Submission) -> list[list[Button]]:
-    if not sub.is_open:
-        return []
-    i = f"{sub.id}:{sub.version}"
-    if sub.kind == "question":
-        return [[Button("💬 " + t._("Reply"), f"mod:re:{i}"), Button("❌ " + t._("Reject"), f"mod:no:{i}")],
-                [Button("❓ " + t._("Ask back"), f"mod:ask:{i}"), Button("🙋 " + t._("Take it"), f"mod:take:{i}")]]
-    return [[Button("✅ " + t._("Approve"), f"mod:ok:{i}"), Button("❌ " + t._("Reject"), f"mod:no:{i}")],
-            [Button("❓ " + t._("Ask back"), f"mod:ask:{i}"), Button("✏️ " + t._("Please revise"), f"mod:rev:{i}")],
-            [Button("🙋 " + t._("Take it"), f"mod:take:{i}")]]
-
-
-def card_media(sub: Submission) -> list[Media]:
-    photos, voices = sub.photos, sub.voices
-    media = [Media("photo", p.file_id, f"{esc(sub.ref)} · 🖼 {n}/{len(photos)}") for n, p in enumerate(photos, 1)]
-    media += [Media("voice", v.file_id, f"{esc(sub.ref)} · 🎤 {n}/{len(voices)}") for n, v in enumerate(voices, 1)]
-    return media
-
-
-async def post_card(ctx: Context, sub: Submission) -> None:
-    """Put a new (or resent) submission in front of the team, through the durable outbox."""
-    chat = ctx.engine.staff_chat_id
-    if chat is None:
-        log.info("no staff chat configured (KIEZBOT_STAFF_CHAT_ID): %s is stored and shown in /queue only", sub.ref)
-        return
-    t = team_t(ctx)
-    header = "🔁 " + t._("Revised by the resident") if sub.revisions else ""
-    text = await card_text(ctx, t, sub)
-    if header:
-        text = header + "\n" + text
-    key = f"card:{sub.ref}" if not sub.revisions else f"card:{sub.ref}:r{sub.revisions}"
-    await ctx.notify(chat, Reply(text, card_buttons(t, sub), media=card_media(sub)), key=key, purpose="staff_card")
-
-
-async def post_answer(ctx: Context, sub: Submission, note: Note, note_id: int) -> None:
-    """A resident's answer to a question from the team, to the staff chat, with the card's buttons."""
-    chat = ctx.engine.staff_chat_id
-    if chat is None:
-        log.info("no staff chat configured: the answer on %s is shown in /idea %s only", sub.ref, sub.ref)
-        return
-    t = team_t(ctx)
-    text = "💬 " + t._("The resident answered on {ref} “{title}”:", ref=esc(sub.ref), title=title_of(t, sub))
-    if note.text:
-        text += "\n\n" + esc(note.text)
-    media = [Media("voice", note.voice_file_id, esc(sub.ref))] if note.voice_file_id else []
-    await ctx.notify(chat, Reply(text, card_buttons(t, sub), media=media), key=f"answer:{sub.ref}:{note_id}",
-                     purpose="staff_answer")
-
-
-# --- telling the resident ---------------------------------------------------------------------
-async def tell_resident(ctx: Context, sub: Submission, action: str, *, reason: str = "", text: str = "") -> None:
-    if sub.chat_id == ANONYMISED_CHAT_ID:       # the resident erased their data: nobody to tell
-        return
-    resident = await ctx.store.residents.get(sub.chat_id)
-    t = ctx.engine.translator(resident.language if resident and resident.language else sub.language)
-    ref, title = t.ltr(esc(sub.ref)), title_of(t, sub)
-    typed = esc(text)
-    buttons: list[list[Button]] = []
-    if action == "ok":
-        if sub.kind == "aktionsfonds":
-            msg = t._("Good news: the team has accepted your Aktionsfonds application {ref} “{title}”. The "
-                      "Aktionsfonds jury decides on it at its next session; the team will tell you the result.",
-                      ref=ref, title=title)
-        elif sub.kind == "hint":
-            msg = t._("Thank you: the team has taken up your hint {ref} “{title}”.", ref=ref, title=title)
-        else:
-            msg = t._("Good news: the team has accepted your idea {ref} “{title}”. The team will get in touch "
-                      "with you about the next steps.", ref=ref, title=title)
-    elif action == "no":
-        msg = t._("The team could not accept your submission {ref} “{title}”.", ref=ref, title=title)
-        sentence = REJECT_REASONS.get(reason, ("", ""))[1]
-        if sentence:
-            msg += "\n" + t._("Reason: {reason}", reason=t._(sentence))
-        if typed:
-            msg += "\n\n" + t._("Message from the team: {text}", text=typed)
-        msg += "\n\n" + t._("If you have questions, tap “Ask the team” in the menu.")
-    elif action == "re":
-        msg = t._("The team has answered your question {ref}:", ref=ref) + "\n\n" + typed
-    elif action == "ask":
-        msg = (t._("The team has a question about your submission {ref} “{title}”:", ref=ref, title=title)
-               + "\n\n" + typed + "\n\n" + t._("Just write your answer here in the chat."))
-        buttons = [[Button("✍️ " + t._("Answer"), f"idea:answer:{sub.id}")]]
-    elif action == "rev":
-        msg = (t._("The team asks you to revise your submission {ref} “{title}”:", ref=ref, title=title)
-               + "\n\n" + typed + "\n\n" + t._("Tap the button to change it and send it again."))
-        buttons = [[Button("✏️ " + t._("Revise and send again"), f"idea:revise:{sub.id}")]]
-    else:
-        return
-    if t.rtl:
-        msg = RLM + msg
-    await ctx.notify(sub.chat_id, Reply(msg, buttons), key=f"notice:{sub.ref}:{sub.version + 1}",
-                     purpose="idea_notice")
 
 
 # --- pressing buttons ---------------------------------------------------------------------------
@@ -253,29 +59,6 @@ def parse(inbound: Inbound) -> tuple[str, int | None, int | None, str]:
 
 def _number(field: str) -> int | None:
     return int(field) if field.isdecimal() and len(field) < 19 else None    # at most 18 digits: fits a BIGINT
-
-
-async def show_card(ctx: Context, sub: Submission, *, edit: bool, footer: str = "",
-                    buttons: list[list[Button]] | None = None, with_media: bool = False) -> None:
-    """The card in place of the pressed one (``edit``), or as a new copy. A new copy goes through the
-    outbox under the submission's key, so that the delivery engine keeps its message ids and /delete
-    (:func:`withdraw_staff_copies`) takes it back out of this chat too — the staff group or a team
-    member's private chat (``/idea REF``, a card opened from ``/queue``)."""
-    t = staff_t(ctx)
-    text = await card_text(ctx, t, sub, footer=footer)
-    shown = card_buttons(t, sub) if buttons is None else buttons
-    if edit:
-        ctx.say(text, shown, edit=True)
-        return
-    reply = Reply(text, shown, media=card_media(sub) if with_media else [])
-    await ctx.notify(ctx.inbound.sender.chat_id, reply, key=f"card:{sub.ref}:copy:{uuid.uuid4().hex[:12]}",
-                     purpose="staff_copy", language=t.code)
-
-
-async def log_access(ctx: Context, sub: Submission, action: str) -> None:
-    """The resident can see in /mydata that (not who) the team opened or decided their submission."""
-    if sub.chat_id != ANONYMISED_CHAT_ID:
-        await log_staff_access(ctx, action, sub.chat_id, detail=f"submission {sub.ref}")
 
 
 async def already(ctx: Context, sub: Submission) -> None:
@@ -387,27 +170,20 @@ async def take(ctx: Context, sub: Submission) -> None:
 async def decide(ctx: Context, sub: Submission, action: str, *, reason: str = "", text: str = "") -> None:
     """Approve, reject, reply, ask back or request a revision — once, whoever presses first."""
     t = staff_t(ctx)
-    to_status, audit_action = ACTIONS[action]
     me = ctx.inbound.sender.user_id
-    name = await staff_name(ctx)
-    decision = Decision(me, name, reason=reason, note=text) if to_status in FINAL else None
-    event = Event(audit_action, "staff", me, name, to_status=to_status, reason=reason, note=text)
-    ok = await ctx.store.submissions.transition(sub, to_status=to_status, event=event, now=ctx.now,
-                                                decision=decision)
+    member = await ctx.store.staff.get(me)
+    actor = Actor(me, await staff_name(ctx), label=f"staff:{me} {member.name if member else ''}".strip())
+    outcome = await decisions.apply(ctx.store, sub, action, actor, reason=reason, note=text, texts=ctx.engine,
+                                    now=ctx.now)
     ctx.reset()
-    if not ok:
-        return await already(ctx, await ctx.store.submissions.get(sub.id) or sub)
-    await log_access(ctx, sub, audit_action)
-    if text:
-        await ctx.store.submissions.add_note(sub.id, Note("staff", name, text, ctx.now), staff_id=me)
-    await tell_resident(ctx, sub, action, reason=reason, text=text)
+    if not outcome.ok:
+        return await already(ctx, outcome.submission or sub)
     ctx.toast = {"ok": t._("Approved. The resident will be told."),
                  "no": t._("Rejected. The resident will be told."),
                  "re": t._("Answer sent to the resident."),
                  "ask": t._("Question sent to the resident."),
                  "rev": t._("Revision request sent to the resident.")}[action]
-    fresh = await ctx.store.submissions.get(sub.id) or sub
-    await show_card(ctx, fresh, edit=True)
+    await show_card(ctx, outcome.submission or sub, edit=True)
 
 
 # --- typed texts (questions, notes, answers) --------------------------------------------------------
@@ -529,4 +305,3 @@ def register(app: Dialogs) -> None:
     app.staff_command("stats", stats, N_("counts by area, kind, status and language"))
     app.staff_button("mod", on_button)
     app.staff_step("mod", on_text)
-
