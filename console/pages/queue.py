@@ -25,7 +25,7 @@ from console.telegram_files import FileUnavailable, TelegramFiles
 from console.web import CONFIG, SESSIONS, message, now, render, translator, url_for, user_of
 from dialogs.core.i18n import N_
 from dialogs.core.model import parse_day
-from dialogs.ideas.rules import KIND_ICONS, OPEN, REJECT_REASONS, STATUS_ICONS, STATUSES
+from dialogs.ideas.rules import OPEN, REJECT_REASONS, STATUSES
 from dialogs.translation import view
 from dialogs.translation.jobs import DONE, SUBMISSION, Source, voice_field
 from dialogs.translation.languages import language_name
@@ -101,7 +101,6 @@ def labels(t: ConsoleTranslator) -> dict:
             "statuses": {k: t.gettext(v) for k, v in STATUS_LABELS.items()},
             "reasons": {k: t.gettext(v) for k, v in REASON_LABELS.items()},
             "events": {k: t.gettext(v) for k, v in EVENT_LABELS.items()},
-            "kind_icons": KIND_ICONS, "status_icons": STATUS_ICONS,
             "language": lambda code: language_name(code, t.code) or code}
 
 
