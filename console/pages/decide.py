@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -23,13 +22,11 @@ from console.forms import Form
 from console.pages.queue import REF, show_submission
 from console.web import CONFIG, SESSIONS, now, translator, url_for, user_of
 from dialogs.core.i18n import N_, Translator
+from dialogs.ideas.decisions import Actor, decide
 from dialogs.ideas.rules import MAX_TEXT, REJECT_REASONS, Event, Submission
 from locales import load_catalogs
 from storage.queue import submission_version
 from storage.repositories import SqlUnitOfWork
-
-if TYPE_CHECKING:
-    from dialogs.ideas.decisions import Actor
 
 log = logging.getLogger(__name__)
 ACTIONS = {"ok": "approve", "no": "reject", "re": "reply", "ask": "ask", "rev": "revise", "take": "take"}
@@ -108,8 +105,6 @@ async def post_decision(request: web.Request) -> web.StreamResponse:
     ref = request.match_info["ref"].upper()
     if not REF.match(ref):
         raise web.HTTPNotFound()
-    from dialogs.ideas.decisions import Actor, decide   # the chat's own rules (dialogs/ideas/decisions.py)
-
     sessions = request.config_dict[SESSIONS]
     config = request.config_dict[CONFIG]
     user = user_of(request)
