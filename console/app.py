@@ -81,7 +81,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
                   clock: Callable[[], datetime] = utc_now) -> web.Application:
-    from console.pages import audit, home, offices
+    from console.pages import audit, decide, home, offices, queue
 
     app = web.Application(middlewares=[friendly_errors, security_headers, auth.session, csrf.check])
     app[CONFIG] = config
@@ -93,6 +93,8 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
     env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)   # type: ignore[attr-defined]
     auth.add_routes(app)
     home.add_routes(app)
+    queue.add_routes(app)
+    decide.add_routes(app)
     offices.add_routes(app)
     audit.add_routes(app)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -32,6 +32,9 @@ class ConsoleConfig:
     idle: timedelta = timedelta(minutes=30)
     lifetime: timedelta = timedelta(hours=10)
     timezone: str = "Europe/Berlin"
+    telegram_api: str = "https://api.telegram.org"    # where photos and voice notes are fetched (getFile)
+    bot_token: str = field(default="", repr=False)     # the bot's token, for getFile only; never shown
+    team_language: str = "de"                          # the language submissions are translated into
 
     @property
     def secure(self) -> bool:
