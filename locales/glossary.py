@@ -4,7 +4,8 @@
 :func:`apply` rewrites the catalogs: the glossary's ``fix`` rules, then the review fixes (exact
 find/replace per language and msgid). Both are idempotent, so ``tools/apply-glossary`` can be re-run after
 merging branches that brought new strings. A changed translation keeps (or gets) the translator comment
-``# unreviewed (machine translation)``: a developer's fix is no native speaker's review.
+``# unreviewed (machine translation)``: a developer's fix is no native speaker's review (except in the
+source languages German and English).
 """
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from babel.messages.catalog import Message
+from babel.messages.catalog import Catalog, Message
 
 ROOT = Path(__file__).resolve().parent
 UNREVIEWED = "unreviewed (machine translation)"
+SOURCE_LANGUAGES = ("de", "en")      # written by the developers, who review them as they write them
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>")
 
 
@@ -82,6 +84,23 @@ def _key(message: Message) -> str:
     return ids[0] if ids else ""
 
 
+def rename_msgids(catalog: Catalog) -> int:
+    """Source strings the review changed (``{rename: old msgid, to: new msgid}``): the entry keeps its
+    translation under the new msgid (the translation fixes for the new wording follow as ordinary fixes)."""
+    renamed = 0
+    for fix in review_fixes():
+        if "rename" not in fix:
+            continue
+        old = catalog.get(fix["rename"])
+        if old is None or catalog.get(fix["to"]) is not None:
+            continue
+        catalog.delete(fix["rename"])
+        catalog.add(fix["to"], string=old.string, locations=old.locations, flags=old.flags,
+                    auto_comments=old.auto_comments, user_comments=old.user_comments, context=old.context)
+        renamed += 1
+    return renamed
+
+
 def fix_message(code: str, message: Message) -> bool:
     """Apply glossary fix rules and review fixes to one message; True when it changed."""
     ids, strs = texts(message)
@@ -93,18 +112,20 @@ def fix_message(code: str, message: Message) -> bool:
         for pattern, replacement in rule.get("fix") or ():
             new = [re.sub(pattern, replacement, s) for s in new]
     for fix in review_fixes():
-        if fix["lang"] != code:
+        if fix.get("lang") != code:
             continue
         if "msgid" in fix and fix["msgid"] != ids[0]:
             continue
         if "find" in fix:
             new = [s.replace(fix["find"], fix["replace"]) for s in new]
+        elif "pattern" in fix:
+            new = [re.sub(fix["pattern"], fix["replace"], s) for s in new]
         elif "msgstr" in fix:
             values = fix["msgstr"] if isinstance(fix["msgstr"], list) else [fix["msgstr"]]
             new = list(values) if len(values) == len(new) else new
     if new == strs:
         return False
     message.string = tuple(new) if isinstance(message.string, (tuple, list)) else new[0]
-    if not any(c.strip().startswith("unreviewed") for c in message.user_comments):
+    if code not in SOURCE_LANGUAGES and not any(c.strip().startswith("unreviewed") for c in message.user_comments):
         message.user_comments = [*message.user_comments, UNREVIEWED]
     return True

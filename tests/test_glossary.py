@@ -51,4 +51,7 @@ def test_the_checker_finds_a_stock_fund():
 
 def test_review_fixes_name_a_language_and_what_to_change():
     for fix in review_fixes():
-        assert fix["lang"] in CODES and ("find" in fix and "replace" in fix or "msgstr" in fix), fix
+        if "rename" in fix:
+            assert fix["to"], fix
+            continue
+        assert fix["lang"] in CODES and ("replace" in fix and ("find" in fix or "pattern" in fix) or "msgstr" in fix), fix
