@@ -55,3 +55,11 @@ def test_review_fixes_name_a_language_and_what_to_change():
             assert fix["to"], fix
             continue
         assert fix["lang"] in CODES and ("replace" in fix and ("find" in fix or "pattern" in fix) or "msgstr" in fix), fix
+
+
+def test_the_review_guide_documents_address_and_a_log_line_for_every_language():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "locales" / "REVIEW.md").read_text(encoding="utf-8")
+    assert "kiezbot i18n unreviewed" in text and "Poedit" in text and "Weblate" in text
+    for code in offered_codes():
+        assert text.count(f"\n| {code} |") >= 2, f"{code}: form of address and review log line"
