@@ -208,6 +208,11 @@ async def test_the_phone_number_is_in_mydata_gone_after_delete_and_never_logged(
     async with db.sessions() as session, session.begin():
         exported = await SqlPersonalData(session).export(chat)
     assert PHONE in str(exported)
+    await ada.send("/mydata")
+    documents = [m for m in ada.take_all() if m.type == "document"]
+    assert documents, "the export arrives as a file"
+    media = wa.media[documents[0].payload["document"]["id"]]
+    assert PHONE.encode() in media.content and documents[0].payload["document"]["filename"].endswith(".json")
     await ada.send("/delete")
     *_, confirm = ada.take_all()
     assert "1. 🗑 Yes, delete everything" in confirm.text           # a numbered menu: answered by number
