@@ -315,3 +315,12 @@ async def test_numbers_that_never_became_residents_are_forgotten(wa, dialogs, db
     async with db.sessions() as session:
         left = (await session.scalars(select(wa_store.WhatsAppContactRow.wa_id))).all()
     assert left == ["491701"]                     # a resident's number stays with them
+
+
+async def test_the_numbers_country_proposes_the_language(wa, dialogs, db):
+    for number, proposed in (("905321234567", "Türkçe"), ("48601234567", "Polski"), ("963944123456", "العربية")):
+        user = wa.user(number)
+        await user.send("Merhaba")
+        *_, languages = user.take_all()
+        checked = [t.replace("\u200f", "") for _, t in languages.choices if "✓" in t]
+        assert checked == [f"✓ {proposed}"], checked
