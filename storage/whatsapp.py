@@ -57,7 +57,7 @@ class WhatsAppSentRow(Base):
     __tablename__ = "whatsapp_sent"
     wamid: Mapped[str] = mapped_column(String(128), primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    outbox_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)    # outbox.id
     sent_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="accepted")
     error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
