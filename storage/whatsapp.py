@@ -127,7 +127,8 @@ async def record_sent(session: AsyncSession, wamid: str, chat_id: int, outbox_id
                                                         WhatsAppSentRow.sent_at < now - KEEP_SENT))
 
 
-async def record_status(session: AsyncSession, wamid: str, status: str, error_code: int | None) -> WhatsAppSentRow | None:
+async def record_status(session: AsyncSession, wamid: str, status: str,
+                        error_code: int | None) -> WhatsAppSentRow | None:
     """Note Meta's status for a message kiezbot sent; statuses only move forward (a late "delivered"
     does not undo "read"); "failed" also marks its outbox row failed with the error code."""
     row = await session.get(WhatsAppSentRow, wamid)

@@ -66,7 +66,8 @@ async def onboard(user: User, language_label: str) -> Sent:
     return menu
 
 
-def outbound(db, dialogs, clock, wa: FakeWhatsApp, templates: Templates | None = None) -> tuple[DeliveryEngine, Recorder]:
+def outbound(db, dialogs, clock, wa: FakeWhatsApp,
+             templates: Templates | None = None) -> tuple[DeliveryEngine, Recorder]:
     async def no_wait(seconds: float) -> None:
         clock.advance(seconds=max(0.0, seconds))
 
