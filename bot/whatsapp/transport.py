@@ -128,7 +128,7 @@ class WhatsAppTransport:
     @staticmethod
     def to_inbound(message: WaMessage, chat_id: int, menu: Menu | None) -> Inbound:
         sender = Sender(chat_id=chat_id, user_id=chat_id, language_code=language_hint(message.wa_id),
-                        display_name=message.name)
+                        display_name=message.name, channel="whatsapp")
         if message.kind == "press":
             return Inbound("press", sender, data=message.data)
         if message.kind == "text":
