@@ -57,6 +57,7 @@ async def runner(staffed, db, clock, libre, whisper):
                              transcriber=WhisperHttp(whisper.base_url, timeout=0.5), audio=audio, clock=clock,
                              config=RunnerConfig(retry=RetryPolicy(max_attempts=10)), announce=announcer(staffed))
     made.voices = audio
+    made.dialogs = staffed
     yield made
     await made.close()
     await translation_flows.settings(staffed).live.close()
@@ -285,3 +286,31 @@ async def _state(db, key):
     from storage.models import OutboxRow
     async with db.sessions() as session:
         return await session.scalar(select(OutboxRow.state).where(OutboxRow.dedupe_key == key))
+
+
+async def test_broadcast_preview_offers_machine_translations_for_the_other_languages(runner, db, libre):
+    from tests.staff_tools import add_staff, staff_in_group
+    dialogs = runner.dialogs
+    await add_staff(db, 42, "Dana")
+    dana = staff_in_group(dialogs, 42, "en", name="Dana")
+    await dana.says("/broadcast")
+    await dana.taps("Everyone")
+    german = "Am Samstag ist Kiezfest auf dem Nettelbeckplatz!"
+    await dana.says(german)
+    await dana.taps("Add English")
+    await dana.says("Street party on Saturday!")                # typed: wins, no machine translation for it
+    offered = await dana.presses("bcast:mt")
+    languages = [lang.code for lang in dialogs.catalogs.languages]
+    others = {code for code in languages if code not in ("de", "de_simple", "en")}
+    shown = [b.data.rsplit(":", 1)[1] for r in offered.replies for row in r.buttons for b in row
+             if b.data.startswith("bcast:mtok:")]
+    assert set(shown) == others and len(others) >= 7             # one machine translation per missing language
+    assert german.upper() in offered.text
+    await dana.presses("bcast:mtok:tr")                         # accept
+    await dana.presses("bcast:mtno:ar")                         # drop: Arabic readers get the German text
+    await dana.presses("bcast:mted:ru")                         # edit: the team's own words win
+    await dana.says("В субботу праздник!")
+    preview = await dana.presses("bcast:preview")
+    assert german.upper() in preview.text and "В субботу праздник!" in preview.text
+    assert "Street party on Saturday!" in preview.text and "STREET PARTY" not in preview.text
+    assert "Almanca" in preview.text                            # the Turkish version is marked (from German)
