@@ -314,3 +314,23 @@ async def test_broadcast_preview_offers_machine_translations_for_the_other_langu
     assert german.upper() in preview.text and "В субботу праздник!" in preview.text
     assert "Street party on Saturday!" in preview.text and "STREET PARTY" not in preview.text
     assert "Almanca" in preview.text                            # the Turkish version is marked (from German)
+
+
+async def test_a_voice_answer_to_the_teams_question_reaches_the_card_as_text(runner, arabic, dana, whisper, db):
+    voice = b"OggS-answer"
+    runner.voices.files["voice-ar-answer"] = voice
+    whisper.say(voice, "في الزاوية قرب الشجرة", "ar")
+    await send_idea(arabic, title="مقاعد في الفناء", text=ARABIC)
+    ref = await last_ref(db)
+    await dana.presses(await card_button(db, ref, "ask"))
+    await dana.says("Wo genau?")
+    await dana.taps("Send")
+    row = await submission(db, ref)
+    await arabic.presses(f"idea:answer:{row.id}")
+    await arabic.sends("voice", file_id="voice-ar-answer", duration=12)
+    answer = [q for q in await outbox(db, "staff_answer")][-1]
+    assert "Übersetzung folgt" in answer.text
+    await runner.drain()
+    await runner.drain()
+    card = (await outbox(db, "staff_card"))[-1].text
+    assert "في الزاوية قرب الشجرة" in card and "[في الزاوية قرب الشجرة]" in card      # as text, translated
