@@ -3,9 +3,7 @@ the resident translated — through the job runner against the fake LibreTransla
 the clock moved instead of sleeping. Without a service everything reads as before (the other ideas tests)."""
 from __future__ import annotations
 
-from datetime import timedelta
 
-import pytest
 import pytest_asyncio
 
 from bot.translation.announce import announcer
