@@ -3,7 +3,6 @@ the resident translated — through the job runner against the fake LibreTransla
 the clock moved instead of sleeping. Without a service everything reads as before (the other ideas tests)."""
 from __future__ import annotations
 
-
 import pytest_asyncio
 
 from bot.translation.announce import announcer
