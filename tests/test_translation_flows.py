@@ -3,9 +3,6 @@ the resident translated — through the job runner against the fake LibreTransla
 the clock moved instead of sleeping. Without a service everything reads as before (the other ideas tests)."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pytest
 import pytest_asyncio
 
 from bot.translation.announce import announcer
@@ -57,6 +54,7 @@ async def runner(staffed, db, clock, libre, whisper):
                              transcriber=WhisperHttp(whisper.base_url, timeout=0.5), audio=audio, clock=clock,
                              config=RunnerConfig(retry=RetryPolicy(max_attempts=10)), announce=announcer(staffed))
     made.voices = audio
+    made.dialogs = staffed
     yield made
     await made.close()
     await translation_flows.settings(staffed).live.close()
@@ -285,3 +283,51 @@ async def _state(db, key):
     from storage.models import OutboxRow
     async with db.sessions() as session:
         return await session.scalar(select(OutboxRow.state).where(OutboxRow.dedupe_key == key))
+
+
+async def test_broadcast_preview_offers_machine_translations_for_the_other_languages(runner, db, libre):
+    from tests.staff_tools import add_staff, staff_in_group
+    dialogs = runner.dialogs
+    await add_staff(db, 42, "Dana")
+    dana = staff_in_group(dialogs, 42, "en", name="Dana")
+    await dana.says("/broadcast")
+    await dana.taps("Everyone")
+    german = "Am Samstag ist Kiezfest auf dem Nettelbeckplatz!"
+    await dana.says(german)
+    await dana.taps("Add English")
+    await dana.says("Street party on Saturday!")                # typed: wins, no machine translation for it
+    offered = await dana.presses("bcast:mt")
+    languages = [lang.code for lang in dialogs.catalogs.languages]
+    others = {code for code in languages if code not in ("de", "de_simple", "en")}
+    shown = [b.data.rsplit(":", 1)[1] for r in offered.replies for row in r.buttons for b in row
+             if b.data.startswith("bcast:mtok:")]
+    assert set(shown) == others and len(others) >= 7             # one machine translation per missing language
+    assert german.upper() in offered.text
+    await dana.presses("bcast:mtok:tr")                         # accept
+    await dana.presses("bcast:mtno:ar")                         # drop: Arabic readers get the German text
+    await dana.presses("bcast:mted:ru")                         # edit: the team's own words win
+    await dana.says("В субботу праздник!")
+    preview = await dana.presses("bcast:preview")
+    assert german.upper() in preview.text and "В субботу праздник!" in preview.text
+    assert "Street party on Saturday!" in preview.text and "STREET PARTY" not in preview.text
+    assert "Almanca" in preview.text                            # the Turkish version is marked (from German)
+
+
+async def test_a_voice_answer_to_the_teams_question_reaches_the_card_as_text(runner, arabic, dana, whisper, db):
+    voice = b"OggS-answer"
+    runner.voices.files["voice-ar-answer"] = voice
+    whisper.say(voice, "في الزاوية قرب الشجرة", "ar")
+    await send_idea(arabic, title="مقاعد في الفناء", text=ARABIC)
+    ref = await last_ref(db)
+    await dana.presses(await card_button(db, ref, "ask"))
+    await dana.says("Wo genau?")
+    await dana.taps("Send")
+    row = await submission(db, ref)
+    await arabic.presses(f"idea:answer:{row.id}")
+    await arabic.sends("voice", file_id="voice-ar-answer", duration=12)
+    answer = [q for q in await outbox(db, "staff_answer")][-1]
+    assert "Übersetzung folgt" in answer.text
+    await runner.drain()
+    await runner.drain()
+    card = (await outbox(db, "staff_card"))[-1].text
+    assert "في الزاوية قرب الشجرة" in card and "[في الزاوية قرب الشجرة]" in card      # as text, translated

@@ -26,6 +26,20 @@ STAFF_GROUP = -100123
 TEXT = "Avluya ağaçların altına bir bank koyalım, yaşlı komşular dinlenebilsin."
 
 
+async def queued(db, timeout: float = 10.0) -> None:
+    """Until the outbox has a pending message (a condition with a deadline, not a fixed sleep)."""
+    from sqlalchemy import func, select
+    from storage.models import OutboxRow
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        async with db.sessions() as session:
+            if await session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "pending")):
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("nothing was queued")
+
+
 @pytest.fixture
 async def setup(db, clock):
     dialogs = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock,
@@ -90,6 +104,7 @@ async def test_turkish_idea_to_a_german_card_and_a_german_question_back_in_turki
     await staff.press(card, ask, user=dana)
     await staff.wait_edit(card, timeout=10)
     await staff.send("Wo genau im Hof soll die Bank stehen?", user=dana, reply_to=card)
+    await queued(db)                          # the bot handles the update in the background; its answer is queued
     assert await deliver_outbox(db, transport) == 1                        # the preview, a copy of the card
     preview = await staff.wait_message(timeout=10)
     assert "WO GENAU IM HOF SOLL DIE BANK STEHEN?" in preview.text          # what Elif will read

@@ -12,7 +12,10 @@ Steps::
     ──> "Broadcast #12 is going out to N residents" [Stop]
         progress at 25 / 50 / 75 % [Stop] (posted by the delivery engine) ──> final counts
 
-Residents without a version in their language get the German one, with a note saying so. Residents
+Residents without a version in their language get the German one, with a note saying so — unless the
+team accepts a machine translation for it ([🌐 Offer machine translations] in the versions menu, when a
+translation service is configured: one per missing language, to accept, edit or drop; accepted ones are
+marked as machine translations, and a text the team typed always wins). Residents
 who have not acknowledged the privacy notice, or who blocked kiezbot, are not counted and not sent to.
 The send button carries a one-time token from the draft, so a double tap or a second team member's
 tap on someone else's preview sends nothing twice; Stop is decided in the database (one wins).
@@ -29,6 +32,8 @@ from dialogs.events.staff_flow import parse_when
 from dialogs.core.i18n import N_, Translator
 from dialogs.core.messages import MAX_TEXT, Button, Reply
 from dialogs.core.text import esc, visible_length
+from dialogs.translation import flows as translation_flows
+from dialogs.translation import view as translation_view
 
 MAX_BROADCAST_TEXT = MAX_TEXT - 400          # room for the header and the "only in German" note
 
@@ -149,6 +154,8 @@ async def show_versions(ctx: Context, note: str = "") -> None:
     missing = [lang for lang in ctx.engine.catalogs.languages if lang.code not in texts]
     rows = [[Button(ctx._("Add {language}", language=ctx.t.ltr(lang.name)), f"bcast:lang:{lang.code}")]
             for lang in missing]
+    if FALLBACK_LANGUAGE in texts and missing and translation_flows.settings(ctx.engine).live is not None:
+        rows.append([Button("🌐 " + ctx._("Offer machine translations"), "bcast:mt")])
     rows.append([Button(ctx._("Preview"), "bcast:preview"), Button(ctx._("Cancel"), "bcast:cancel")])
     lines = [note] if note else []
     lines.append(ctx._("Versions so far: {languages}. Add another language, or look at the preview — everyone "
@@ -166,7 +173,16 @@ async def on_text(ctx: Context) -> None:
         ctx.say(ctx._("That is {n} characters; a broadcast can have at most {max}. Please send a shorter text.",
                       n=ctx.t.number(len(text)), max=ctx.t.number(MAX_BROADCAST_TEXT)))
         return
-    ctx.data.setdefault("texts", {})[code] = text
+    texts = ctx.data.setdefault("texts", {})
+    texts[code] = text
+    if code == FALLBACK_LANGUAGE:     # machine translations of the old German text are out of date
+        for stale in ctx.data.pop("machine_codes", []):
+            texts.pop(stale, None)
+        ctx.data.pop("machine", None)
+    else:                             # typed by the team: wins over a machine translation
+        ctx.data.get("machine", {}).pop(code, None)
+        if code in ctx.data.get("machine_codes", []):
+            ctx.data["machine_codes"].remove(code)
     await show_versions(ctx, ctx._("Saved the {language} text.", language=language_name(ctx, code)))
 
 
@@ -202,6 +218,55 @@ async def preview(ctx: Context) -> None:
         [Button(ctx.t.ngettext("Send to {n} resident", "Send to {n} residents", total), f"bcast:send:{token}")],
         [Button(ctx._("⏰ Send later…"), f"bcast:later:{token}")],
         [Button(ctx._("Change the texts"), "bcast:edit"), Button(ctx._("Cancel"), "bcast:cancel")]])
+
+
+# --- machine translations for the missing languages --------------------------------------------------
+async def offer_machine(ctx: Context) -> None:
+    """Translate the German text now into every language without a version; each is offered to accept,
+    edit or drop (texts the team typed always win)."""
+    texts: dict[str, str] = ctx.data.get("texts", {})
+    codes = [lang.code for lang in ctx.engine.catalogs.languages]
+    machine = await translation_flows.offer_many(ctx.engine, texts.get(FALLBACK_LANGUAGE, ""), texts, codes)
+    ctx.data["machine"] = machine
+    if not machine:
+        return await show_versions(ctx, "🌐 " + ctx._(
+            "The translation service did not answer in time; residents without a version in their language get "
+            "the German text."))
+    for code, text in machine.items():
+        show_machine(ctx, code, text)
+    await show_versions(ctx)
+
+
+def show_machine(ctx: Context, code: str, text: str) -> None:
+    ctx.say("🌐 " + ctx._("Machine translation into {language}:", language=language_name(ctx, code)) + "\n\n"
+            + esc(text),
+            [[Button("✅ " + ctx._("Accept"), f"bcast:mtok:{code}"), Button("✏️ " + ctx._("Edit"), f"bcast:mted:{code}"),
+              Button("🗑 " + ctx._("Drop"), f"bcast:mtno:{code}")]])
+
+
+def machine_text(ctx: Context, code: str, text: str) -> str:
+    """The accepted translation as residents get it: marked as a machine translation, in their language."""
+    t = ctx.engine.translator(code)
+    name = translation_view.language_name(FALLBACK_LANGUAGE, t.language.locale) or FALLBACK_LANGUAGE
+    return f"{translation_view.MARK} {t._(translation_view.MACHINE_FROM, language=name)}\n\n{text}"
+
+
+async def on_machine(ctx: Context, action: str, code: str) -> None:
+    machine: dict[str, str] = ctx.data.get("machine", {})
+    if code not in machine:
+        ctx.toast = ctx._("This button is no longer valid.")
+        return
+    ctx.data.pop("token", None)
+    if action == "mtok":
+        ctx.data.setdefault("texts", {})[code] = machine_text(ctx, code, machine.pop(code))
+        ctx.data.setdefault("machine_codes", []).append(code)
+        return await show_versions(ctx, ctx._("Saved the {language} text.", language=language_name(ctx, code)))
+    if action == "mted":
+        await ask_text(ctx, code)
+        ctx.say(esc(machine[code]))            # to copy, change and send back
+        return
+    machine.pop(code)
+    await show_versions(ctx)
 
 
 def _valid_preview(ctx: Context, token: str, step: str = "bcast.preview") -> bool:
@@ -299,6 +364,10 @@ async def on_press(ctx: Context) -> None:
     if action == "lang" and ctx.step in ("bcast.menu", "bcast.preview"):
         if arg in ctx.engine.catalogs.by_code:
             return await ask_text(ctx, arg)
+    if action == "mt" and ctx.step == "bcast.menu":
+        return await offer_machine(ctx)
+    if action in ("mtok", "mted", "mtno") and ctx.step in ("bcast.menu", "bcast.preview"):
+        return await on_machine(ctx, action, arg)
     if action == "preview" and ctx.step in ("bcast.menu", "bcast.when"):
         return await preview(ctx)
     if action == "edit" and ctx.step == "bcast.preview":

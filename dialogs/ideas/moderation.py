@@ -23,7 +23,10 @@ stale or forged button therefore changes nothing, and only staff reach these han
 checks membership).
 
 The resident is told every decision in their own language; what the team typed is relayed as
-written (escaped). Cards and replies to the staff group are in the default language.
+written (escaped) — or, with a translation service, machine-translated with the original beneath, as
+previewed before "Send" ("Send without translation" keeps it as written; :mod:`dialogs.ideas.decisions`).
+Cards and replies to the staff group are in the default language. The decisions themselves live in
+:mod:`dialogs.ideas.decisions` (shared with the web console), the card in :mod:`dialogs.ideas.staff_card`.
 """
 from __future__ import annotations
 
