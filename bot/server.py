@@ -40,6 +40,7 @@ def console_config(settings: Settings):  # noqa: ANN201 — console.web.ConsoleC
     return ConsoleConfig(public_url=settings.console_base_url, idle=timedelta(minutes=settings.console_idle_minutes),
                          lifetime=timedelta(hours=settings.console_session_hours), timezone=settings.timezone,
                          telegram_api=settings.api_base_url, team_language=settings.team_language,
+                         resident_default_language=settings.default_locale,
                          bot_token=settings.bot_token.get_secret_value() if settings.bot_token else "")
 
 

@@ -35,6 +35,7 @@ class ConsoleConfig:
     telegram_api: str = "https://api.telegram.org"    # where photos and voice notes are fetched (getFile)
     bot_token: str = field(default="", repr=False)     # the bot's token, for getFile only; never shown
     team_language: str = "de"                          # the language submissions are translated into
+    resident_default_language: str = "de"              # a resident's messages when their language is unknown
 
     @property
     def secure(self) -> bool:

@@ -128,9 +128,9 @@ async def post_decision(request: web.Request) -> web.StreamResponse:
         if action == "take":
             status, sub = await take(store, sub_id, version, actor, at)
         else:
+            texts = resident_texts(config.resident_default_language, config.timezone)
             outcome = await decide(store, sub_id, version, ACTIONS[action], actor, reason=reason or None,
-                                   note=note or None, texts=resident_texts(config.team_language, config.timezone),
-                                   now=at)
+                                   note=note or None, texts=texts, now=at)
             status, sub = outcome.status, outcome.submission
         last = (await store.submissions.events(sub_id) or [None])[-1] if status == "changed" else None
     if status in ("done", "mine"):
