@@ -111,8 +111,12 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    """Hook aiogram's import (once; not if aiogram is imported already)."""
+    """Hook aiogram's import (once; not if aiogram is imported already, nor when the ``lazy_models`` fast
+    path is off or its aiogram/pydantic are outside the versions it was written for: storage/fast_paths.py)."""
     if "aiogram" in sys.modules or any(isinstance(f, _Finder) for f in sys.meta_path):
+        return
+    from storage import fast_paths
+    if not fast_paths.enabled("lazy_models"):
         return
     sys.meta_path.insert(0, _Finder())
 

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from dialogs.console_signin import staff_flow as console_signin
 from dialogs.app import build_dialogs
+from dialogs.translation import flows as translation_flows
 from dialogs.core import logsafe
 from dialogs.core.engine import Dialogs, Operator, utc_now
 from dialogs.core.ports import Clock
@@ -26,6 +27,7 @@ from storage.repositories import SqlUnitOfWork, dispose_inline_engine
 from storage.seed import addresses_loaded, count_address_rows, seed_all
 
 from bot.settings import ConfigError, Settings
+from bot.translation import policy as translation_policy
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,8 @@ async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: boo
                             meeting_reminders=settings.meeting_reminders,
                             deadline_reminders=settings.deadline_reminders,
                             flood_per_minute=settings.flood_messages_per_minute)
+    # What flows ask the translation job runner for (nothing when no service is configured: as before).
+    translation_flows.configure(dialogs, translation_policy(settings))
     console_signin.configure(dialogs, base_url=settings.console_base_url if settings.console_enabled else None,
                              valid_minutes=settings.console_link_minutes)
     freeze_startup_objects()

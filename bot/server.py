@@ -17,8 +17,10 @@ from bot.runtime import Runtime, open_runtime
 from bot.scheduler import Housekeeping, build_delivery, build_scheduler
 from bot.settings import ConfigError, Settings
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
-from bot.translation import build_runner, describe
+from bot.translation import build_runner, describe, policy
+from bot.translation.announce import announcer
 from bot.whatsapp.wiring import setup_whatsapp
+from dialogs.translation import flows as translation_flows
 from storage.leader import FleetJobs, UpdatesMode, UpdatesModeTaken
 from storage.outbox import queued_count
 from storage.privacy import load_pseudonym_key, webhook_secret
@@ -139,8 +141,13 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
     if whatsapp is not None:
         whatsapp.attach(delivery)
     housekeeping = daily_jobs(runtime)
+    if whatsapp is not None:
+        housekeeping.add("whatsapp", whatsapp.daily(settings))
     fleet = FleetJobs(runtime.engine)
-    translation = build_runner(settings, runtime.sessions, bot)      # None: no service configured
+    translation = build_runner(settings, runtime.sessions, bot, clock=runtime.dialogs.clock,
+                               announce=announcer(runtime.dialogs, delivery.tick))   # None: no service configured
+    if translation is not None:      # the team's previews translate live, through the runner's service
+        translation_flows.configure(runtime.dialogs, policy(settings), live=translation.translator)
     scheduler = build_scheduler(settings, delivery, housekeeping, fleet, translation)
     dp.update.outer_middleware(update_context())
     dp.update.outer_middleware(deliver_after_update(delivery))

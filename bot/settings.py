@@ -94,6 +94,8 @@ class Settings(BaseSettings):
                                                     "settings")
     whatsapp_api_base_url: str = Field("https://graph.facebook.com/v23.0", description="Graph API with version "
                                        "(a test server in tests)")
+    whatsapp_recipient_gap: float = Field(6.0, gt=0, description="seconds between outbox messages to one WhatsApp "
+                                          "resident (Meta's pair rate limit: about one per 6 s)")
     whatsapp_templates_file: Path | None = Field(None, description="YAML file: message templates per purpose and "
                                                  "language for messages outside the 24-hour window")
 

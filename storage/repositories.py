@@ -23,8 +23,10 @@ from dialogs.core.model import Area, OpeningHours, Office, Resident
 from dialogs.core.ports import ChatState, Outgoing, StaffMember
 from storage.broadcasts import SqlBroadcasts
 from storage.console import SqlConsoleLinks
+from storage import fast_paths
 from storage.db import create_engine, open_sqlite, writer_session_factory
 from storage.ideas import SqlSubmissions
+from storage.translation import SqlTranslationJobs
 from storage.events import SqlEvents
 from storage.meetings import SqlMeetings
 from storage.personal_data import SqlPersonalData
@@ -384,6 +386,7 @@ class SqlStore:
         self.personal_data = SqlPersonalData(session)
         self.access_log = SqlAccessLog(session)
         self.console = SqlConsoleLinks(session)
+        self.translations = SqlTranslationJobs(session)
 
 
 _SHARED_SQLITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -445,8 +448,11 @@ class _UpdateConnection:
 
 
 def _update_connection(engine: AsyncEngine) -> _UpdateConnection | None:
-    """The per-update connection for a file SQLite database (None for PostgreSQL and SQLite in memory)."""
+    """The per-update connection for a file SQLite database (None for PostgreSQL and SQLite in memory, and
+    when the ``inline_sqlite`` fast path is off: storage/fast_paths.py)."""
     if engine.dialect.name != "sqlite" or (engine.url.database or ":memory:") == ":memory:":
+        return None
+    if not fast_paths.enabled("inline_sqlite"):
         return None
     shared = _SHARED_SQLITE.get(engine.sync_engine)
     if shared is None:
@@ -506,7 +512,10 @@ class SqlUnitOfWork:
         self.addresses = addresses
         self.postgresql = engine.dialect.name == "postgresql"
         self.sqlite = engine.dialect.name == "sqlite"
-        self.asyncpg = self.postgresql and engine.dialect.driver == "asyncpg"
+        # The prebuilt statements on the driver's connection (storage/statements.py), and on PostgreSQL
+        # the unit of work on asyncpg itself: the "direct_statements" fast path (storage/fast_paths.py).
+        self.direct = fast_paths.enabled("direct_statements")
+        self.asyncpg = self.postgresql and engine.dialect.driver == "asyncpg" and self.direct
         self.dialect = engine.dialect
         self._plans: dict = {}       # statements compiled for this engine (AsyncpgStatements)
         # PostgreSQL via asyncpg: the update's connection from the same pool, in AUTOCOMMIT mode (the unit
@@ -529,18 +538,12 @@ class SqlUnitOfWork:
             async with self._on_asyncpg(chat_id) as store:
                 yield store
             return
+        # The plain path (other PostgreSQL drivers, or the fast path off): everything through the session.
         async with self.sessions() as session:
             async with session.begin():
-                sql: Statements | None = None
                 if self.postgresql:
-                    # Through the session: this also opens the transaction on the connection, which the
-                    # prebuilt statements then use directly (asyncpg; other drivers keep the session).
                     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": chat_id})
-                    if self.asyncpg:
-                        raw = await (await session.connection()).get_raw_connection()
-                        sql = AsyncpgStatements(raw.driver_connection, self.dialect, self._plans,
-                                                lambda: session, SessionStatements(session))
-                yield SqlStore(session, self.addresses, sql)
+                yield SqlStore(session, self.addresses)
 
     @asynccontextmanager
     async def _on_asyncpg(self, chat_id: int) -> AsyncIterator[SqlStore]:
@@ -585,8 +588,10 @@ class SqlUnitOfWork:
         connection = shared.connection
         await shared.begin_immediate()
         session = _LazySession(shared.sessions)
-        statements = DirectStatements(connection, shared.engine.dialect, shared.plans, session.current,
-                                      SessionStatements(session))   # type: ignore[arg-type]
+        statements: Statements = SessionStatements(session)   # type: ignore[arg-type]
+        if self.direct:
+            statements = DirectStatements(connection, shared.engine.dialect, shared.plans, session.current,
+                                          statements)   # type: ignore[arg-type]
         try:
             yield SqlStore(session, self.addresses, statements)   # type: ignore[arg-type]
             if session.opened is not None:

@@ -25,8 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, OutboxRow
-from storage.personal_data import SamplePerson, Subject, register_personal_data
+from storage.models import Base, OutboxRow, ResidentRow
+from storage.personal_data import SamplePerson, Subject, declare_no_personal_data, register_personal_data
 
 WHATSAPP_CHAT_BASE = 8 * 10**15
 WHATSAPP_CHAT_SPAN = 10**15
@@ -61,6 +61,36 @@ class WhatsAppSentRow(Base):
     sent_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="accepted")
     error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class WhatsAppInboundRow(Base):
+    """Message ids of WhatsApp messages kiezbot took, so a delivery Meta repeats (or someone replays) is
+    handled once across all processes. Meta's opaque ids and a time: nothing about a person."""
+
+    __tablename__ = "whatsapp_inbound"
+    wamid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+KEEP_INBOUND = timedelta(days=8)          # Meta retries a webhook delivery for up to 7 days
+
+
+async def claim_inbound(session: AsyncSession, wamid: str, now: datetime) -> bool:
+    """True the first time ``wamid`` is seen (by any process), False for a repeat."""
+    try:
+        async with session.begin_nested():
+            session.add(WhatsAppInboundRow(wamid=wamid, received_at=now))
+            await session.flush()
+    except IntegrityError:
+        return False
+    if int(now.timestamp()) % 100 == 0:      # now and then: forget ids Meta can no longer repeat
+        await session.execute(delete(WhatsAppInboundRow).where(WhatsAppInboundRow.received_at < now - KEEP_INBOUND))
+    return True
+
+
+async def release_inbound(session: AsyncSession, wamid: str) -> None:
+    """Handling failed: let Meta's next delivery of ``wamid`` be handled."""
+    await session.execute(delete(WhatsAppInboundRow).where(WhatsAppInboundRow.wamid == wamid))
 
 
 async def contact_by_wa_id(session: AsyncSession, wa_id: str) -> WhatsAppContactRow | None:
@@ -150,5 +180,27 @@ async def _sample(session: AsyncSession, person: SamplePerson) -> None:
                                 status="read"))
 
 
+declare_no_personal_data("whatsapp_inbound", reason="Meta's message ids and when they arrived, linked to nobody")
 register_personal_data("whatsapp", tables=("whatsapp_contacts", "whatsapp_sent"), export=_export, erase=_erase,
                        sample=_sample)
+
+
+
+# --- retention ---------------------------------------------------------------------------------------
+async def forget_strangers(sessions: async_sessionmaker, now: datetime, onboarding_days: int,
+                           outbox_days: int) -> int:
+    """Daily (``kiezbot run``'s housekeeping, beside retention): a number that wrote but never became a
+    resident (the engine keeps nothing before a language is chosen) is deleted after ``onboarding_days``,
+    like such first contacts; message statuses after ``outbox_days``; message ids after
+    :data:`KEEP_INBOUND`. Residents' own rows go with them (erasure and retention, above)."""
+    stranger = [~select(ResidentRow.chat_id).where(ResidentRow.chat_id == WhatsAppContactRow.chat_id).exists(),
+                WhatsAppContactRow.created_at < now - timedelta(days=onboarding_days)]
+    async with writer(sessions).begin() as session:
+        strangers = select(WhatsAppContactRow.chat_id).where(*stranger)
+        results = [await session.execute(delete(WhatsAppSentRow).where(WhatsAppSentRow.chat_id.in_(strangers))),
+                   await session.execute(delete(WhatsAppContactRow).where(*stranger)),
+                   await session.execute(delete(WhatsAppSentRow).where(
+                       WhatsAppSentRow.sent_at < now - timedelta(days=outbox_days))),
+                   await session.execute(delete(WhatsAppInboundRow).where(
+                       WhatsAppInboundRow.received_at < now - KEEP_INBOUND))]
+    return sum(r.rowcount or 0 for r in results)

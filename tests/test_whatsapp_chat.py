@@ -218,3 +218,95 @@ async def test_the_phone_number_is_in_mydata_gone_after_delete_and_never_logged(
         assert await session.scalar(select(wa_store.WhatsAppSentRow).where(
             wa_store.WhatsAppSentRow.chat_id == chat)) is None
     assert PHONE not in caplog.text
+
+
+async def test_a_photo_sent_on_whatsapp_reaches_the_staff_group_with_the_card(wa, staffed, db, clock):
+    ada = wa.user(PHONE, "Ada")
+    await onboard(ada, "English")
+    await ada.send("Badstraße 10")
+    await ada.press(ada.take_all()[-1], "menu:")
+    await ada.press(ada.take_all()[-1], "idea:new")
+    await ada.send("Project idea")
+    await ada.send("Broken bench")
+    await ada.send("The bench at the Panke is broken, see the photo.")
+    ada.take_all()
+    await ada.send_image(b"\xff\xd8\xff\xe0JFIF-broken-bench", caption="")
+    assert "1" in ada.take_all()[-1].text                  # the flow counted the photo
+    await ada.send("Done")
+    await ada.press(ada.take_all()[-1], "idea:send")
+    ref = REF.search(" ".join(m.text for m in ada.take_all())).group(0)
+    staffed.staff_chat_id = STAFF_CHAT
+    engine, telegram = outbound(db, staffed, clock, wa)
+    await engine.drain()
+    [photo] = [m for r in telegram.inbox[STAFF_CHAT] for m in r.media]
+    assert photo.kind == "photo" and ref in photo.caption
+    assert photo.file_id.data == b"\xff\xd8\xff\xe0JFIF-broken-bench"      # fetched from Meta, uploaded
+
+
+async def test_a_photo_too_large_for_the_flows_is_refused_on_arrival(wa, dialogs, db):
+    ada = wa.user(PHONE, "Ada")
+    await onboard(ada, "English")
+    await ada.send_image(b"x" * (11 * 1024 * 1024))
+    assert "MB" in " ".join(m.text for m in ada.take_all())
+
+
+async def test_a_message_repeated_to_another_process_is_handled_once(wa, dialogs, db, clock):
+    """Two processes behind a load balancer remember different ids; the database decides."""
+    from bot.whatsapp.webhook import WaMessage
+    ada = wa.user(PHONE, "Ada")
+    message = WaMessage(wa_id=PHONE, message_id="wamid.HBgLNDkxNTE=", sent_at=clock(), kind="text", text="Hallo",
+                        name="Ada")
+    wa.last_inbound[PHONE] = clock().timestamp()            # Ada wrote: Meta's window is open
+    await wa.transport.on_message(message)
+    first = ada.take_all()
+    await wa.transport.on_message(message)
+    assert first and ada.take_all() == []
+
+
+async def test_meta_reporting_a_sent_notice_failed_marks_its_outbox_row(wa, staffed, db, clock):
+    wa.add_template("kiezbot_decision", {"en"}, body_params=1)
+    templates = Templates.from_mapping({"decision": {"en": {"name": "kiezbot_decision"}}})
+    ada, row = await decided_after(wa, staffed, db, clock, 30, templates)
+    [notice] = ada.take_all()
+    assert row.state == "sent"
+    assert await wa.send_status(notice.id, "failed", error_code=131026) == 200
+    async with db.sessions() as session:
+        row = await session.get(OutboxRow, row.id)
+        tracked = await session.get(wa_store.WhatsAppSentRow, notice.id)
+    assert row.state == "failed" and "131026" in row.last_error
+    assert (tracked.status, tracked.error_code) == ("failed", 131026)
+
+
+async def test_reactions_contacts_and_stickers_get_a_friendly_answer_and_nothing_is_stored(wa, dialogs, db):
+    from storage.ideas import SubmissionRow
+    ada = wa.user(PHONE, "Ada")
+    await onboard(ada, "English")
+    await ada.send_sticker()
+    await wa.send_message(PHONE, "reaction", {"reaction": {"message_id": wa.sent[-1].id, "emoji": "👍"}})
+    await wa.send_message(PHONE, "contacts", {"contacts": [{"name": {"formatted_name": "Bo"},
+                                                            "phones": [{"phone": "+49 30 1234"}]}]})
+    answers = ada.take_all()
+    assert len(answers) >= 3 and all(m.text.strip() for m in answers)
+    async with db.sessions() as session:
+        assert await session.scalar(select(SubmissionRow)) is None
+    assert "+49 30 1234" not in str([m.payload for m in answers])
+
+
+async def test_numbers_that_never_became_residents_are_forgotten(wa, dialogs, db, clock):
+    from datetime import timedelta
+
+    from storage.models import ResidentRow
+    ada = wa.user(PHONE, "Ada")
+    await ada.send("Hallo")                                  # a first contact that goes no further
+    assert ada.take_all()
+    async with db.sessions() as session, session.begin():
+        session.add(ResidentRow(chat_id=wa_store.WHATSAPP_CHAT_BASE + 1, language="de"))
+        session.add(wa_store.WhatsAppContactRow(chat_id=wa_store.WHATSAPP_CHAT_BASE + 1, wa_id="491701",
+                                                created_at=clock() - timedelta(days=30)))
+        session.add(wa_store.WhatsAppInboundRow(wamid="wamid.old", received_at=clock() - timedelta(days=9)))
+    assert await wa_store.forget_strangers(db.sessions, clock(), 2, 30) == 1        # the id only
+    clock.advance(days=3)
+    assert await wa_store.forget_strangers(db.sessions, clock(), 2, 30) >= 2        # number and its statuses
+    async with db.sessions() as session:
+        left = (await session.scalars(select(wa_store.WhatsAppContactRow.wa_id))).all()
+    assert left == ["491701"]                     # a resident's number stays with them

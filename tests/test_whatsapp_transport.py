@@ -182,3 +182,17 @@ def test_whatsapp_settings_come_together_or_not_at_all(monkeypatch):
     monkeypatch.setenv("KIEZBOT_WHATSAPP_API_BASE_URL", "http://127.0.0.1:1/v23.0/")
     settings = load_settings(_env_file=None)
     assert settings.whatsapp_api_base_url == "http://127.0.0.1:1/v23.0"
+
+
+def test_whatsapp_residents_get_their_own_pace_telegram_chats_keep_theirs():
+    from bot.delivery.ratelimit import Limits
+    from bot.whatsapp.outbound import ChannelRateLimiter
+    from storage.whatsapp import WHATSAPP_CHAT_BASE
+    limiter = ChannelRateLimiter(Limits(1000, 1.0, 20), recipient_gap=6.0)
+    resident, telegram_user = WHATSAPP_CHAT_BASE + 17, 4242
+    first = limiter.reserve(resident, 100.0)
+    assert limiter.reserve(resident, 100.0) - first >= 6.0
+    t = limiter.reserve(telegram_user, 100.0)
+    assert 0.9 < limiter.reserve(telegram_user, 100.0) - t < 2.0
+    limiter.record(resident, 200.0)
+    assert 5.9 < limiter.ready_in(resident, 200.0) <= 6.0 and limiter.ready_in(telegram_user, 200.0) == 0

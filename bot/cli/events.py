@@ -12,7 +12,6 @@ participants in their languages, exactly as if the team had changed it in the st
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import sys
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from dialogs.app import build_dialogs
+from dialogs.core.csv_safe import safe_writer
 from dialogs.core.engine import Dialogs
 from dialogs.events.staff_flow import ImportProblem, import_events
 from dialogs.events.rules import ImportedEvent
@@ -27,13 +27,6 @@ from storage.ical import CalendarEntry, CalendarError, read_calendar_file
 
 EXIT_BAD_INPUT = 2
 CSV_COLUMNS = ["display_name", "party_size", "signed_up_at", "status", "waitlist_position"]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP: CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 @dataclass
@@ -184,10 +177,10 @@ async def signups_csv(dialogs: Dialogs, event_id: int, *, include_cancelled: boo
                                               detail=f"event {event.id} sign-ups", at=dialogs.clock())
     order = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = safe_writer(buffer, delimiter=",")           # the one CSV guard (dialogs/core/csv_safe.py)
     writer.writerow(CSV_COLUMNS)
     for s in sorted(signups, key=lambda s: (order[s.status], s.id)):
-        writer.writerow([spreadsheet_safe(s.display_name), s.party_size,
+        writer.writerow([s.display_name, s.party_size,
                          s.signed_up_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), s.status,
                          s.position if s.position is not None else ""])
     return buffer.getvalue()

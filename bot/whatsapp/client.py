@@ -183,10 +183,14 @@ class WhatsAppClient:
         return await self.send(to, "document", document)
 
     # --- media a user sent ------------------------------------------------------------------------
+    async def media_info(self, media_id: str) -> dict:
+        """``{"url", "mime_type", "sha256", "file_size", "id"}`` of a media id from a webhook."""
+        return await self._request("GET", f"{self.base_url}/{media_id}")
+
     async def download(self, media_id: str, max_bytes: int) -> MediaFile:
         """The file behind a media id from a webhook: its URL first, then the bytes (same token),
         refused beyond ``max_bytes`` before and while downloading."""
-        info = await self._request("GET", f"{self.base_url}/{media_id}")
+        info = await self.media_info(media_id)
         if int(info.get("file_size") or 0) > max_bytes:
             raise MediaTooLarge(f"{info.get('file_size')} bytes")
         try:

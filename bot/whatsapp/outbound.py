@@ -22,30 +22,35 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from aiogram.types import BufferedInputFile
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.delivery.outbox_sender import Blocked, DeliveryEngine, Part, Rejected, RetryAfter, Sender, Transient
+from bot.delivery.ratelimit import Limits, RateLimiter, Window
 from bot.whatsapp import client as api
 from bot.whatsapp.render import render
-from bot.whatsapp.transport import LIST_BUTTON, menu_to_json, send_outgoing
+from bot.whatsapp.transport import LIST_BUTTON, WA_MEDIA, menu_to_json, send_outgoing
 from bot.whatsapp.window import Decision, Templates, decide
 from dialogs.core.engine import utc_now
-from dialogs.core.messages import Reply
+from dialogs.core.messages import Media, Reply
 from storage import whatsapp as store
 from storage.models import ResidentRow
 from storage.outbox import Claimed, aware
 
 log = logging.getLogger(__name__)
 
+MAX_MEDIA_BYTES = 16 * 1024 * 1024     # WhatsApp's own limit for audio; images are at most 5 MB
 CURRENT_ROW: ContextVar[Claimed | None] = ContextVar("kiezbot_outbox_row", default=None)
 
 
-def track_rows(delivery: DeliveryEngine) -> DeliveryEngine:
+def track_rows(delivery: DeliveryEngine, recipient_gap: float | None = None) -> DeliveryEngine:
     """Make the outbox row being sent visible to the senders (``CURRENT_ROW``) — each row is sent in
-    its own task, so the context variable is that row's."""
+    its own task, so the context variable is that row's — and, with ``recipient_gap``, pace WhatsApp
+    residents by :class:`ChannelRateLimiter`."""
     original = delivery._send
 
     async def send(row: Claimed, at: float, report: Any) -> None:
@@ -55,7 +60,27 @@ def track_rows(delivery: DeliveryEngine) -> DeliveryEngine:
         finally:
             CURRENT_ROW.reset(token)
     delivery._send = send          # type: ignore[method-assign]
+    if recipient_gap is not None:
+        delivery.limiter = ChannelRateLimiter(delivery.limiter.limits, recipient_gap)
     return delivery
+
+
+class ChannelRateLimiter(RateLimiter):
+    """The delivery engine's limiter, with its own pace per WhatsApp resident: Meta's "pair rate limit"
+    (131056) allows about one message every 6 seconds to one person (``recipient_gap``); Telegram chats
+    keep Telegram's pace. The overall rate stays shared (KIEZBOT_RATE_GLOBAL_PER_SEC)."""
+
+    def __init__(self, limits: Limits | None = None, recipient_gap: float = 6.0) -> None:
+        super().__init__(limits)
+        self.recipient_gap = recipient_gap
+
+    def chat_gap(self, chat_id: int) -> float:
+        return self.recipient_gap if store.is_whatsapp_chat(chat_id) else super().chat_gap(chat_id)
+
+    def _chat_log(self, chat_id: int) -> Window:
+        if store.is_whatsapp_chat(chat_id) and chat_id not in self._chat_logs:
+            self._chat_logs[chat_id] = Window(1, self.recipient_gap)
+        return super()._chat_log(chat_id)
 
 
 class WhatsAppSender:
@@ -142,11 +167,41 @@ class RoutingSender:
     def plan(self, reply: Reply) -> list[Part]:
         telegram_parts = self.telegram.plan(reply)
         [whatsapp_part] = self.whatsapp.plan(reply)
+        rehosted: list[list[Part]] = []
+
+        async def for_telegram() -> list[Part]:
+            """Photos and voice notes from WhatsApp (``wa:`` file ids): fetched from Meta when a part of
+            this message first goes to Telegram, uploaded with it."""
+            if not rehosted:
+                rehosted.append(self.telegram.plan(await self.rehost(reply)))
+            return rehosted[0]
+
+        needs_rehost = any(m.file_id.startswith(WA_MEDIA) for m in reply.media)
 
         def part(index: int) -> Part:
             async def send(chat_id: int) -> int | None:
                 if store.is_whatsapp_chat(chat_id):
                     return await whatsapp_part(chat_id) if index == 0 else None
-                return await telegram_parts[index](chat_id)
+                parts = await for_telegram() if needs_rehost else telegram_parts
+                return await parts[index](chat_id)
             return send
         return [part(i) for i in range(len(telegram_parts))]
+
+    async def rehost(self, reply: Reply) -> Reply:
+        media = []
+        for m in reply.media:
+            if not m.file_id.startswith(WA_MEDIA):
+                media.append(m)
+                continue
+            try:
+                found = await self.whatsapp.client.download(m.file_id.removeprefix(WA_MEDIA), MAX_MEDIA_BYTES)
+            except api.MediaTooLarge as exc:
+                raise Rejected(f"WhatsApp media too large for Telegram ({exc})") from None
+            except api.WhatsAppError as exc:
+                if isinstance(exc, api.RetryLater):
+                    raise Transient(f"WhatsApp media ({exc.code}): {exc.title}") from None
+                raise Rejected(f"WhatsApp media gone ({exc.code}): {exc.title}") from None
+            name = "photo.jpg" if m.kind == "photo" else "voice.ogg"
+            # aiogram takes an uploaded file where a file id goes
+            media.append(Media(m.kind, BufferedInputFile(found.content, name), m.caption))  # type: ignore[arg-type]
+        return replace(reply, media=media)

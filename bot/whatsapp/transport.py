@@ -9,8 +9,9 @@ in ``whatsapp_contacts``), so flows, outbox, logs and /mydata work unchanged. Pe
    waiting ones; "START" lets them come again — both answered with a short language-neutral line;
 3. a typed number or label is matched against the menu the resident was offered last (a press), a tap
    on a reply button or list row is a press already; text, locations and stickers pass as they are;
-   photos, voice notes and documents are answered like other unreadable content (gap: they do not
-   reach the staff queue yet, README "WhatsApp");
+   photos and voice notes pass with the file id ``wa:<media id>`` (the staff group gets them through
+   ``outbound.RoutingSender``), documents, videos, reactions and contacts are answered like other
+   unreadable content;
 4. the replies go back at once (the window is open: the resident just wrote); a reply for another chat
    (the staff group) is handed to ``elsewhere`` (the durable outbox); the last menu is stored.
 """
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 STOPPED_TEXT = "🔕 STOP ✓\n↩️ START"
 STARTED_TEXT = "🔔 START ✓"
 LIST_BUTTON = "☰"
+WA_MEDIA = "wa:"            # file ids of media a resident sent on WhatsApp
 
 
 def menu_to_json(menu: Menu | None) -> dict | None:
@@ -73,6 +75,9 @@ class WhatsAppTransport:
     async def on_message(self, message: WaMessage) -> None:
         now = self.clock()
         async with self.writes.begin() as session:
+            if not await store.claim_inbound(session, message.message_id, now):
+                log.info("WhatsApp message taken before (another process, or replayed); ignored")
+                return
             contact = await store.contact_for(session, message.wa_id, now)
             contact.last_inbound_at = now
             chat_id, menu = contact.chat_id, menu_from_json(contact.menu)
@@ -87,7 +92,15 @@ class WhatsAppTransport:
         if answer is not None:
             await self._send(chat_id, message.wa_id, [Outgoing("text", {"body": answer})])
             return
-        replies, toast = await self.dialogs.handle(self.to_inbound(message, chat_id, menu))
+        inbound = self.to_inbound(message, chat_id, menu)
+        try:
+            if message.kind in ("photo", "voice") and message.media_id:
+                inbound = await self.media_inbound(message, inbound)
+            replies, toast = await self.dialogs.handle(inbound)
+        except BaseException:
+            async with self.writes.begin() as session:     # Meta delivers it again: handle it then
+                await store.release_inbound(session, message.message_id)
+            raise
         if toast:
             replies = [Reply(text=toast), *replies]
         await self.deliver(chat_id, message.wa_id, replies)
@@ -109,6 +122,19 @@ class WhatsAppTransport:
         if message.kind == "sticker":
             return Inbound("sticker", sender)
         return Inbound("other", sender, text=message.text)
+
+    async def media_inbound(self, message: WaMessage, fallback: Inbound) -> Inbound:
+        """A photo or voice note as the flows take them: its file id is ``wa:<media id>`` (the bytes stay
+        at Meta until the staff group needs them, see ``outbound.RoutingSender``), its size from the media
+        endpoint so the flows' size limits apply. Voice notes come without a duration."""
+        try:
+            info = await self.client.media_info(message.media_id)
+        except WhatsAppError as exc:
+            log.warning("WhatsApp media of chat %s not found (%s); answered as unreadable",
+                        who(fallback.sender.chat_id), exc.code)
+            return fallback
+        return Inbound(message.kind, fallback.sender, file_id=WA_MEDIA + message.media_id,  # type: ignore[arg-type]
+                       file_size=int(info.get("file_size") or 0), text=message.text)
 
     # --- out -------------------------------------------------------------------------------------
     async def deliver(self, chat_id: int, wa_id: str, replies: list[Reply]) -> None:

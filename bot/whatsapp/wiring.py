@@ -31,6 +31,7 @@ class WhatsAppSetup:
     transport: WhatsAppTransport
     webhook: WhatsAppWebhook
     templates: Templates
+    recipient_gap: float = 6.0
     deliveries: list[DeliveryEngine] = field(default_factory=list)
 
     def route(self, telegram: Sender) -> RoutingSender:
@@ -39,11 +40,18 @@ class WhatsAppSetup:
 
     def attach(self, delivery: DeliveryEngine) -> None:
         """Outbox rows reach the WhatsApp sender with their purpose; an update's queued messages go at once."""
-        track_rows(delivery)
+        track_rows(delivery, self.recipient_gap)
         self.transport.after_update = delivery.tick
 
     def register(self, app: web.Application) -> None:
         self.webhook.register(app, WEBHOOK_PATH)
+
+    def daily(self, settings: Settings):  # noqa: ANN201
+        """The daily housekeeping job: numbers that never became residents, old statuses and ids."""
+        async def job() -> int:
+            return await store.forget_strangers(self.transport.sessions, utc_now(), settings.retention_onboarding_days,
+                                                settings.outbox_keep_days)
+        return job
 
     async def close(self) -> None:
         await self.client.close()
@@ -71,4 +79,4 @@ def setup_whatsapp(settings: Settings, sessions, dialogs) -> WhatsAppSetup | Non
     transport = WhatsAppTransport(client, dialogs, sessions, elsewhere=elsewhere)
     webhook = WhatsAppWebhook(verify_token=verify, app_secret=secret, on_message=transport.on_message,
                               on_status=transport.on_status, phone_number_id=settings.whatsapp_phone_number_id)
-    return WhatsAppSetup(client, transport, webhook, templates)
+    return WhatsAppSetup(client, transport, webhook, templates, settings.whatsapp_recipient_gap)

@@ -14,6 +14,7 @@ from dialogs.events.rules import Events
 from dialogs.core.messages import Reply
 from dialogs.core.model import Area, Resident
 from dialogs.ideas.rules import Submissions
+from dialogs.translation.ports import TranslationJobs
 
 
 class Clock(Protocol):
@@ -245,6 +246,7 @@ class Store(Protocol):
     personal_data: PersonalData
     access_log: AccessLog
     console: ConsoleSignIn
+    translations: TranslationJobs
 
 
 class UnitOfWork(Protocol):

@@ -11,6 +11,7 @@ from dialogs.ideas.draft import cancel_row, has_content, in_draft, offer_draft, 
 from dialogs.ideas.rules import (MAX_TEXT, MAX_VOICE_SECONDS, RESIDENT_STATUS, STATUS_ICONS, Event, Note,
                                  Submission)
 from dialogs.ideas.staff_card import post_answer
+from dialogs.translation import flows as translation
 
 
 # --- answers to the team's questions, revisions ------------------------------------------------------
@@ -64,11 +65,12 @@ async def attach_answer(ctx: Context, sub: Submission, text: str, voice: str | N
     name = ctx.resident.display_name or ctx.inbound.sender.display_name
     note = Note("resident", name, text, ctx.now, voice_file_id=voice)
     note_id = await ctx.store.submissions.add_note(sub.id, note)
+    asked = await translation.ask_for_note(ctx.store, ctx.engine, sub.id, note_id, text, voice, ctx.t.code, ctx.now)
     if sub.status == "waiting":
         event = Event("answered", "resident", sub.chat_id, name, to_status="answered")
         if await ctx.store.submissions.transition(sub, to_status="answered", event=event, now=ctx.now):
             sub = await ctx.store.submissions.get(sub.id) or sub
-    await post_answer(ctx, sub, note, note_id)
+    await post_answer(ctx, sub, note, note_id, translating=bool(asked))
     ctx.say(ctx._("Thank you! Your answer is with the team ({ref}).", ref=ctx.t.ltr(esc(sub.ref))))
 
 

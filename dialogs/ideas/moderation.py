@@ -33,7 +33,7 @@ from collections import Counter
 from datetime import datetime
 
 from dialogs.core.engine import Context, Dialogs
-from dialogs.core.i18n import N_
+from dialogs.core.i18n import N_, Translator
 from dialogs.core.logsafe import who
 from dialogs.core.messages import Button, Inbound, Reply
 from dialogs.core.ports import Store
@@ -44,6 +44,9 @@ from dialogs.ideas.rules import (FINAL, KINDS, MAX_TEXT, OPEN, REJECT_REASONS, S
                                  STATUSES, Event, Submission, normalise_ref)
 from dialogs.ideas.staff_card import log_access, show_card, staff_name, staff_t
 from dialogs.privacy import resident_flow as privacy
+from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
+from dialogs.translation import flows as translation_flows
+from dialogs.translation import view
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +93,8 @@ async def on_button(ctx: Context) -> None:
     if action == "card":
         ctx.reset()
         return await show_card(ctx, sub, edit=True)
-    if action == "send":
-        return await send(ctx, sub)
+    if action in ("send", "raw"):
+        return await send(ctx, sub, translate=action == "send")
     if version is None:
         return invalid(ctx)
     if not sub.is_open or version != sub.version:
@@ -132,15 +135,17 @@ async def on_button(ctx: Context) -> None:
     invalid(ctx)
 
 
-async def send(ctx: Context, sub: Submission) -> None:
-    """The previewed question, note or answer: sent if the item is still as it was when it was typed."""
+async def send(ctx: Context, sub: Submission, *, translate: bool = True) -> None:
+    """The previewed question, note or answer: sent if the item is still as it was when it was typed —
+    machine-translated as previewed, or (``translate`` False: "Send without translation") as written."""
     draft = ctx.data if ctx.step == "mod.confirm" else {}
     if draft.get("id") != sub.id or draft.get("action") not in TEXT_ACTIONS:
         ctx.toast = staff_t(ctx)._("Nothing to send from you here. Start again from the card.")
         return
     if not sub.is_open or draft.get("version") != sub.version:
         return await already(ctx, sub)
-    await decide(ctx, sub, draft["action"], reason=draft.get("reason", ""), text=draft.get("text", ""))
+    await decide(ctx, sub, draft["action"], reason=draft.get("reason", ""), text=draft.get("text", ""),
+                 translate=translate, translation=draft.get("translation") if translate else None)
 
 
 def invalid(ctx: Context) -> None:
@@ -167,14 +172,15 @@ async def take(ctx: Context, sub: Submission) -> None:
     await show_card(ctx, await ctx.store.submissions.get(sub.id) or sub, edit=True)
 
 
-async def decide(ctx: Context, sub: Submission, action: str, *, reason: str = "", text: str = "") -> None:
+async def decide(ctx: Context, sub: Submission, action: str, *, reason: str = "", text: str = "",
+                 translate: bool = True, translation: str | None = None) -> None:
     """Approve, reject, reply, ask back or request a revision — once, whoever presses first."""
     t = staff_t(ctx)
     me = ctx.inbound.sender.user_id
     member = await ctx.store.staff.get(me)
     actor = Actor(me, await staff_name(ctx), label=f"staff:{me} {member.name if member else ''}".strip())
     outcome = await decisions.apply(ctx.store, sub, action, actor, reason=reason, note=text, texts=ctx.engine,
-                                    now=ctx.now)
+                                    now=ctx.now, translate=translate, translation=translation)
     ctx.reset()
     if not outcome.ok:
         return await already(ctx, outcome.submission or sub)
@@ -209,14 +215,43 @@ async def on_text(ctx: Context) -> None:
                 "re": t._("Send this answer to the resident of {ref}?", ref=ref),
                 "no": t._("Reject {ref} ({reason}) with this note to the resident?", ref=ref,
                           reason=t._(REJECT_REASONS.get(draft.get("reason", ""), ("—", ""))[0]))}[action]
+    shown, translation = await resident_preview(ctx, t, sub, action, draft.get("reason", ""), text)
     ctx.goto("mod.confirm", action=action, id=sub.id, version=draft.get("version"), reason=draft.get("reason", ""),
-             text=text)
+             text=text, translation=translation)
     # "Send" and "Cancel" turn this message into the full card (edited in place), so it is sent as a copy
     # of the card: through the outbox, under the submission's key — /delete takes it back too.
-    preview = Reply(question + "\n\n" + esc(text),
-                    [[Button("📨 " + t._("Send"), f"mod:send:{sub.id}"), Button(t._("Cancel"), f"mod:card:{sub.id}")]])
+    rows = [[Button("📨 " + t._("Send"), f"mod:send:{sub.id}"), Button(t._("Cancel"), f"mod:card:{sub.id}")]]
+    if shown:
+        rows.insert(1, [Button(t._("Send without translation"), f"mod:raw:{sub.id}")])
+    preview = Reply(question + "\n\n" + esc(text) + shown, rows)
     await ctx.notify(ctx.inbound.sender.chat_id, preview, key=f"card:{sub.ref}:copy:{uuid.uuid4().hex[:12]}",
                      purpose="staff_copy", language=t.code)
+
+
+async def resident_preview(ctx: Context, t: Translator, sub: Submission, action: str, reason: str,
+                           text: str) -> tuple[str, str | None]:
+    """For a resident who reads another language than the team: what they will read (the message with the
+    machine translation, translated now), or that the translation follows. ``("", None)`` otherwise."""
+    if sub.chat_id == ANONYMISED_CHAT_ID:
+        return "", None
+    reader = await decisions.reader_of(ctx.store, sub)
+    if not translation_flows.for_reader(ctx.engine, reader):
+        return "", None
+    name = esc(view.language_name(reader, t.language.locale) or reader)
+    translation = await translation_flows.preview(ctx.engine, text, reader)
+    if translation is None:
+        wait = translation_flows.settings(ctx.engine).wait
+        return "\n\n" + view.MARK + " " + t._(
+            "The machine translation into {language} follows when the translation service answers; after "
+            "{minutes} minutes at the latest, your text goes out as written.", language=name,
+            minutes=max(1, int(wait.total_seconds() // 60))), None
+    rt = ctx.engine.translator(reader)
+    team = translation_flows.policy(ctx.engine).team_language
+    notice = decisions.resident_notice(rt, sub, action, reason=reason, text=text,
+                                       typed=decisions.translated(rt, translation, text, team))
+    read = notice.text if notice is not None else ""
+    return ("\n\n" + "<b>" + t._("The resident reads {language}. This is what they will get:", language=name)
+            + "</b>\n\n" + read), translation
 
 
 # --- commands ------------------------------------------------------------------------------------

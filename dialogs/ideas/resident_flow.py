@@ -39,9 +39,11 @@ from dialogs.ideas.answers import my_ideas, on_answer, start_answer, start_revis
 from dialogs.ideas.draft import (DEFAULT_MAX_PER_DAY, DRAFT_STEPS, EDITABLE, PROMPTS, IdeasSettings, advance,
                                  ask_body, ask_media, ask_title, content_of, edit_menu, enter, has_content,
                                  in_draft, next_step, offer_draft, park, review, settings, stale, step_of, unpark)
-from dialogs.ideas.rules import (AKTIONSFONDS_CAP, KINDS, MAX_PHOTOS, MAX_TEXT, MAX_TITLE, MAX_VOICE_SECONDS,
+from dialogs.ideas.rules import (AKTIONSFONDS_CAP, REALISTIC_AMOUNT_MAX, KINDS,
+                                 MAX_PHOTOS, MAX_TEXT, MAX_TITLE, MAX_VOICE_SECONDS,
                                  MAX_VOICES, Event, cents, parse_amount, start_of_day)
 from dialogs.ideas.staff_card import post_card
+from dialogs.translation import flows as translation
 
 __all__ = ["DEFAULT_MAX_PER_DAY", "IdeasSettings", "register", "settings"]
 
@@ -296,6 +298,11 @@ async def text_costs(ctx: Context, text: str) -> None:
     if amount <= 0:
         ctx.say(ctx._("Please write an amount greater than zero, for example <i>150</i>."))
         return
+    if amount > REALISTIC_AMOUNT_MAX:                # a typo or a test; too large to show as money
+        ctx.say(ctx._("“{text}” does not look like a realistic amount. Please write roughly what the material "
+                      "will cost in euros, for example <i>150</i>: the Aktionsfonds pays at most {cap} per "
+                      "action.", text=t.ltr(esc(clip(text, 40))), cap=t.money(AKTIONSFONDS_CAP, whole=True)))
+        return
     if amount > AKTIONSFONDS_CAP:
         ctx.say(ctx._("{amount} is more than the Aktionsfonds can pay for one action (at most {cap}). Please "
                       "check the amount. If your action needs more, send it as a project idea: the team will "
@@ -337,6 +344,7 @@ async def send(ctx: Context) -> None:
     sub = await ctx.store.submissions.create(content_of(d), chat_id=ctx.inbound.sender.chat_id,
                                              language=ctx.t.code, now=ctx.now,
                                              actor_name=ctx.resident.display_name or ctx.inbound.sender.display_name)
+    await translation.ask_for_submission(ctx.store, ctx.engine, sub, ctx.now)   # done later, by the job runner
     await post_card(ctx, sub)
     ref = "<b>" + ctx.t.ltr(esc(sub.ref)) + "</b>"
     if sub.kind == "question":
@@ -367,6 +375,7 @@ async def resend(ctx: Context) -> None:
                                          "decided on it. /myideas shows its state."))
     fresh = await ctx.store.submissions.get(sub.id)
     assert fresh is not None
+    await translation.ask_for_submission(ctx.store, ctx.engine, fresh, ctx.now)
     await post_card(ctx, fresh)
     await ctx.show_menu(ctx._("Thank you! Your revised submission {ref} is with the team again.",
                               ref="<b>" + ctx.t.ltr(esc(sub.ref)) + "</b>"))

@@ -36,6 +36,9 @@ MAX_VOICES = 2
 MAX_VOICE_SECONDS = 5 * 60
 DEFAULT_MAX_PER_DAY = 5
 AKTIONSFONDS_CAP = Decimal("1500")        # euros per action (programme rule)
+# The largest amount the bot still reads back as an amount (one million euros): anything above it is a typo
+# or a test, and is answered with a request for a realistic amount instead of "more than the cap".
+REALISTIC_AMOUNT_MAX = Decimal("1000000")
 
 # --- kinds, states, reasons ---------------------------------------------------------------------
 KINDS: dict[str, str] = {

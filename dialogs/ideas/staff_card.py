@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
 from dialogs.core.engine import Context, Dialogs
 from dialogs.core.i18n import Translator
 from dialogs.core.messages import Button, Media, Reply
 from dialogs.core.ports import Store
 from dialogs.core.text import clip, esc
+from dialogs.ideas import translated
 from dialogs.ideas.decisions import title_of
 from dialogs.ideas.rules import (FINAL, KIND_ICONS, KINDS, REJECT_REASONS, STATUS_ICONS, STATUS_LABELS, Note,
                                  Submission, euros, find_similar)
 from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID, log_staff_access
+from dialogs.translation import flows, view
+from dialogs.translation.jobs import SUBMISSION, Job
 
 # One logger for the team's side of ideas (the card and the conversation).
 log = logging.getLogger("dialogs.ideas.moderation")
@@ -51,10 +56,11 @@ async def card_text(store: Store, engine: Dialogs, t: Translator, sub: Submissio
     if sub.assignee_name:
         lines.append("🙋 " + t._("Taken by: {name}", name=esc(sub.assignee_name)))
     lines.append("")
-    if sub.title:
-        lines.append(f"<b>{esc(sub.title)}</b>")
-    if sub.text:
-        lines.append(esc(sub.text))
+    policy = flows.policy(engine)
+    earlier = await store.submissions.in_area(sub.area_key, exclude_id=sub.id)
+    jobs = (await translated.load(store, engine, [sub.id] + [e.id for e in earlier]) if policy.enabled
+            else translated.Jobs(policy.team_language))
+    lines += translated.body(t, sub, jobs)
     extras = []
     if sub.content.costs_cents is not None:
         extras.append("💶 " + t._("Material costs: {amount}", amount=t.money(euros(sub.content.costs_cents))))
@@ -64,6 +70,7 @@ async def card_text(store: Store, engine: Dialogs, t: Translator, sub: Submissio
         extras.append("📍 " + t._("Location: {url}", url=esc(url)))
     if sub.voices:
         extras.append("🎤 " + t.ngettext("{n} voice note", "{n} voice notes", len(sub.voices)))
+        extras += translated.voices(t, sub, jobs)
     if sub.photos:
         extras.append("🖼 " + t.ngettext("{n} photo", "{n} photos", len(sub.photos)))
     if extras:
@@ -73,13 +80,13 @@ async def card_text(store: Store, engine: Dialogs, t: Translator, sub: Submissio
         lines += ["", t._("<b>Conversation</b>")]
         for note in notes:
             who = esc(note.name) if note.author == "staff" else t._("Resident")
-            said = esc(clip(note.text, 300)) if note.text else ""
-            if note.voice_file_id:
-                said = (said + " " if said else "") + "🎤"
+            said = translated.note_text(t, sub.id, note, jobs)
             icon = "❓" if note.author == "staff" else "💬"
             lines.append(f"{icon} {who} ({t.datetime(note.at, 'short')}): {said}")
-    similar = find_similar(sub.title, sub.text,
-                           await store.submissions.in_area(sub.area_key, exclude_id=sub.id))
+    # Compared in the team's language where translations are there: a Turkish and a German idea about the same
+    # benches are found alike.
+    similar = find_similar(*translated.comparable(sub.id, sub.title, sub.text, jobs),
+                           translated.earlier_in_team_language(earlier, jobs))
     if similar:
         lines += ["", t._("<b>Similar earlier submissions</b>")]
         for other, _score in similar:
@@ -149,7 +156,7 @@ async def team_card(store: Store, engine: Dialogs, sub: Submission) -> Reply:
     return Reply(text, card_buttons(t, sub), media=card_media(sub))
 
 
-async def post_answer(ctx: Context, sub: Submission, note: Note, note_id: int) -> None:
+async def post_answer(ctx: Context, sub: Submission, note: Note, note_id: int, *, translating: bool = False) -> None:
     """A resident's answer to a question from the team, to the staff chat, with the card's buttons."""
     chat = ctx.engine.staff_chat_id
     if chat is None:
@@ -159,6 +166,8 @@ async def post_answer(ctx: Context, sub: Submission, note: Note, note_id: int) -
     text = "💬 " + t._("The resident answered on {ref} “{title}”:", ref=esc(sub.ref), title=title_of(t, sub))
     if note.text:
         text += "\n\n" + esc(note.text)
+    if translating:     # the card is drawn again with the translation when it is there
+        text += f"\n{view.MARK} <i>{t._(view.PENDING)}</i>"
     media = [Media("voice", note.voice_file_id, esc(sub.ref))] if note.voice_file_id else []
     await ctx.notify(chat, Reply(text, card_buttons(t, sub), media=media), key=f"answer:{sub.ref}:{note_id}",
                      purpose="staff_answer")
@@ -185,3 +194,34 @@ async def log_access(ctx: Context, sub: Submission, action: str) -> None:
     """The resident can see in /mydata that (not who) the team opened or decided their submission."""
     if sub.chat_id != ANONYMISED_CHAT_ID:
         await log_staff_access(ctx, action, sub.chat_id, detail=f"submission {sub.ref}")
+
+
+# --- translations arriving ------------------------------------------------------------------------
+def _for_team(job: Job, team: str) -> bool:
+    """A job whose result the team reads on the card (not a notice translated for the resident)."""
+    return job.task == "transcribe" or job.target_language == team
+
+
+async def redraw_translated(store: Store, engine: Dialogs, finished: Sequence[Job], now: datetime) -> int:
+    """The job runner finished ``finished``: draw the card of each submission concerned again in the staff
+    chat, once all of its jobs for the team are finished (a later announce covers the rest). Idempotent:
+    the outbox key names the jobs the card shows. Returns how many cards were queued."""
+    chat = engine.staff_chat_id
+    team = flows.policy(engine).team_language
+    ids = sorted({j.source.id for j in finished if j.source.kind == SUBMISSION and _for_team(j, team)})
+    if chat is None or not ids:
+        return 0
+    queued = 0
+    for sub_id in ids:
+        sub = await store.submissions.get(sub_id)
+        if sub is None or sub.chat_id == ANONYMISED_CHAT_ID:
+            continue
+        jobs = [j for j in await store.translations.for_sources(SUBMISSION, [sub_id]) if _for_team(j, team)]
+        if not jobs or any(not j.finished for j in jobs):
+            continue
+        t = engine.translator(engine.default_language)
+        text = "🌐 " + t._("Translated: {ref}", ref=esc(sub.ref)) + "\n" + await card_text(store, engine, t, sub)
+        key = f"card:{sub.ref}:tr:{sub.version}:{len(jobs)}:{max(j.id for j in jobs)}"
+        await store.outbox.enqueue(chat, Reply(text, card_buttons(t, sub)), due_at=now, key=key, purpose="staff_card")
+        queued += 1
+    return queued

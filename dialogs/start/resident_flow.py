@@ -65,7 +65,7 @@ async def on_language(ctx: Context) -> None:
 
 async def show_notice(ctx: Context) -> None:
     text = operator_text(ctx, "notice") or (
-        ctx._("Privacy in short: I store your Telegram number, your language and what you send me, "
+        ctx._("Privacy in short: I store your Telegram user ID, your language and what you send me, "
               "so that the team can answer you. You can see or delete your data at any time: /privacy")
         + "\n\n" + notice_details(ctx))
     ctx.say(text,
@@ -96,7 +96,7 @@ async def privacy(ctx: Context) -> None:
         "<b>Privacy notice</b>\n\n"
         "<b>Who:</b> {operator} runs this bot for the neighbourhood management offices in Wedding and "
         "Gesundbrunnen.\n"
-        "<b>What:</b> your Telegram number, the language you chose, when you agreed to this notice, and "
+        "<b>What:</b> your Telegram user ID, the language you chose, when you agreed to this notice, and "
         "what you send to the team (ideas, questions, sign-ups).\n"
         "<b>Why:</b> to answer you and to handle your ideas and sign-ups (Art. 6 (1) a and e GDPR).\n"
         "<b>Who sees it:</b> only the team of the neighbourhood office; decided ideas may be shown to the "

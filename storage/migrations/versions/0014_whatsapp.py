@@ -1,4 +1,5 @@
-"""Residents on WhatsApp: channel identity (phone number -> chat id), window, STOP, menus; message statuses.
+"""Residents on WhatsApp: channel identity (phone number -> chat id), window, STOP, menus; message statuses;
+ids of messages taken (replays handled once).
 
 Revision ID: 0014
 Revises: 0013
@@ -37,8 +38,19 @@ def upgrade() -> None:
     with op.batch_alter_table('whatsapp_sent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_whatsapp_sent_chat_id'), ['chat_id'], unique=False)
 
+    op.create_table('whatsapp_inbound',
+    sa.Column('wamid', sa.String(length=128), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('wamid', name=op.f('pk_whatsapp_inbound'))
+    )
+    with op.batch_alter_table('whatsapp_inbound', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_whatsapp_inbound_received_at'), ['received_at'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('whatsapp_inbound', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_whatsapp_inbound_received_at'))
+    op.drop_table('whatsapp_inbound')
     with op.batch_alter_table('whatsapp_sent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_whatsapp_sent_chat_id'))
     op.drop_table('whatsapp_sent')
