@@ -55,6 +55,9 @@ def utc_now() -> datetime:
 CONFIG = web.AppKey("console_config", ConsoleConfig)
 SESSIONS = web.AppKey("console_sessions", async_sessionmaker)
 CLOCK = web.AppKey("console_clock", Callable[[], datetime])
+# Where a decision's message to the resident gets its language and translation settings: the bot's
+# dialogs engine in ``kiezbot run``; console/pages/decide.py's ResidentTexts otherwise.
+TEXTS = web.AppKey("console_texts", object)
 
 
 def now(request: web.Request) -> datetime:

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from console.forms import Form
 from console.pages.queue import REF, show_submission
-from console.web import CONFIG, SESSIONS, now, translator, url_for, user_of
+from console.web import CONFIG, SESSIONS, TEXTS, now, translator, url_for, user_of
 from dialogs.core.i18n import N_, Translator
 from dialogs.ideas.decisions import Actor, decide
 from dialogs.ideas.rules import MAX_TEXT, REJECT_REASONS, Event, Submission
@@ -128,7 +128,8 @@ async def post_decision(request: web.Request) -> web.StreamResponse:
         if action == "take":
             status, sub = await take(store, sub_id, version, actor, at)
         else:
-            texts = resident_texts(config.resident_default_language, config.timezone)
+            texts = (request.config_dict.get(TEXTS)
+                     or resident_texts(config.resident_default_language, config.timezone))
             outcome = await decide(store, sub_id, version, ACTIONS[action], actor, reason=reason or None,
                                    note=note or None, texts=texts, now=at)
             status, sub = outcome.status, outcome.submission
