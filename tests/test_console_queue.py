@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select, update
 
 from dialogs.translation.jobs import JobRequest, Source
-from storage.ideas import SubmissionRow
+from dialogs.ideas.rules import Note
+from storage.ideas import SqlSubmissions, SubmissionRow
 from storage.privacy import AccessLogRow
 from storage.translation import SqlTranslationJobs, TranslationJobRow
 from tests.console_tools import (a_submission, console_client, dana, desk, page_text, signed_in,  # noqa: F401
@@ -113,6 +114,15 @@ async def test_photos_and_voice_notes_stream_from_telegram_and_each_look_is_logg
         assert tg.token not in html
         for missing in ("media/2", "media/x", "note/1", "other/0"):
             assert (await client.get(f"/console/queue/{ref}/file/{missing}")).status == 404
+        answer = tg.add_file(b"OggS-ANSWER", "voice", duration=3)
+        async with db.sessions() as session, session.begin():
+            sub_id = await session.scalar(select(SubmissionRow.id).where(SubmissionRow.ref == ref))
+            note_id = await SqlSubmissions(session).add_note(
+                sub_id, Note("resident", "", "", clock(), voice_file_id=answer.file_id))
+        html = await (await client.get(f"/console/queue/{ref}")).text()
+        assert f'src="/console/queue/{ref}/file/note/{note_id}"' in html          # the resident's spoken answer
+        got = await client.get(f"/console/queue/{ref}/file/note/{note_id}")
+        assert got.status == 200 and await got.read() == b"OggS-ANSWER"
         lines = await access_lines(db)
         assert ("staff:7 Dana", "show", f"submission {ref} photo 1 (console)") in lines
         assert ("staff:7 Dana", "show", f"submission {ref} voice 2 (console)") in lines
