@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
 from dialogs.ideas.rules import OPEN, Earlier, Event, Note, Submission, find_similar
+from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
 from dialogs.translation.jobs import SUBMISSION, Job
 from storage.ideas import SqlSubmissions, SubmissionAttachmentRow, SubmissionNoteRow, SubmissionRow, aware
 from storage.privacy import SqlAccessLog, pseudonym_key, pseudonym_with

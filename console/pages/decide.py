@@ -24,6 +24,7 @@ from console.web import CONFIG, SESSIONS, TEXTS, now, translator, url_for, user_
 from dialogs.core.i18n import N_, Translator
 from dialogs.ideas.decisions import Actor, decide
 from dialogs.ideas.rules import MAX_TEXT, REJECT_REASONS, Event, Submission
+from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
 from locales import load_catalogs
 from storage.queue import submission_version
 from storage.repositories import SqlUnitOfWork
@@ -66,8 +67,9 @@ async def take(store, sub_id: int, version: int, actor: Actor, at: datetime) -> 
     if not await store.submissions.transition(sub, to_status=sub.status, event=event, now=at,
                                               assignee=(actor.id, actor.name)):
         return "changed", await store.submissions.get(sub_id) or sub
-    await store.access_log.record(actor=actor.access_label, action="take", chat_id=sub.chat_id,
-                                  detail=f"submission {sub.ref}", at=at)
+    if sub.chat_id != ANONYMISED_CHAT_ID:
+        await store.access_log.record(actor=actor.access_label, action="take", chat_id=sub.chat_id,
+                                      detail=f"submission {sub.ref}", at=at)
     return "done", sub
 
 
