@@ -137,7 +137,8 @@ async def test_open_a_submission_in_the_queue_approve_it_and_the_resident_hears_
 
     await browser.run((await browser.find("nav.main-nav a[href$='/queue']")).click)
     queue = await browser.expect("6 Einsendungen passen")
-    assert queue.index("Nachbarschaftsfest") < queue.index("Panke yolunda banklar")       # oldest first
+    assert queue.index("Nachbarschaftsfest") < queue.index("Bänke am Panke-Weg")          # oldest first
+    assert "Bänke am Panke-Weg\nPanke yolunda banklar" in queue          # the German title, the original beneath
     await browser.screenshot("console-queue.png")
 
     await browser.run((await browser.find(f"a.title[href$='/queue/{ref}']")).click)
