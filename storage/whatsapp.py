@@ -57,7 +57,7 @@ class WhatsAppSentRow(Base):
     __tablename__ = "whatsapp_sent"
     wamid: Mapped[str] = mapped_column(String(128), primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    outbox_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)    # outbox.id
     sent_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="accepted")
     error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -127,7 +127,8 @@ async def record_sent(session: AsyncSession, wamid: str, chat_id: int, outbox_id
                                                         WhatsAppSentRow.sent_at < now - KEEP_SENT))
 
 
-async def record_status(session: AsyncSession, wamid: str, status: str, error_code: int | None) -> WhatsAppSentRow | None:
+async def record_status(session: AsyncSession, wamid: str, status: str,
+                        error_code: int | None) -> WhatsAppSentRow | None:
     """Note Meta's status for a message kiezbot sent; statuses only move forward (a late "delivered"
     does not undo "read"); "failed" also marks its outbox row failed with the error code."""
     row = await session.get(WhatsAppSentRow, wamid)

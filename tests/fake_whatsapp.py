@@ -52,7 +52,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import ClientSession, web
@@ -391,7 +391,8 @@ class FakeWhatsApp:
     def _length(value: Any, low: int, high: int, what: str) -> None:
         if not isinstance(value, str) or not low <= len(value) <= high:
             raise GraphError(131009 if value else 131008,
-                             f"{what} must be {low}..{high} characters, got {len(value) if isinstance(value, str) else value!r}")
+                             f"{what} must be {low}..{high} characters, got "
+                             f"{len(value) if isinstance(value, str) else value!r}")
 
     def _check_text(self, content: dict) -> None:
         self._length(content.get("body"), 1, 4096, "text.body")

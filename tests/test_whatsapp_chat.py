@@ -66,7 +66,8 @@ async def onboard(user: User, language_label: str) -> Sent:
     return menu
 
 
-def outbound(db, dialogs, clock, wa: FakeWhatsApp, templates: Templates | None = None) -> tuple[DeliveryEngine, Recorder]:
+def outbound(db, dialogs, clock, wa: FakeWhatsApp,
+             templates: Templates | None = None) -> tuple[DeliveryEngine, Recorder]:
     async def no_wait(seconds: float) -> None:
         clock.advance(seconds=max(0.0, seconds))
 
@@ -208,6 +209,11 @@ async def test_the_phone_number_is_in_mydata_gone_after_delete_and_never_logged(
     async with db.sessions() as session, session.begin():
         exported = await SqlPersonalData(session).export(chat)
     assert PHONE in str(exported)
+    await ada.send("/mydata")
+    documents = [m for m in ada.take_all() if m.type == "document"]
+    assert documents, "the export arrives as a file"
+    media = wa.media[documents[0].payload["document"]["id"]]
+    assert PHONE.encode() in media.content and documents[0].payload["document"]["filename"].endswith(".json")
     await ada.send("/delete")
     *_, confirm = ada.take_all()
     assert "1. 🗑 Yes, delete everything" in confirm.text           # a numbered menu: answered by number
@@ -310,3 +316,12 @@ async def test_numbers_that_never_became_residents_are_forgotten(wa, dialogs, db
     async with db.sessions() as session:
         left = (await session.scalars(select(wa_store.WhatsAppContactRow.wa_id))).all()
     assert left == ["491701"]                     # a resident's number stays with them
+
+
+async def test_the_numbers_country_proposes_the_language(wa, dialogs, db):
+    for number, proposed in (("905321234567", "Türkçe"), ("48601234567", "Polski"), ("963944123456", "العربية")):
+        user = wa.user(number)
+        await user.send("Merhaba")
+        *_, languages = user.take_all()
+        checked = [t.replace("\u200f", "") for _, t in languages.choices if "✓" in t]
+        assert checked == [f"✓ {proposed}"], checked

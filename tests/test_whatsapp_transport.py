@@ -3,7 +3,7 @@ handling, against the fake Cloud API (tests/fake_whatsapp.py) over real HTTP."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from aiohttp import ClientSession, web

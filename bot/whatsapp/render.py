@@ -266,6 +266,6 @@ def render(reply: Reply, *, list_button: str = "☰") -> Rendered:
     if reply.document:
         d = reply.document
         caption = to_whatsapp(d.caption)[:CAPTION_LIMIT] if d.caption else ""
-        out.messages.append(Outgoing("document", {"filename": d.filename, **({"caption": caption} if caption else {})},
-                                     document=d))
+        content = {"filename": d.filename, **({"caption": caption} if caption else {})}
+        out.messages.append(Outgoing("document", content, document=d))
     return out

@@ -41,6 +41,24 @@ LIST_BUTTON = "☰"
 WA_MEDIA = "wa:"            # file ids of media a resident sent on WhatsApp
 
 
+# The language a number's country suggests — only a proposal at first contact (the ✓ in the language list,
+# as Telegram's app language is); the resident chooses. Longest prefix wins.
+COUNTRY_LANGUAGE = {
+    "49": "de", "43": "de", "41": "de", "90": "tr", "48": "pl", "40": "ro", "373": "ro", "359": "bg", "380": "uk",
+    "7": "ru", "375": "ru", "44": "en", "1": "en", "353": "en", "61": "en",
+    **{code: "ar" for code in ("20", "212", "213", "216", "218", "249", "961", "962", "963", "964", "965", "966",
+                               "967", "968", "970", "971", "973", "974")},
+}
+
+
+def language_hint(wa_id: str) -> str | None:
+    digits = wa_id.lstrip("+")
+    for length in (3, 2, 1):
+        if digits[:length] in COUNTRY_LANGUAGE:
+            return COUNTRY_LANGUAGE[digits[:length]]
+    return None
+
+
 def menu_to_json(menu: Menu | None) -> dict | None:
     return None if menu is None else {"choices": [list(c) for c in menu.choices], "numbered": menu.numbered}
 
@@ -109,7 +127,8 @@ class WhatsAppTransport:
 
     @staticmethod
     def to_inbound(message: WaMessage, chat_id: int, menu: Menu | None) -> Inbound:
-        sender = Sender(chat_id=chat_id, user_id=chat_id, language_code=None, display_name=message.name)
+        sender = Sender(chat_id=chat_id, user_id=chat_id, language_code=language_hint(message.wa_id),
+                        display_name=message.name, channel="whatsapp")
         if message.kind == "press":
             return Inbound("press", sender, data=message.data)
         if message.kind == "text":

@@ -6,8 +6,9 @@
   HMAC-SHA256 with the app secret, constant-time compare) *before* it is parsed; a missing or wrong
   signature is answered 401 and nothing in the body is read. Then per change: messages (→ ``on_message``)
   and status callbacks sent/delivered/read/failed (→ ``on_status``).
-* Replays: a message id seen before is ignored (the last ``seen_size`` ids per process), and so is a
-  message older than ``max_age`` (its own ``timestamp``). Deliveries for another phone number id are
+* Replays: a message id seen before is ignored (the last ``seen_size`` ids per process here; across
+  processes the transport claims each id in the database), and so is a message older than ``max_age``
+  (its own ``timestamp``). Deliveries for another phone number id are
   ignored. The answer is 200 once the messages are handled; when handling fails it is 500 and Meta
   delivers again (the id is remembered only after success).
 

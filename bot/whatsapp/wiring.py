@@ -49,8 +49,8 @@ class WhatsAppSetup:
     def daily(self, settings: Settings):  # noqa: ANN201
         """The daily housekeeping job: numbers that never became residents, old statuses and ids."""
         async def job() -> int:
-            return await store.forget_strangers(self.transport.sessions, utc_now(), settings.retention_onboarding_days,
-                                                settings.outbox_keep_days)
+            return await store.forget_strangers(self.transport.sessions, utc_now(),
+                                                settings.retention_onboarding_days, settings.outbox_keep_days)
         return job
 
     async def close(self) -> None:

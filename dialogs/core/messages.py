@@ -26,6 +26,7 @@ class Sender:
     language_code: str | None = None
     display_name: str = ""
     chat_kind: Literal["private", "group"] = "private"
+    channel: Literal["telegram", "whatsapp"] = "telegram"     # the terminal chat stands in for Telegram
 
 
 @dataclass(frozen=True)

@@ -63,11 +63,19 @@ async def on_language(ctx: Context) -> None:
     await ctx.show_menu(ctx._("Done: I will write to you in {language}.", language=ctx.t.ltr(ctx.t.language.name)))
 
 
+def channel_note(ctx: Context) -> str:
+    """On WhatsApp the identity kept is the phone number, not a Telegram user ID: the notice says so."""
+    if ctx.inbound.sender.channel != "whatsapp":
+        return ""
+    return "\n\n" + ctx._("On WhatsApp, instead of a Telegram user ID I store your WhatsApp phone number; "
+                           "only the team sees it, and /delete erases it too.")
+
+
 async def show_notice(ctx: Context) -> None:
     text = operator_text(ctx, "notice") or (
         ctx._("Privacy in short: I store your Telegram user ID, your language and what you send me, "
               "so that the team can answer you. You can see or delete your data at any time: /privacy")
-        + "\n\n" + notice_details(ctx))
+        + channel_note(ctx) + "\n\n" + notice_details(ctx))
     ctx.say(text,
             [[Button(ctx._("OK, let's go"), "consent:yes")], [Button(ctx._("Read the full text"), "consent:read")]])
 
@@ -108,7 +116,7 @@ async def privacy(ctx: Context) -> None:
         operator=ctx.t.ltr(esc(op.name)), contact=contact)
     if op.privacy_url:
         text += "\n" + ctx._("Full text: {url}", url=ctx.t.ltr(esc(op.privacy_url)))
-    ctx.say(text)
+    ctx.say(text + channel_note(ctx))
 
 
 async def about(ctx: Context) -> None:

@@ -29,7 +29,7 @@ def upgrade() -> None:
     op.create_table('whatsapp_sent',
     sa.Column('wamid', sa.String(length=128), nullable=False),
     sa.Column('chat_id', sa.BigInteger(), nullable=False),
-    sa.Column('outbox_id', sa.Integer(), nullable=True),
+    sa.Column('outbox_id', sa.BigInteger(), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('error_code', sa.Integer(), nullable=True),
