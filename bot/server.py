@@ -42,14 +42,15 @@ def console_config(settings: Settings):  # noqa: ANN201 — console.web.ConsoleC
     return ConsoleConfig(public_url=settings.console_base_url, idle=timedelta(minutes=settings.console_idle_minutes),
                          lifetime=timedelta(hours=settings.console_session_hours), timezone=settings.timezone,
                          telegram_api=settings.api_base_url, team_language=settings.team_language,
+                         resident_default_language=settings.default_locale,
                          bot_token=settings.bot_token.get_secret_value() if settings.bot_token else "")
 
 
-def with_console(app: web.Application, settings: Settings, sessions, clock) -> web.Application:  # noqa: ANN001
+def with_console(app: web.Application, settings: Settings, sessions, clock, texts=None) -> web.Application:  # noqa: ANN001
     """The staff console under /console of ``app`` when KIEZBOT_CONSOLE_ENABLED (console/app.py)."""
     if settings.console_enabled:
         from console.app import build_console, mount
-        mount(app, build_console(console_config(settings), sessions, clock))
+        mount(app, build_console(console_config(settings), sessions, clock, texts=texts))
     return app
 
 
@@ -63,7 +64,13 @@ async def start_site(app: web.Application, host: str, port: int) -> web.AppRunne
 async def serve_console(settings: Settings, sessions) -> int:  # noqa: ANN001
     """``kiezbot console``: the staff console alone, until SIGINT or SIGTERM."""
     from console.app import build_console, standalone
-    runner = await start_site(standalone(build_console(console_config(settings), sessions)),
+    from bot.translation import policy as translation_policy
+    from console.pages.decide import ResidentTexts
+    from dialogs.translation import flows as translation_flows
+
+    texts = ResidentTexts(settings.default_locale, settings.timezone)     # the residents' languages for decisions
+    translation_flows.configure(texts, translation_policy(settings))       # the team's notes translated, as in chat
+    runner = await start_site(standalone(build_console(console_config(settings), sessions, texts=texts)),
                               settings.console_host, settings.console_port)
     log.info("staff console on %s:%s/console (links point to %s)", settings.console_host, settings.console_port,
              settings.console_base_url)
@@ -169,7 +176,7 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
             if settings.console_enabled or whatsapp is not None:     # WhatsApp's webhook needs a server
                 try:
                     app = with_console(health_app(runtime, telegram), settings, runtime.sessions,
-                                       runtime.dialogs.clock)
+                                       runtime.dialogs.clock, runtime.dialogs)
                     if whatsapp is not None:
                         whatsapp.register(app)
                     site = await start_site(app, settings.console_host, settings.console_port)
@@ -193,7 +200,8 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
         secret = (settings.webhook_secret.get_secret_value() if settings.webhook_secret
                   else await webhook_secret(runtime.sessions))
         redact_secrets(secret)
-        app = with_console(health_app(runtime, telegram), settings, runtime.sessions, runtime.dialogs.clock)
+        app = with_console(health_app(runtime, telegram), settings, runtime.sessions, runtime.dialogs.clock,
+                           runtime.dialogs)
         if whatsapp is not None:
             whatsapp.register(app)
         # Not in the background: Telegram gets its 200 once the update is handled and committed. The

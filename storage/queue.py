@@ -14,12 +14,12 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
 from dialogs.ideas.rules import OPEN, Earlier, Event, Note, Submission, find_similar
-from dialogs.translation.jobs import SUBMISSION, Job
+from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
+from dialogs.translation.jobs import DONE, SUBMISSION, Job
 from storage.ideas import SqlSubmissions, SubmissionAttachmentRow, SubmissionNoteRow, SubmissionRow, aware
 from storage.privacy import SqlAccessLog, pseudonym_key, pseudonym_with
-from storage.translation import SqlTranslationJobs
+from storage.translation import SqlTranslationJobs, TranslationJobRow
 
 MAX_SEARCH = 100
 
@@ -49,6 +49,7 @@ class QueueItem:
     assignee_name: str
     photos: int
     voices: int
+    translated_title: str = ""          # the title in the team's language, when a translation is done
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,8 @@ def _query(f: QueueFilter):  # noqa: ANN202
     return query
 
 
-async def queue_page(sessions: async_sessionmaker, f: QueueFilter, *, limit: int = 25,
-                     offset: int = 0) -> tuple[list[QueueItem], int]:
+async def queue_page(sessions: async_sessionmaker, f: QueueFilter, *, limit: int = 25, offset: int = 0,
+                     team_language: str = "de") -> tuple[list[QueueItem], int]:
     """One page of submissions (oldest first: the team works the queue from its front) and how many match."""
     query = _query(f)
     async with sessions() as session:
@@ -116,14 +117,22 @@ async def queue_page(sessions: async_sessionmaker, f: QueueFilter, *, limit: int
         rows = (await session.execute(query.order_by(SubmissionRow.created_at, SubmissionRow.id)
                                       .limit(limit).offset(offset))).scalars().all()
         counts: dict[tuple[int, str], int] = {}
+        titles: dict[int, str] = {}
         if rows:
+            ids = [r.id for r in rows]
             a = SubmissionAttachmentRow
             counts = {(sid, kind): n for sid, kind, n in (await session.execute(
-                select(a.submission_id, a.kind, func.count()).where(a.submission_id.in_([r.id for r in rows]))
+                select(a.submission_id, a.kind, func.count()).where(a.submission_id.in_(ids))
                 .group_by(a.submission_id, a.kind))).all()}
+            j = TranslationJobRow
+            titles = dict((await session.execute(
+                select(j.source_id, j.result).where(j.task == "translate", j.source_kind == SUBMISSION,
+                                                    j.source_id.in_(ids), j.source_field == "title",
+                                                    j.target_language == team_language, j.status == DONE,
+                                                    j.result.is_not(None)))).all())
     items = [QueueItem(r.id, r.ref, r.area_key, r.kind, r.status, r.language, r.title, r.text,
                        aware(r.created_at) or r.created_at, r.assignee_name, counts.get((r.id, "photo"), 0),
-                       counts.get((r.id, "voice"), 0)) for r in rows]
+                       counts.get((r.id, "voice"), 0), titles.get(r.id) or "") for r in rows]
     return items, total
 
 

@@ -21,8 +21,8 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 
 
-async def console_client(db, clock, **config) -> TestClient:
-    app = standalone(build_console(ConsoleConfig(**{"public_url": BASE, **config}), db.sessions, clock))
+async def console_client(db, clock, texts=None, **config) -> TestClient:  # noqa: ANN001
+    app = standalone(build_console(ConsoleConfig(**{"public_url": BASE, **config}), db.sessions, clock, texts=texts))
     client = TestClient(TestServer(app))
     await client.start_server()
     return client

@@ -29,7 +29,7 @@ from tests.console_tools import a_submission
 from tests.fake_telegram import FakeTelegram
 from tests.ideas_helpers import ref_in
 from tests.staff_tools import add_staff
-from tests.test_console_browser import LINK, Browser, browser, free_port  # noqa: F401
+from tests.test_console_browser import LINK, PHONE, Browser, browser, free_port  # noqa: F401
 
 PHOTO = Path(__file__).parent / "data" / "panke-path.png"
 
@@ -137,7 +137,8 @@ async def test_open_a_submission_in_the_queue_approve_it_and_the_resident_hears_
 
     await browser.run((await browser.find("nav.main-nav a[href$='/queue']")).click)
     queue = await browser.expect("6 Einsendungen passen")
-    assert queue.index("Nachbarschaftsfest") < queue.index("Panke yolunda banklar")       # oldest first
+    assert queue.index("Nachbarschaftsfest") < queue.index("Bänke am Panke-Weg")          # oldest first
+    assert "Bänke am Panke-Weg\nPanke yolunda banklar" in queue          # the German title, the original beneath
     await browser.screenshot("console-queue.png")
 
     await browser.run((await browser.find(f"a.title[href$='/queue/{ref}']")).click)
@@ -156,6 +157,7 @@ async def test_open_a_submission_in_the_queue_approve_it_and_the_resident_hears_
                                  audio)
     assert duration == 70                                      # the fake voice note's bytes, streamed through
     await browser.screenshot("console-submission.png")
+    await browser.screenshot("console-submission-phone.png", PHONE)
 
     await browser.run((await browser.find("#approve")).click)
     await browser.expect("Angenommen. Die Person wird benachrichtigt.")

@@ -154,3 +154,32 @@ async def test_forged_and_broken_forms_change_nothing(signed_in, german, db, clo
         assert "Traceback" not in await page_text(response)
     assert (await submission(db, ref)).status == "new" and await notices(db) == []
     assert (await signed_in.post("/console/queue/BAD-2026-999/decide", data={**fields, "action": "ok"})).status == 404
+
+
+async def test_with_translation_on_the_console_note_reaches_the_resident_translated_as_from_the_chat(
+        dialogs, db, clock):
+    """``kiezbot run`` hands the console its dialogs engine: the same translation settings as the chat card."""
+    from dialogs.translation import flows as translation_flows
+    from dialogs.translation.jobs import TranslationPolicy
+    from storage.translation import TranslationJobRow
+    from tests.chat import ChatClient
+    from tests.console_tools import ask_for_link, console_client, sign_in, team_member
+
+    translation_flows.configure(dialogs, TranslationPolicy(translate=True, team_language="de"))
+    turkish = ChatClient(dialogs, chat_id=1010, language_code="tr")
+    await turkish.onboard("tr")
+    ref = await a_submission(db, clock, chat_id=1010, language="tr", title="Panke yolunda banklar")
+    member = await team_member(dialogs, db)
+    client = await console_client(db, clock, texts=dialogs)
+    try:
+        await sign_in(client, await ask_for_link(member))
+        _html, fields = await open_page(client, ref)
+        await client.post(f"/console/queue/{ref}/decide", data={**fields, "action": "ask", "note": "Wo genau?"})
+    finally:
+        await client.close()
+    async with db.sessions() as session:
+        jobs = [(j.target_language, j.text) for j in (await session.execute(
+            select(TranslationJobRow).where(TranslationJobRow.source_field.startswith("note:")))).scalars()]
+    assert jobs == [("tr", "Wo genau?")]                       # translated for the resident, as from the chat
+    [waiting] = await outbox(db, "idea_notice", chat_id=1010)
+    assert waiting.key.endswith(":w")                          # the notice waits for its translation

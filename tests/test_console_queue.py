@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select, update
 
 from dialogs.translation.jobs import JobRequest, Source
-from storage.ideas import SubmissionRow
+from dialogs.ideas.rules import Note
+from storage.ideas import SqlSubmissions, SubmissionRow
 from storage.privacy import AccessLogRow
 from storage.translation import SqlTranslationJobs, TranslationJobRow
 from tests.console_tools import (a_submission, console_client, dana, desk, page_text, signed_in,  # noqa: F401
@@ -113,6 +114,15 @@ async def test_photos_and_voice_notes_stream_from_telegram_and_each_look_is_logg
         assert tg.token not in html
         for missing in ("media/2", "media/x", "note/1", "other/0"):
             assert (await client.get(f"/console/queue/{ref}/file/{missing}")).status == 404
+        answer = tg.add_file(b"OggS-ANSWER", "voice", duration=3)
+        async with db.sessions() as session, session.begin():
+            sub_id = await session.scalar(select(SubmissionRow.id).where(SubmissionRow.ref == ref))
+            note_id = await SqlSubmissions(session).add_note(
+                sub_id, Note("resident", "", "", clock(), voice_file_id=answer.file_id))
+        html = await (await client.get(f"/console/queue/{ref}")).text()
+        assert f'src="/console/queue/{ref}/file/note/{note_id}"' in html          # the resident's spoken answer
+        got = await client.get(f"/console/queue/{ref}/file/note/{note_id}")
+        assert got.status == 200 and await got.read() == b"OggS-ANSWER"
         lines = await access_lines(db)
         assert ("staff:7 Dana", "show", f"submission {ref} photo 1 (console)") in lines
         assert ("staff:7 Dana", "show", f"submission {ref} voice 2 (console)") in lines
@@ -130,3 +140,32 @@ async def test_unknown_references_are_a_friendly_404(signed_in):
     for path in ("/console/queue/BAD-2026-999", "/console/queue/<script>", "/console/queue/x%00y"):
         got = await signed_in.get(path)
         assert got.status == 404 and "Traceback" not in await page_text(got)
+
+
+async def test_in_english_with_a_voice_note_transcribed_and_translated(desk, dialogs, db, clock):
+    from storage.ideas import SubmissionAttachmentRow
+    from tests.console_tools import team_member
+
+    ref = await a_submission(db, clock, chat_id=1004, language="tr", title="", text="",
+                             attachments=[("voice", "VOICE-1", 12)])
+    async with db.sessions() as session, session.begin():
+        sub_id, attachment_id = (await session.execute(
+            select(SubmissionAttachmentRow.submission_id, SubmissionAttachmentRow.id)
+            .join(SubmissionRow, SubmissionRow.id == SubmissionAttachmentRow.submission_id)
+            .where(SubmissionRow.ref == ref))).one()
+        jobs = SqlTranslationJobs(session)
+        source = Source("submission", sub_id, f"voice:{attachment_id}")
+        await jobs.request(JobRequest("transcribe", source, "de", audio_ref="VOICE-1", mime="audio/ogg"))
+        await jobs.request(JobRequest("translate", source, "de", text="Köprünün yanında bank yok."))
+        await session.execute(update(TranslationJobRow).where(TranslationJobRow.task == "transcribe")
+                              .values(status="done", result="Köprünün yanında bank yok.", detected_language="tr"))
+        await session.execute(update(TranslationJobRow).where(TranslationJobRow.task == "translate")
+                              .values(status="done", result="An der Brücke gibt es keine Bank.",
+                                      detected_language="tr"))
+    kim = await team_member(dialogs, db, 8, "Kim", language="en")
+    await sign_in(desk, await ask_for_link(kim))
+    text = await page_text(await desk.get(f"/console/queue/{ref}"))
+    assert "(voice note)" in text and "Voice note · 0:12" in text and "Decision" in text and "Approve" in text
+    assert "An der Brücke gibt es keine Bank." in text and "Köprünün yanında bank yok." in text
+    queue = await page_text(await desk.get("/console/queue"))
+    assert "1 submission matches" in queue and "1 voice note" in queue

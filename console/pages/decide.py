@@ -20,10 +20,11 @@ from aiohttp import web
 
 from console.forms import Form
 from console.pages.queue import REF, show_submission
-from console.web import CONFIG, SESSIONS, now, translator, url_for, user_of
+from console.web import CONFIG, SESSIONS, TEXTS, now, translator, url_for, user_of
 from dialogs.core.i18n import N_, Translator
 from dialogs.ideas.decisions import Actor, decide
 from dialogs.ideas.rules import MAX_TEXT, REJECT_REASONS, Event, Submission
+from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
 from locales import load_catalogs
 from storage.queue import submission_version
 from storage.repositories import SqlUnitOfWork
@@ -66,8 +67,9 @@ async def take(store, sub_id: int, version: int, actor: Actor, at: datetime) -> 
     if not await store.submissions.transition(sub, to_status=sub.status, event=event, now=at,
                                               assignee=(actor.id, actor.name)):
         return "changed", await store.submissions.get(sub_id) or sub
-    await store.access_log.record(actor=actor.access_label, action="take", chat_id=sub.chat_id,
-                                  detail=f"submission {sub.ref}", at=at)
+    if sub.chat_id != ANONYMISED_CHAT_ID:
+        await store.access_log.record(actor=actor.access_label, action="take", chat_id=sub.chat_id,
+                                      detail=f"submission {sub.ref}", at=at)
     return "done", sub
 
 
@@ -128,9 +130,10 @@ async def post_decision(request: web.Request) -> web.StreamResponse:
         if action == "take":
             status, sub = await take(store, sub_id, version, actor, at)
         else:
+            texts = (request.config_dict.get(TEXTS)
+                     or resident_texts(config.resident_default_language, config.timezone))
             outcome = await decide(store, sub_id, version, ACTIONS[action], actor, reason=reason or None,
-                                   note=note or None, texts=resident_texts(config.team_language, config.timezone),
-                                   now=at)
+                                   note=note or None, texts=texts, now=at)
             status, sub = outcome.status, outcome.submission
         last = (await store.submissions.events(sub_id) or [None])[-1] if status == "changed" else None
     if status in ("done", "mine"):

@@ -109,7 +109,8 @@ async def show_queue(request: web.Request) -> web.StreamResponse:
     sessions = request.config_dict[SESSIONS]
     values, problems, f = read_filters(request, t)
     page = _page_number(request)
-    items, total = await queue_page(sessions, f, limit=PAGE, offset=(page - 1) * PAGE)
+    items, total = await queue_page(sessions, f, limit=PAGE, offset=(page - 1) * PAGE,
+                                    team_language=request.config_dict[CONFIG].team_language)
     query = {k: v for k, v in values.items() if v}
     pages = max(1, (total + PAGE - 1) // PAGE)
     areas = await all_offices(sessions)
