@@ -54,6 +54,7 @@ class EventRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
+        Index("ix_events_list_order", "starts_at", "id"),     # a page of the event list, in index order
         CheckConstraint("capacity IS NULL OR seats_taken <= capacity", name="within_capacity"),
         CheckConstraint("seats_taken >= 0", name="seats_not_negative"),
     )
