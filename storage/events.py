@@ -54,6 +54,7 @@ class EventRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
+        Index("ix_events_list_order", "starts_at", "id"),     # a page of the event list, in index order
         CheckConstraint("capacity IS NULL OR seats_taken <= capacity", name="within_capacity"),
         CheckConstraint("seats_taken >= 0", name="seats_not_negative"),
     )
@@ -150,15 +151,27 @@ def _with_texts_and_waiting(events: Any) -> Any:
             .order_by(e.c.starts_at, e.c.id, _TX.c.language))
 
 
-# One page of the event list: LIMIT/OFFSET in SQL, and the number of all upcoming events counted in the
-# same statement (a window over the matching rows before the LIMIT; no row beyond the page is sent).
-_PAGE_ALL = (select(_EV, func.count().over().label("total")).where(_EV.c.status != "cancelled", _NOT_OVER)
-             .order_by(*_EV_ORDER).limit(bindparam("limit")).offset(bindparam("offset")))
-_PAGE = built_once(_with_texts_and_waiting(_PAGE_ALL))
-_PAGE_IN = built_once(_with_texts_and_waiting(_PAGE_ALL.where(_IN_AREA)))
+# One page of the event list: LIMIT/OFFSET in SQL (in the order of the starts_at index, so the database
+# stops after the page), and in the same statement how many events there are from this page on, counted
+# up to AHEAD_COUNTED + 1 (a scalar subquery run once, in the same index order): neither grows with the
+# number of upcoming events. Beyond that the list says "page 1 of 20+".
+AHEAD_COUNTED = 100
 _COUNT_ALL = select(func.count()).select_from(_EV).where(_EV.c.status != "cancelled", _NOT_OVER)
 _COUNT = built_once(_COUNT_ALL)
 _COUNT_IN = built_once(_COUNT_ALL.where(_IN_AREA))
+
+
+def _page(*where: Any) -> Any:
+    upcoming = (_EV.c.status != "cancelled", _NOT_OVER, *where)
+    ahead = (select(_EV.c.id).where(*upcoming).order_by(*_EV_ORDER)
+             .limit(bindparam("counted")).offset(bindparam("offset")).subquery("ahead"))
+    counted = select(func.count()).select_from(ahead).scalar_subquery().label("ahead_n")
+    return _with_texts_and_waiting(select(_EV, counted).where(*upcoming).order_by(*_EV_ORDER)
+                                   .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+_PAGE = built_once(_page())
+_PAGE_IN = built_once(_page(_IN_AREA))
 _EVENT_WITH_TEXTS = built_once(_with_texts_and_waiting(_EVENT_ROW))
 _EVENTS_WITH_TEXTS = built_once(_with_texts_and_waiting(select(_EV).where(_EV.c.id.in_(bindparam("ids", expanding=True)))))
 _TOUCH = built_once(update(_EV).where(_EV.c.id == bindparam("b_id")).values(seats_taken=_EV.c.seats_taken))
@@ -246,16 +259,23 @@ class SqlEvents:
 
     async def upcoming_page(self, now: datetime, area_key: str | None = None, *, offset: int = 0,
                             limit: int = 5) -> EventPage:
-        params: dict[str, Any] = {"now": as_utc(now), "offset": max(offset, 0), "limit": max(limit, 0)}
+        offset = max(offset, 0)
+        params: dict[str, Any] = {"now": as_utc(now), "offset": offset, "limit": max(limit, 0),
+                                  "counted": AHEAD_COUNTED + 1}
         if area_key is not None:
             params["area_key"] = area_key
         events, rows = await self._joined(_PAGE if area_key is None else _PAGE_IN, params)
         if rows:
-            return EventPage(events, int(rows[0].total))
-        # Past the last page (or none at all): the window had no row to count on.
-        params.pop("offset"), params.pop("limit")
-        total = await self.sql.scalar(_COUNT if area_key is None else _COUNT_IN, params) if offset > 0 else 0
-        return EventPage([], int(total or 0))
+            ahead = int(rows[0].ahead_n)
+            if ahead > AHEAD_COUNTED:
+                return EventPage(events, offset + AHEAD_COUNTED, exact=False)
+            return EventPage(events, offset + ahead)
+        if offset == 0:
+            return EventPage([], 0)
+        # Past the last page (a button from before events ended or were cancelled): how many there are,
+        # so that the list can show its last page instead. Rare; the only count of all.
+        params = {k: v for k, v in params.items() if k in ("now", "area_key")}
+        return EventPage([], int(await self.sql.scalar(_COUNT if area_key is None else _COUNT_IN, params) or 0))
 
     async def _run(self, query: Any, params: dict[str, Any] | None = None) -> list[Event]:
         return await self._events(await self.sql.rows(query, params))

@@ -86,7 +86,8 @@ async def show_list(ctx: Context, page: int, scope: str, *, edit: bool = False) 
     else:
         head = t._("<b>Upcoming events in all our areas</b>")
     if pages > 1:
-        head += "\n" + t._("Page {page} of {pages}", page=t.number(page + 1), pages=t.number(pages))
+        head += "\n" + t._("Page {page} of {pages}", page=t.number(page + 1),
+                            pages=t.number(pages) + ("" if found.exact else "+"))
     blocks = [head]
     buttons: list[list[Button]] = []
     if not shown:

@@ -118,10 +118,12 @@ class ImportedEvent:
 
 @dataclass(frozen=True)
 class EventPage:
-    """One page of the upcoming events, and how many there are in all (for "page 2 of 7")."""
+    """One page of the upcoming events, and how many there are in all (for "page 2 of 7"); ``exact``
+    False: at least ``total`` (the store counts only so far ahead)."""
 
     events: Sequence[Event]
     total: int
+    exact: bool = True
 
 
 class Events(Protocol):
