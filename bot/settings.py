@@ -98,6 +98,18 @@ class Settings(BaseSettings):
                                           "resident (Meta's pair rate limit: about one per 6 s)")
     whatsapp_templates_file: Path | None = Field(None, description="YAML file: message templates per purpose and "
                                                  "language for messages outside the 24-hour window")
+    fast_paths: str = Field("on", description="performance paths into libraries' private internals: on, off, or "
+                                              "the names to keep (storage/fast_paths.py reads the same variable)")
+
+    @field_validator("fast_paths")
+    @classmethod
+    def _fast_paths(cls, value: str) -> str:
+        from storage import fast_paths
+        try:
+            fast_paths.chosen(value)        # an unknown name is refused here, in one line, at start-up
+        except ValueError as error:
+            raise ValueError(str(error).removeprefix(f"{fast_paths.ENV}: ")) from None
+        return value
 
     @field_validator("database_url")
     @classmethod
