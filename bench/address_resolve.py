@@ -48,7 +48,7 @@ from rapidfuzz import fuzz, process  # noqa: E402
 import storage.address_book as address_book  # noqa: E402
 from bot.runtime import freeze_startup_objects, open_runtime  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from dialogs.addresses import resolve  # noqa: E402
+from dialogs.office.addresses import resolve  # noqa: E402
 
 
 def typed(name: str, rng: random.Random) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dialogs.intents import IntentMatcher
+from dialogs.intents.resident_flow import IntentMatcher
 from locales import intent_data
 
 SAMPLES = {

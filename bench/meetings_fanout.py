@@ -24,8 +24,8 @@ from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 import storage.all_models  # noqa: E402,F401
 from dialogs.app import build_dialogs  # noqa: E402
-from dialogs.meetings import cancel_session, move_session, schedule_session, subscribe  # noqa: E402
-from dialogs.ports import Meeting  # noqa: E402
+from dialogs.meetings.resident_flow import cancel_session, move_session, schedule_session, subscribe  # noqa: E402
+from dialogs.core.ports import Meeting  # noqa: E402
 from locales import load_catalogs  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402

@@ -31,7 +31,7 @@ LAYERS = [  # (layer, substrings of a frame "function (path:line)"), checked inn
 
 
 def layer_of(frames: list[str]) -> str:
-    if any("DeliveryEngine" in f or "(bot/delivery.py" in f for f in frames):
+    if any("DeliveryEngine" in f or "(bot/delivery/outbox_sender.py" in f for f in frames):
         return "delivery engine (outbox drain after each update), its SQL included"
     for frame in reversed(frames):
         for name, marks in LAYERS:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dialogs.submissions import Content, Submission, find_similar
+from dialogs.ideas.rules import Content, Submission, find_similar
 
 WORDS = ("Bänke Park Panke Müll Fest Hof Schule Kinder Garten Baum Laterne Straße Café Sprache Eltern Fahrrad "
          "Werkstatt Nachbarn Spielplatz Wand Bild Musik Sport Senioren Frauen Treffpunkt Markt Blumen Beet "

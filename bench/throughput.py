@@ -77,7 +77,7 @@ from bot.telegram import TelegramTransport, build_dispatcher, make_bot  # noqa: 
 # The stub is built on it for both bots, and the models it keeps are process-wide: the bare bot profits too.
 SessionBase = getattr(bot.telegram, "KiezbotSession", AiohttpSession)
 from dialogs.app import build_dialogs  # noqa: E402
-from dialogs.event_rules import EventText, NewEvent  # noqa: E402
+from dialogs.events.rules import EventText, NewEvent  # noqa: E402
 from locales import load_catalogs  # noqa: E402
 from storage.address_book import SqlAddressBook  # noqa: E402
 from storage.events import SqlEvents  # noqa: E402
@@ -555,7 +555,7 @@ async def main() -> None:
             kiez_dp = build_dispatcher(transport)
             delivery = None
             if not args.no_delivery:
-                from bot.delivery import TelegramSender
+                from bot.delivery.outbox_sender import TelegramSender
                 from bot.scheduler import build_delivery
                 from bot.server import deliver_after_update
                 from bot.settings import Settings

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.logredact import forget_personal_values, personal_values as remember_personal, redact
-from dialogs.logsafe import who
+from dialogs.core.logsafe import who
 from storage.privacy import pseudonym_with
 
 updates_log = logging.getLogger("bot.updates")

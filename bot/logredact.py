@@ -12,7 +12,7 @@ its arguments, its traceback text and its stack.
 Per update (``bot/logformat.py`` ``update_context`` sets them with :func:`personal_values`): the message
 text and caption (whole, per line, and as ``repr`` writes it), a shared contact's phone number, the
 sender's names, and the chat's and sender's ids (replaced by their pseudonym, ``r-…``). Log lines name
-people by pseudonym anyway (``dialogs/logsafe.py``); this catches what a traceback or a library's
+people by pseudonym anyway (``dialogs/core/logsafe.py``); this catches what a traceback or a library's
 message would repeat — e.g. ``invalid literal for int(): '0176 …'`` from a flow's bug.
 """
 from __future__ import annotations

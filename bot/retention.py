@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from dialogs.ports import RetentionReport
-from dialogs.privacy import erase_resident
+from dialogs.core.ports import RetentionReport
+from dialogs.privacy.resident_flow import erase_resident
 from storage.retention import run_retention
 
 from bot.runtime import Runtime

@@ -10,12 +10,13 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from tqdm import tqdm
 
-from dialogs import console_signin
+from dialogs.console_signin import staff_flow as console_signin
 from dialogs.app import build_dialogs
-from dialogs import logsafe
-from dialogs.engine import Dialogs, Operator, utc_now
-from dialogs.ports import Clock
-from dialogs.text import telegram_html_problem
+from dialogs.translation import flows as translation_flows
+from dialogs.core import logsafe
+from dialogs.core.engine import Dialogs, Operator, utc_now
+from dialogs.core.ports import Clock
+from dialogs.core.text import telegram_html_problem
 from locales import languages, load_catalogs
 from storage import migrate, wiring
 from storage.address_book import SqlAddressBook
@@ -26,6 +27,7 @@ from storage.repositories import SqlUnitOfWork, dispose_inline_engine
 from storage.seed import addresses_loaded, count_address_rows, seed_all
 
 from bot.settings import ConfigError, Settings
+from bot.translation import policy as translation_policy
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +121,7 @@ async def open_database(settings: Settings) -> AsyncEngine:
         await engine.dispose()
         raise ConfigError(f"KIEZBOT_DATABASE_URL: cannot open the database: {exc.__class__.__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
-    # Log lines name people by their pseudonym (dialogs/logsafe.py): the key is in the database.
+    # Log lines name people by their pseudonym (dialogs/core/logsafe.py): the key is in the database.
     key = await load_pseudonym_key(session_factory(engine))
     logsafe.use(lambda chat_id: pseudonym_with(key, chat_id))
     return engine
@@ -147,6 +149,8 @@ async def open_runtime(settings: Settings, *, clock: Clock = utc_now, quiet: boo
                             meeting_reminders=settings.meeting_reminders,
                             deadline_reminders=settings.deadline_reminders,
                             flood_per_minute=settings.flood_messages_per_minute)
+    # What flows ask the translation job runner for (nothing when no service is configured: as before).
+    translation_flows.configure(dialogs, translation_policy(settings))
     console_signin.configure(dialogs, base_url=settings.console_base_url if settings.console_enabled else None,
                              valid_minutes=settings.console_link_minutes)
     freeze_startup_objects()

@@ -23,12 +23,12 @@ from typing import Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.broadcasting import BroadcastSteps
-from bot.delivery import DeliveryConfig, DeliveryEngine, Sender
-from bot.ratelimit import Limits, RateLimiter
+from bot.delivery.broadcasts import BroadcastSteps
+from bot.delivery.outbox_sender import DeliveryConfig, DeliveryEngine, Sender
+from bot.delivery.ratelimit import Limits, RateLimiter
 from bot.settings import Settings
-from dialogs.engine import Dialogs, utc_now
-from dialogs.ports import Clock
+from dialogs.core.engine import Dialogs, utc_now
+from dialogs.core.ports import Clock
 from storage.leader import FleetJobs
 from storage.outbox import OutboxQueue
 

@@ -8,7 +8,7 @@ import signal
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.delivery import DeliveryEngine, TelegramSender
+from bot.delivery.outbox_sender import DeliveryEngine, TelegramSender
 from bot.health import CachedCheck, Health, telegram_check
 from bot.logformat import json_formatters, update_context
 from bot.logredact import redact_secrets
@@ -17,7 +17,10 @@ from bot.runtime import Runtime, open_runtime
 from bot.scheduler import Housekeeping, build_delivery, build_scheduler
 from bot.settings import ConfigError, Settings
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
-from bot.translation import build_runner, describe
+from bot.translation import build_runner, describe, policy
+from bot.translation.announce import announcer
+from bot.whatsapp.wiring import setup_whatsapp
+from dialogs.translation import flows as translation_flows
 from storage.leader import FleetJobs, UpdatesMode, UpdatesModeTaken
 from storage.outbox import queued_count
 from storage.privacy import load_pseudonym_key, webhook_secret
@@ -37,14 +40,17 @@ def console_config(settings: Settings):  # noqa: ANN201 — console.web.ConsoleC
 
     from console.web import ConsoleConfig
     return ConsoleConfig(public_url=settings.console_base_url, idle=timedelta(minutes=settings.console_idle_minutes),
-                         lifetime=timedelta(hours=settings.console_session_hours), timezone=settings.timezone)
+                         lifetime=timedelta(hours=settings.console_session_hours), timezone=settings.timezone,
+                         telegram_api=settings.api_base_url, team_language=settings.team_language,
+                         resident_default_language=settings.default_locale,
+                         bot_token=settings.bot_token.get_secret_value() if settings.bot_token else "")
 
 
-def with_console(app: web.Application, settings: Settings, sessions, clock) -> web.Application:  # noqa: ANN001
+def with_console(app: web.Application, settings: Settings, sessions, clock, texts=None) -> web.Application:  # noqa: ANN001
     """The staff console under /console of ``app`` when KIEZBOT_CONSOLE_ENABLED (console/app.py)."""
     if settings.console_enabled:
         from console.app import build_console, mount
-        mount(app, build_console(console_config(settings), sessions, clock))
+        mount(app, build_console(console_config(settings), sessions, clock, texts=texts))
     return app
 
 
@@ -58,7 +64,13 @@ async def start_site(app: web.Application, host: str, port: int) -> web.AppRunne
 async def serve_console(settings: Settings, sessions) -> int:  # noqa: ANN001
     """``kiezbot console``: the staff console alone, until SIGINT or SIGTERM."""
     from console.app import build_console, standalone
-    runner = await start_site(standalone(build_console(console_config(settings), sessions)),
+    from bot.translation import policy as translation_policy
+    from console.pages.decide import ResidentTexts
+    from dialogs.translation import flows as translation_flows
+
+    texts = ResidentTexts(settings.default_locale, settings.timezone)     # the residents' languages for decisions
+    translation_flows.configure(texts, translation_policy(settings))       # the team's notes translated, as in chat
+    runner = await start_site(standalone(build_console(console_config(settings), sessions, texts=texts)),
                               settings.console_host, settings.console_port)
     log.info("staff console on %s:%s/console (links point to %s)", settings.console_host, settings.console_port,
              settings.console_base_url)
@@ -128,10 +140,20 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
     bot = make_bot(settings.bot_token.get_secret_value(), settings.api_base_url)
     transport = TelegramTransport(bot, runtime.dialogs)
     dp = build_dispatcher(transport)
-    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot))
+    whatsapp = setup_whatsapp(settings, runtime.sessions, runtime.dialogs)     # None: not configured
+    sender = TelegramSender(bot)
+    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs,
+                              whatsapp.route(sender) if whatsapp else sender)
+    if whatsapp is not None:
+        whatsapp.attach(delivery)
     housekeeping = daily_jobs(runtime)
+    if whatsapp is not None:
+        housekeeping.add("whatsapp", whatsapp.daily(settings))
     fleet = FleetJobs(runtime.engine)
-    translation = build_runner(settings, runtime.sessions, bot)      # None: no service configured
+    translation = build_runner(settings, runtime.sessions, bot, clock=runtime.dialogs.clock,
+                               announce=announcer(runtime.dialogs, delivery.tick))   # None: no service configured
+    if translation is not None:      # the team's previews translate live, through the runner's service
+        translation_flows.configure(runtime.dialogs, policy(settings), live=translation.translator)
     scheduler = build_scheduler(settings, delivery, housekeeping, fleet, translation)
     dp.update.outer_middleware(update_context())
     dp.update.outer_middleware(deliver_after_update(delivery))
@@ -151,12 +173,16 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
             await bot.delete_webhook(drop_pending_updates=False)
             # A web server only for the console (and /healthz beside it): polling itself needs none.
             site = None
-            if settings.console_enabled:
+            if settings.console_enabled or whatsapp is not None:     # WhatsApp's webhook needs a server
                 try:
-                    site = await start_site(with_console(health_app(runtime, telegram), settings, runtime.sessions,
-                                                         runtime.dialogs.clock), settings.console_host,
-                                            settings.console_port)
-                    log.info("staff console on %s:%s/console", settings.console_host, settings.console_port)
+                    app = with_console(health_app(runtime, telegram), settings, runtime.sessions,
+                                       runtime.dialogs.clock, runtime.dialogs)
+                    if whatsapp is not None:
+                        whatsapp.register(app)
+                    site = await start_site(app, settings.console_host, settings.console_port)
+                    log.info("web server on %s:%s (%s)", settings.console_host, settings.console_port,
+                             ", ".join(n for n, on in (("/console", settings.console_enabled),
+                                                       ("/whatsapp/webhook", whatsapp is not None)) if on))
                 except OSError as exc:    # e.g. `kiezbot console` already serves it on this port
                     log.warning("staff console not served by kiezbot run: %s:%s: %s", settings.console_host,
                                 settings.console_port, exc.strerror or exc)
@@ -174,7 +200,10 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
         secret = (settings.webhook_secret.get_secret_value() if settings.webhook_secret
                   else await webhook_secret(runtime.sessions))
         redact_secrets(secret)
-        app = with_console(health_app(runtime, telegram), settings, runtime.sessions, runtime.dialogs.clock)
+        app = with_console(health_app(runtime, telegram), settings, runtime.sessions, runtime.dialogs.clock,
+                           runtime.dialogs)
+        if whatsapp is not None:
+            whatsapp.register(app)
         # Not in the background: Telegram gets its 200 once the update is handled and committed. The
         # Bot API sends a chat's next update only after the previous one was answered, so one
         # resident's updates stay in order even when the load balancer spreads them over processes;
@@ -205,3 +234,5 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
         if translation is not None:
             await translation.close()
         await bot.session.close()
+        if whatsapp is not None:
+            await whatsapp.close()

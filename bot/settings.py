@@ -41,7 +41,7 @@ class Settings(BaseSettings):
                              description="name of this process in logs and /healthz (default host-pid)")
     meeting_reminders: str = Field("1d,2h", description="lead times of session reminders, e.g. 1d,2h (none: off)")
     deadline_reminders: str = Field("3d", description="lead times of jury deadline reminders, e.g. 3d")
-    # Delivery engine (bot/delivery.py). The rate limits are per bot token: with several processes
+    # Delivery engine (bot/delivery/outbox_sender.py). The rate limits are per bot token: with several processes
     # on one token, give each its share (e.g. 15 each for two).
     rate_global_per_sec: float = Field(30.0, gt=0, description="messages per second overall (Telegram: ~30)")
     rate_private_per_sec: float = Field(1.0, gt=0, description="messages per second to one private chat")
@@ -85,6 +85,32 @@ class Settings(BaseSettings):
     console_idle_minutes: int = Field(30, ge=1, description="a console session ends after this long without use")
     console_session_hours: int = Field(10, ge=1, description="a console session ends this long after sign-in")
 
+    # WhatsApp Business Cloud API (bot/whatsapp/, README "WhatsApp"). Off unless the phone number id is set.
+    whatsapp_phone_number_id: str | None = Field(None, description="WhatsApp Cloud API phone number id (Meta's "
+                                                  "app dashboard, WhatsApp > API Setup)")
+    whatsapp_access_token: SecretStr | None = Field(None, description="a system user's permanent access token")
+    whatsapp_app_secret: SecretStr | None = Field(None, description="the Meta app's secret: webhook signatures")
+    whatsapp_verify_token: SecretStr | None = Field(None, description="the verify token entered in Meta's webhook "
+                                                    "settings")
+    whatsapp_api_base_url: str = Field("https://graph.facebook.com/v23.0", description="Graph API with version "
+                                       "(a test server in tests)")
+    whatsapp_recipient_gap: float = Field(6.0, gt=0, description="seconds between outbox messages to one WhatsApp "
+                                          "resident (Meta's pair rate limit: about one per 6 s)")
+    whatsapp_templates_file: Path | None = Field(None, description="YAML file: message templates per purpose and "
+                                                 "language for messages outside the 24-hour window")
+    fast_paths: str = Field("on", description="performance paths into libraries' private internals: on, off, or "
+                                              "the names to keep (storage/fast_paths.py reads the same variable)")
+
+    @field_validator("fast_paths")
+    @classmethod
+    def _fast_paths(cls, value: str) -> str:
+        from storage import fast_paths
+        try:
+            fast_paths.chosen(value)        # an unknown name is refused here, in one line, at start-up
+        except ValueError as error:
+            raise ValueError(str(error).removeprefix(f"{fast_paths.ENV}: ")) from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
@@ -108,7 +134,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Berlin") from exc
         return value
 
-    @field_validator("api_base_url", "webhook_url", "translate_url", "console_url")
+    @field_validator("api_base_url", "webhook_url", "translate_url", "console_url", "whatsapp_api_base_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -129,7 +155,7 @@ class Settings(BaseSettings):
     @field_validator("meeting_reminders", "deadline_reminders")
     @classmethod
     def _leads(cls, value: str) -> str:
-        from dialogs.meetings import parse_leads
+        from dialogs.meetings.resident_flow import parse_leads
         parse_leads(value)          # raises ValueError with a readable message
         return value
 
@@ -182,7 +208,8 @@ class Settings(BaseSettings):
             raise ValueError("must be 0 (off) or more")
         return value
 
-    @field_validator("translate_api_key", "deepl_key", "transcribe_api_key")
+    @field_validator("translate_api_key", "deepl_key", "transcribe_api_key", "whatsapp_access_token",
+                     "whatsapp_app_secret", "whatsapp_verify_token")
     @classmethod
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
         return SecretStr(value.get_secret_value().strip()) if value and value.get_secret_value().strip() else None
@@ -214,6 +241,15 @@ class Settings(BaseSettings):
         if self.translate_url and self.deepl_key:
             raise ValueError("KIEZBOT_TRANSLATE_URL and KIEZBOT_DEEPL_KEY are both set: choose one translation "
                              "service (texts would otherwise leave your server unexpectedly)")
+        return self
+
+    @model_validator(mode="after")
+    def _whatsapp_complete(self) -> "Settings":
+        if self.whatsapp_phone_number_id:
+            missing = [f"KIEZBOT_WHATSAPP_{n.upper()}" for n in ("access_token", "app_secret", "verify_token")
+                       if not getattr(self, f"whatsapp_{n}")]
+            if missing:
+                raise ValueError(f"KIEZBOT_WHATSAPP_PHONE_NUMBER_ID is set, so {', '.join(missing)} must be too")
         return self
 
     @property

@@ -17,9 +17,12 @@ from aiogram.methods.base import Response
 from aiogram.types import (BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardButton,
                            InlineKeyboardMarkup, Message)
 
-from dialogs.engine import Dialogs, chunk_replies
-from dialogs.messages import Inbound, Reply, Sender
-from dialogs.text import clip, plain
+from dialogs.core.engine import Dialogs
+from dialogs.core.replies import chunk_replies
+from dialogs.core.messages import Inbound, Reply, Sender
+from dialogs.core.text import clip, plain
+from dialogs.start.profile import (DESCRIPTION, DESCRIPTION_LIMIT, SHORT_DESCRIPTION,
+                                   SHORT_DESCRIPTION_LIMIT)
 
 log = logging.getLogger(__name__)
 
@@ -253,19 +256,55 @@ class TelegramTransport:
             await call_with_retry(lambda: self.bot.send_document(
                 chat_id, BufferedInputFile(d.content, d.filename), caption=d.caption or None), "document")
 
-    async def set_commands(self) -> None:
-        """Publish the command list in every language, so Telegram's menu shows it translated."""
+    def _published_languages(self):  # noqa: ANN202 — (language code for Telegram or None, translator)
+        """Telegram's language_code per catalog: None for the default language (what every other app
+        language sees), the base code for the rest; variants (Einfache Sprache) share their base's."""
         for lang in self.dialogs.catalogs.languages:
-            t = self.dialogs.translator(lang.code)
-            commands = [BotCommand(command=name, description=clip(t._(msgid), 256))
-                        for name, msgid in self.dialogs.command_help]
             code = None if lang.code == self.dialogs.default_language else lang.code.split("_")[0]
             if lang.code.split("_")[0] != lang.code and code is not None:
-                continue   # variants (Einfache Sprache) share their base language's menu
+                continue
+            yield code, self.dialogs.translator(lang.code)
+
+    async def set_commands(self) -> None:
+        """Publish the command list in every language, so Telegram's menu shows it translated; then the
+        profile texts (:meth:`set_profile`)."""
+        for code, t in self._published_languages():
+            commands = [BotCommand(command=name, description=clip(t._(msgid), 256))
+                        for name, msgid in self.dialogs.command_help]
             try:
                 await self.bot.set_my_commands(commands, language_code=code)
             except TelegramBadRequest as exc:
                 log.warning("setMyCommands(%s) refused: %s", code, exc.message)
+        await self.set_profile()
+
+    async def set_profile(self) -> int:
+        """Description and short description in every language (what people see before Start).
+
+        Each is read first (getMyDescription / getMyShortDescription) and set only when it differs, so a
+        restart costs two reads per language and no writes (Telegram rate-limits these setters hard).
+        Returns the number of texts set. Failures are logged, never raised: a profile is no reason not to
+        start."""
+        changed = 0
+        for code, t in self._published_languages():
+            description = clip(t._(DESCRIPTION), DESCRIPTION_LIMIT)
+            short = clip(t._(SHORT_DESCRIPTION), SHORT_DESCRIPTION_LIMIT)
+            try:
+                if (await self.bot.get_my_description(language_code=code)).description != description:
+                    await call_with_retry(lambda: self.bot.set_my_description(description, language_code=code),
+                                          "setMyDescription")
+                    changed += 1
+                if (await self.bot.get_my_short_description(language_code=code)).short_description != short:
+                    await call_with_retry(lambda: self.bot.set_my_short_description(short, language_code=code),
+                                          "setMyShortDescription")
+                    changed += 1
+            except TelegramBadRequest as exc:
+                log.warning("bot profile (%s) refused: %s", code, exc.message)
+            except Exception:  # noqa: BLE001 — network trouble at start-up: kiezbot runs without it
+                log.exception("setting the bot profile (%s) failed", code)
+                return changed
+        if changed:
+            log.info("bot profile updated: %s texts", changed)
+        return changed
 
 
 def build_dispatcher(transport: TelegramTransport) -> Dispatcher:

@@ -11,9 +11,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from dialogs.engine import Dialogs, chunk_replies
-from dialogs.messages import Button, Inbound, Reply, Sender
-from dialogs.text import plain
+from dialogs.core.engine import Dialogs
+from dialogs.core.replies import chunk_replies
+from dialogs.core.messages import Button, Inbound, Reply, Sender
+from dialogs.core.text import plain
 
 BOLD, RESET = "\033[1m", "\033[0m"
 

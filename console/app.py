@@ -23,9 +23,9 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from console import auth, csrf
-from console.web import (CLOCK, CONFIG, MAX_FORM_BYTES, PREFIX, SESSIONS, ConsoleConfig, Handler, message,
+from console.web import (CLOCK, CONFIG, MAX_FORM_BYTES, PREFIX, SESSIONS, TEXTS, ConsoleConfig, Handler, message,
                          template_gettext, template_ngettext, utc_now)
-from dialogs.i18n import N_
+from dialogs.core.i18n import N_
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -80,19 +80,23 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 
 def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
-                  clock: Callable[[], datetime] = utc_now) -> web.Application:
-    from console.pages import audit, home, offices
+                  clock: Callable[[], datetime] = utc_now, *, texts: object | None = None) -> web.Application:
+    from console.pages import audit, decide, home, offices, queue
 
     app = web.Application(middlewares=[friendly_errors, security_headers, auth.session, csrf.check])
     app[CONFIG] = config
     app[SESSIONS] = sessions
     app[CLOCK] = clock
+    if texts is not None:
+        app[TEXTS] = texts
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                                extensions=["jinja2.ext.i18n"], default_helpers=False,
                                undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)   # type: ignore[attr-defined]
     auth.add_routes(app)
     home.add_routes(app)
+    queue.add_routes(app)
+    decide.add_routes(app)
     offices.add_routes(app)
     audit.add_routes(app)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)

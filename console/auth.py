@@ -2,7 +2,7 @@
 
 Two steps::
 
-    Telegram, private chat: /console ──> the bot sends a link  …/console/signin/<token>  (dialogs/console_signin.py)
+    Telegram, private chat: /console ──> the bot sends a link  …/console/signin/<token>  (dialogs/console_signin/staff_flow.py)
     browser: GET that link ──> "Sign in as Dana?" [Sign in]     (reading the link uses nothing up: a link
                                                                  preview or a mail scanner cannot spend it)
              POST ──> the link is used up, a session starts: cookie (HttpOnly, SameSite=Strict, Secure on
@@ -24,7 +24,7 @@ from aiohttp import web
 from console.i18n import LANGUAGES
 from console.web import (CONFIG, LANGUAGE, PREFIX, SESSIONS, USER, Handler, message, now, remember_language,
                          render, user_of)
-from dialogs.i18n import N_
+from dialogs.core.i18n import N_
 from storage import console as store
 
 COOKIE = "kiezbot_console"

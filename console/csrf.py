@@ -14,7 +14,7 @@ from aiohttp import web
 
 from console.auth import PUBLIC_ROUTES, route_name
 from console.web import CONFIG, MAX_FORM_BYTES, Handler, message, user_of
-from dialogs.i18n import N_
+from dialogs.core.i18n import N_
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 FIELD = "csrf"

@@ -14,7 +14,7 @@ from typing import Any
 from multidict import MultiDictProxy
 
 from console.i18n import ConsoleTranslator
-from dialogs.i18n import N_
+from dialogs.core.i18n import N_
 
 ANGLE = re.compile(r"[<>]")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -32,6 +32,10 @@ class ConsoleConfig:
     idle: timedelta = timedelta(minutes=30)
     lifetime: timedelta = timedelta(hours=10)
     timezone: str = "Europe/Berlin"
+    telegram_api: str = "https://api.telegram.org"    # where photos and voice notes are fetched (getFile)
+    bot_token: str = field(default="", repr=False)     # the bot's token, for getFile only; never shown
+    team_language: str = "de"                          # the language submissions are translated into
+    resident_default_language: str = "de"              # a resident's messages when their language is unknown
 
     @property
     def secure(self) -> bool:
@@ -51,6 +55,9 @@ def utc_now() -> datetime:
 CONFIG = web.AppKey("console_config", ConsoleConfig)
 SESSIONS = web.AppKey("console_sessions", async_sessionmaker)
 CLOCK = web.AppKey("console_clock", Callable[[], datetime])
+# Where a decision's message to the resident gets its language and translation settings: the bot's
+# dialogs engine in ``kiezbot run``; console/pages/decide.py's ResidentTexts otherwise.
+TEXTS = web.AppKey("console_texts", object)
 
 
 def now(request: web.Request) -> datetime:

@@ -1,14 +1,23 @@
-"""Assembles all flows into one :class:`~dialogs.engine.Dialogs` — the only place that lists them."""
+"""Assembles all flows into one :class:`~dialogs.core.engine.Dialogs` — the only place that lists them."""
 from __future__ import annotations
 
 from typing import Any
 
-from dialogs import (broadcast, event_admin, events, ideas, intents, meetings, meetings_staff, moderation, office,
-                     privacy, start)
-from dialogs import console_signin
-from dialogs.engine import Dialogs, Operator, utc_now
-from dialogs.ports import Clock, UnitOfWork
-from dialogs.safety import FloodGuard
+from dialogs.broadcasts import staff_flow as broadcast
+from dialogs.events import staff_flow as event_admin
+from dialogs.events import resident_flow as events
+from dialogs.ideas import resident_flow as ideas
+from dialogs.intents import resident_flow as intents
+from dialogs.meetings import resident_flow as meetings
+from dialogs.meetings import staff_flow as meetings_staff
+from dialogs.ideas import moderation
+from dialogs.office import resident_flow as office
+from dialogs.privacy import resident_flow as privacy
+from dialogs.start import resident_flow as start
+from dialogs.console_signin import staff_flow as console_signin
+from dialogs.core.engine import Dialogs, Operator, utc_now
+from dialogs.core.ports import Clock, UnitOfWork
+from dialogs.core.safety import FloodGuard
 
 # intents last: an address typed at the menu is the office finder's, and intents only route to
 # commands that the flows before them registered.

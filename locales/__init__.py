@@ -4,10 +4,10 @@ The ``.po`` files are the only source: they are compiled when kiezbot starts (no
 forget to rebuild). Parsing all 160 of them takes a quarter of a second, so the compiled form is kept in
 ``locales/__pycache__/catalogs/`` under the hash of the ``.po`` file's bytes, the way Python keeps
 bytecode: an edited ``.po`` has another hash and is compiled again; an unwritable folder means no cache.
-One catalog file per dialog module (``dialogs/office.py`` -> ``office.po``) lets several people translate different flows at the same time.
+One catalog file per feature package (``dialogs/office/`` -> ``office.po``) lets several people translate different flows at the same time.
 
 Beside the catalogs live the phrase lists for free text (``<lang>/intents.yaml``) and the table that
-routes an understood intent to a command (``intents.yaml``); see :mod:`dialogs.intents`.
+routes an understood intent to a command (``intents.yaml``); see :mod:`dialogs.intents.resident_flow`.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from dialogs.i18n import Language
+from dialogs.core.i18n import Language
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_LANGUAGE = "de"
@@ -102,7 +102,7 @@ class Catalogs:
         return [lang for lang, _ in self.by_code.values()]
 
     def intents(self) -> dict:
-        """Routing table and phrase lists for :class:`dialogs.intents.IntentMatcher`."""
+        """Routing table and phrase lists for :class:`dialogs.intents.resident_flow.IntentMatcher`."""
         return intent_data()
 
 

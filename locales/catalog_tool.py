@@ -7,8 +7,8 @@
     kiezbot i18n reviewed LANG [FILE …]
                                  a reviewer checked LANG (or only these catalogs, e.g. ``office``): drop the marks
 
-Catalog file per dialog module: ``dialogs/office.py`` -> ``locales/<lang>/LC_MESSAGES/office.po``;
-a sub-package ``dialogs/events/`` -> ``events.po``.
+Catalog file per feature package: ``dialogs/office/`` -> ``locales/<lang>/LC_MESSAGES/office.po``;
+(``dialogs/core/`` -> ``core.po``).
 
 The staff console (``console/``: its Python code and its Jinja2 templates) has one catalog of its own, the
 ``console`` domain, in German and English only (staff pages; the chat's ``/console`` message is a dialog and

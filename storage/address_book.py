@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from dialogs.addresses import AddressRow, StreetIndex
+from dialogs.office.addresses import AddressRow, StreetIndex
 from storage.models import PlanningAreaRow, StreetRow
 
 

@@ -9,3 +9,4 @@ from storage import ideas_personal_data  # noqa: F401,E402  (the ideas feature's
 from storage import events_personal_data, meetings_personal_data  # noqa: F401,E402  (their personal data)
 from storage import translation, translation_personal_data  # noqa: F401,E402  (translation jobs, their personal data)
 from storage import console  # noqa: F401,E402  (the staff console's sign-in links and sessions)
+from storage import whatsapp  # noqa: F401,E402  (residents on WhatsApp: channel identity, window, statuses)

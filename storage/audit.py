@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from dialogs.ports import AccessEntry
+from dialogs.core.ports import AccessEntry
 from storage.ideas import SubmissionEventRow, SubmissionRow, aware
 from storage.privacy import AccessLogRow, pseudonym_key, pseudonym_with
 

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.broadcasting import Audience, BroadcastInfo
+from dialogs.broadcasts.sending import Audience, BroadcastInfo
 from storage.db import writer_session_factory
 from storage.models import Base, OutboxRow, ResidentRow, utcnow
 from storage.outbox import FINAL_STATES, aware, note_queued

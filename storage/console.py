@@ -67,7 +67,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 class SqlConsoleLinks:
-    """The :class:`dialogs.console_signin.ConsoleSignIn` port, inside the update's transaction."""
+    """The :class:`dialogs.console_signin.staff_flow.ConsoleSignIn` port, inside the update's transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

@@ -27,7 +27,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.event_rules import Event, EventPage, EventText, NewEvent, Signup, SignupStatus, as_utc
+from dialogs.events.rules import Event, EventPage, EventText, NewEvent, Signup, SignupStatus, as_utc
 from storage.models import Base, utcnow
 from storage.statements import SessionStatements, Statements, built_once
 

@@ -1,7 +1,7 @@
 """Personal data in the events feature, for /mydata, /delete and retention.
 
-Erasure first withdraws the resident's open sign-ups through the events rules (``dialogs/events.py``
-registers ``withdraw_all`` with ``dialogs.privacy.before_erasure``: freed places go to the waitlist,
+Erasure first withdraws the resident's open sign-ups through the events rules (``dialogs/events/resident_flow.py``
+registers ``withdraw_all`` with ``dialogs.privacy.resident_flow.before_erasure``: freed places go to the waitlist,
 the promoted people are told). The eraser here then deletes every sign-up row (with the Telegram
 display name) and the reminder preference; seats of a sign-up still held — should the rows be erased
 without the domain step — are given back, so the counts stay right.
@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.event_rules import EventText, NewEvent
+from dialogs.events.rules import EventText, NewEvent
 from storage.events import EventPreferenceRow, EventRow, EventTextRow, SignupRow, SqlEvents
 from storage.personal_data import SamplePerson, Subject, declare_no_personal_data, register_personal_data
 

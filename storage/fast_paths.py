@@ -79,7 +79,11 @@ def enabled(path: str) -> bool:
     """Whether ``path`` runs in this process: switched on and inside its version fence (decided once)."""
     if path not in FENCES:
         raise KeyError(path)
-    if path not in chosen():
+    try:
+        keep = chosen()
+    except ValueError:          # a typo: the plain paths run, and the settings refuse to start with one line
+        return False
+    if path not in keep:
         return False
     reason = outside_fence(path)
     if reason is not None:

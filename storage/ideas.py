@@ -13,18 +13,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (BigInteger, Float, ForeignKey, Index, Integer, String, Text, bindparam, delete, func, select,
+from sqlalchemy import (BigInteger, Float, ForeignKey, Index, Integer, String, Text, bindparam, delete, func, or_, select,
                         update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.submissions import (OPEN, Attachment, Content, CountRow, Decision, Earlier, Event, Note, Submission,
+from dialogs.translation.view import as_plain
+from dialogs.ideas.rules import (OPEN, Attachment, Content, CountRow, Decision, Earlier, Event, Note, Submission,
                                  area_code, format_ref)
 from storage.models import AreaRow, Base
+from storage.translation import TranslationJobRow, job_of
 from storage.statements import SessionStatements, Statements, built_once
 
 _BERLIN = ZoneInfo("Europe/Berlin")
@@ -349,6 +352,29 @@ class ExportRow:
     decided_at: datetime | None
     decision_reason: str
     decision_note: str
+    # machine translations into the team's language (``view.as_plain``: the text, "pending" or "unavailable")
+    title_translation: str = ""
+    text_translation: str = ""
+    source_language: str = ""          # as the translation service detected it (or the resident's hint)
+    voice_notes_as_text: str = ""      # transcripts (translated where a translation is there), " | " between
+
+
+def _translations(jobs: Sequence[Any]) -> dict[str, Any]:
+    """The fields of an ExportRow from the translation jobs of one submission."""
+    by = {(j.task, j.source.field): j for j in jobs}
+    title, text = by.get(("translate", "title")), by.get(("translate", "text"))
+    found = next((j.detected_language or j.source_language for j in (title, text)
+                  if j is not None and j.status == "done" and (j.detected_language or j.source_language)), "")
+    voices = []
+    for (task, field), job in sorted(by.items(), key=lambda kv: kv[0][1]):
+        if task == "transcribe" and field.startswith("voice:"):
+            translated = by.get(("translate", field))
+            shown = as_plain(translated) if translated is not None and translated.status == "done" and \
+                translated.result else as_plain(job)
+            if shown:
+                voices.append(shown)
+    return {"title_translation": as_plain(title), "text_translation": as_plain(text), "source_language": found or "",
+            "voice_notes_as_text": " | ".join(voices)}
 
 
 def _export_query(area: str | None, statuses: Sequence[str] | None):
@@ -383,8 +409,14 @@ async def export_rows(sessions: async_sessionmaker, area: str | None = None, sta
             media: dict[tuple[int, str], int] = {
                 (sid, kind): n for sid, kind, n in
                 (await session.execute(counts_q.where(SubmissionAttachmentRow.submission_id.in_(ids)))).all()}
+            jobs: dict[int, list[Any]] = {}
+            for job_row in (await session.execute(select(TranslationJobRow).where(
+                    TranslationJobRow.source_kind == "submission", TranslationJobRow.source_id.in_(ids),
+                    or_(TranslationJobRow.source_field.in_(("title", "text")),
+                        TranslationJobRow.source_field.startswith("voice:"))))).scalars().all():
+                jobs.setdefault(job_row.source_id, []).append(job_of(job_row))
             for r in rows:
-                yield ExportRow(ref=r.ref, created_at=aware(r.created_at) or r.created_at,
+                yield ExportRow(**_translations(jobs.get(r.id, [])),ref=r.ref, created_at=aware(r.created_at) or r.created_at,
                                 area_name=names.get(r.area_key, r.area_key), kind=r.kind, status=r.status,
                                 language=r.language, title=r.title, text=r.text, costs_cents=r.costs_cents,
                                 photos=media.get((r.id, "photo"), 0), voice_notes=media.get((r.id, "voice"), 0),

@@ -6,7 +6,7 @@
   decision — but nothing that leads to the person: the chat id becomes :data:`ANONYMISED_CHAT_ID`;
   in the title, the text and what the team wrote about it (decision note, notes, audit-log notes)
   phone numbers, e-mail addresses, user names, IBANs and the resident's own names are replaced by
-  ``***`` (``dialogs/masking.py``); the location, the photos and voice notes (file ids) and the
+  ``***`` (``dialogs/privacy/masking.py``); the location, the photos and voice notes (file ids) and the
   resident's own answers to the team are deleted; the resident leaves the audit log (the audit log is
   otherwise append-only; erasure is the one exception the law demands); the staff-chat cards, copies
   and answers that quoted them are deleted from the outbox (``withdraw_staff_copies`` has taken them
@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.masking import mask_personal
-from dialogs.messages import Media, Reply, reply_to_dict
-from dialogs.privacy import ANONYMISED_CHAT_ID
-from dialogs.submissions import FINAL, Attachment, Content, Note
+from dialogs.privacy.masking import mask_personal
+from dialogs.core.messages import Media, Reply, reply_to_dict
+from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
+from dialogs.ideas.rules import FINAL, Attachment, Content, Note
 from storage.ideas import (SqlSubmissions, SubmissionAttachmentRow, SubmissionEventRow, SubmissionNoteRow,
                            SubmissionRow)
 from storage.models import OutboxRow

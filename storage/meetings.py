@@ -16,7 +16,7 @@ from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Index, Integer, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.ports import BODIES, JurySession, Meeting, Subscriber
+from dialogs.core.ports import BODIES, JurySession, Meeting, Subscriber
 from storage.models import Base, OutboxRow, ResidentRow, utcnow
 
 # Class id of the two-key advisory locks taken here ("mt"); the single-key locks of the unit of

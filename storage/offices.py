@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from dialogs.model import OpeningHours
+from dialogs.core.model import OpeningHours
 from storage.models import AreaRow, OfficeRow
 
 

@@ -42,7 +42,7 @@ For every table it adds to ``Base.metadata``, a feature does exactly one of:
 A table that does neither makes ``tests/test_erasure.py`` fail and name the table.
 
 Kept on purpose after erasure (by design without an identifier): anonymised submissions (names, phone
-numbers and e-mail addresses masked, see ``dialogs/masking.py``), and the staff access log, whose lines
+numbers and e-mail addresses masked, see ``dialogs/privacy/masking.py``), and the staff access log, whose lines
 about the erased resident get a random pseudonym instead of the keyed one (see ``storage/privacy.py``).
 """
 from __future__ import annotations
@@ -55,9 +55,9 @@ from typing import Any
 from sqlalchemy import MetaData, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.messages import reply_from_dict
-from dialogs.ports import ErasureReport
-from dialogs.text import plain
+from dialogs.core.messages import reply_from_dict
+from dialogs.core.ports import ErasureReport
+from dialogs.core.text import plain
 from storage.models import ConversationRow, OutboxRow, ResidentRow, utcnow
 from storage.privacy import AccessLogRow, RetentionNoticeRow, erased_pseudonym, pseudonym
 
@@ -172,7 +172,7 @@ def _ensure_wired() -> None:
 
 
 class SqlPersonalData:
-    """The :class:`dialogs.ports.PersonalData` port over all registered contributors."""
+    """The :class:`dialogs.core.ports.PersonalData` port over all registered contributors."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -261,7 +261,7 @@ async def _erase_outbox(s: Subject) -> int:
 
 
 async def _sample_outbox(session: AsyncSession, person: SamplePerson) -> None:
-    from dialogs.messages import Media, Reply, reply_to_dict
+    from dialogs.core.messages import Media, Reply, reply_to_dict
     reply = Reply(text=f"Hello {person.display_name}, we call you at {person.phone}",
                   media=[Media("photo", person.photo_file_id)])
     session.add(OutboxRow(chat_id=person.chat_id, payload=reply_to_dict(reply), purpose="sample", state="pending",

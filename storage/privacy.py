@@ -26,7 +26,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialogs.ports import AccessEntry
+from dialogs.core.ports import AccessEntry
 from storage.models import Base, utcnow
 
 PSEUDONYM_KEY = "pseudonym"
@@ -118,7 +118,7 @@ def erased_pseudonym() -> str:
 
 
 class SqlAccessLog:
-    """The :class:`dialogs.ports.AccessLog` port: append and read, never update."""
+    """The :class:`dialogs.core.ports.AccessLog` port: append and read, never update."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

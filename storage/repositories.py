@@ -17,15 +17,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from dialogs.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
-from dialogs.messages import Reply, reply_to_dict
-from dialogs.model import Area, OpeningHours, Office, Resident
-from dialogs.ports import ChatState, Outgoing, StaffMember
+from dialogs.office.addresses import AddressBook, AreaMap, AreaOverride, parse_ranges
+from dialogs.core.messages import Reply, reply_to_dict
+from dialogs.core.model import Area, OpeningHours, Office, Resident
+from dialogs.core.ports import ChatState, Outgoing, StaffMember
 from storage.broadcasts import SqlBroadcasts
 from storage.console import SqlConsoleLinks
 from storage import fast_paths
 from storage.db import create_engine, open_sqlite, writer_session_factory
 from storage.ideas import SqlSubmissions
+from storage.translation import SqlTranslationJobs
 from storage.events import SqlEvents
 from storage.meetings import SqlMeetings
 from storage.personal_data import SqlPersonalData
@@ -385,6 +386,7 @@ class SqlStore:
         self.personal_data = SqlPersonalData(session)
         self.access_log = SqlAccessLog(session)
         self.console = SqlConsoleLinks(session)
+        self.translations = SqlTranslationJobs(session)
 
 
 _SHARED_SQLITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -12,7 +12,7 @@
    blocked kiezbot cannot be warned and are erased at the deadline. Team members are exempt.
 2. **Unfinished first contacts.** Someone who never chose a language and agreed to the privacy
    notice has at most a language, a step and their chat id stored (nothing they typed, see
-   ``dialogs/engine.py``); ``KIEZBOT_RETENTION_ONBOARDING_DAYS`` (2) days after their last message all
+   ``dialogs/core/engine.py``); ``KIEZBOT_RETENTION_ONBOARDING_DAYS`` (2) days after their last message all
    of it is erased — with the same erasers, without warning and without an access-log line.
 3. **Feature rules** registered with :func:`register_retention_rule`, e.g. the ideas feature removes
    the personal link of decided submissions after ``KIEZBOT_RETENTION_DECIDED_DAYS``.
@@ -37,10 +37,10 @@ from typing import Any, Literal
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dialogs.i18n import Translator
-from dialogs.messages import Reply
-from dialogs.ports import RetentionReport
-from dialogs.privacy import retention_report_text, retention_warning
+from dialogs.core.i18n import Translator
+from dialogs.core.messages import Reply
+from dialogs.core.ports import RetentionReport
+from dialogs.privacy.resident_flow import retention_report_text, retention_warning
 from storage.models import ConversationRow, OutboxRow, ResidentRow, StaffRow
 from storage.outbox import FINAL_STATES as FINAL_OUTBOX_STATES, finished_before  # noqa: F401 (re-exported)
 from storage.privacy import AccessLogRow, RetentionNoticeRow, erased_pseudonym
@@ -144,7 +144,7 @@ def decide(last_seen: datetime, now: datetime, policy: RetentionPolicy, notice: 
 # --- the job --------------------------------------------------------------------------------------
 
 TranslatorFor = Callable[[str | None], Translator]
-# How one resident is erased: dialogs.privacy.erase_resident bound to the running Dialogs (domain steps
+# How one resident is erased: dialogs.privacy.resident_flow.erase_resident bound to the running Dialogs (domain steps
 # such as freeing event places first); without it only the storage erasers run.
 Eraser = Callable[[Any, int, datetime], Awaitable[Any]]
 

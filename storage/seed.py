@@ -14,8 +14,8 @@ import yaml
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dialogs.addresses import parse_ranges
-from dialogs.model import OpeningHours
+from dialogs.office.addresses import parse_ranges
+from dialogs.core.model import OpeningHours
 from storage.address_book import pack_streets
 from storage.models import (AddressRecord, AreaOverrideRow, AreaRow, DatasetRow, OfficeRow, PlanningAreaRow,
                             StreetRow)

@@ -21,7 +21,7 @@ from datetime import timedelta
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.submissions import Attachment, Content
+from dialogs.ideas.rules import Attachment, Content
 from dialogs.translation import view  # noqa: F401  (names this section in the /mydata summary)
 from dialogs.translation.jobs import SUBMISSION, JobRequest, Source, note_voice_field, voice_field
 from storage.ideas import SqlSubmissions, SubmissionRow

@@ -1,5 +1,5 @@
 """An in-memory AddressBook over the project's copy of Berlin's address list, and the AreaMap of the
-areas file — for tests of :mod:`dialogs.addresses` without a database.
+areas file — for tests of :mod:`dialogs.office.addresses` without a database.
 
 Loaded once per process (``load_address_book()`` / ``load_area_map()`` are cached): about 1-2 s for the
 401k rows. Rows without a house number are left out, as ``storage.seed`` does, but their street names
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from dialogs.addresses import AddressRow, AreaMap, address_row_from_record
+from dialogs.office.addresses import AddressRow, AreaMap, address_row_from_record
 
 DATA = Path(__file__).resolve().parent.parent / "storage" / "data"
 ADDRESSES_FILE = DATA / "adressen.csv.gz"
@@ -25,7 +25,7 @@ AREAS_FILE = DATA / "qm-areas.yaml"
 
 
 class MemoryAddressBook:
-    """Implements ``dialogs.addresses.AddressBook``; ``addresses()`` returns the same tuple every time.
+    """Implements ``dialogs.office.addresses.AddressBook``; ``addresses()`` returns the same tuple every time.
 
     ``from_csv`` keeps the raw records per street and builds the AddressRow objects of a street on its
     first ``addresses()`` call, so loading takes about a second, not four.

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from dialogs.engine import Dialogs, chunk_replies
-from dialogs.messages import Inbound, Reply, Sender, reply_from_dict
-from dialogs.text import plain
+from dialogs.core.engine import Dialogs
+from dialogs.core.replies import chunk_replies
+from dialogs.core.messages import Inbound, Reply, Sender, reply_from_dict
+from dialogs.core.text import plain
 from storage.models import OutboxRow
 from storage.outbox import queued_count
 

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from console.app import build_console, standalone
 from console.web import ConsoleConfig
-from dialogs import console_signin
+from dialogs.console_signin import staff_flow as console_signin
 from tests.chat import ChatClient
 from tests.staff_tools import staff_in_private
 
@@ -21,8 +21,8 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 
 
-async def console_client(db, clock, **config) -> TestClient:
-    app = standalone(build_console(ConsoleConfig(**{"public_url": BASE, **config}), db.sessions, clock))
+async def console_client(db, clock, texts=None, **config) -> TestClient:  # noqa: ANN001
+    app = standalone(build_console(ConsoleConfig(**{"public_url": BASE, **config}), db.sessions, clock, texts=texts))
     client = TestClient(TestServer(app))
     await client.start_server()
     return client
@@ -112,3 +112,24 @@ def form_fields(html: str) -> dict[str, str]:
     parser = _Inputs()
     parser.feed(html)
     return parser.fields
+
+
+async def a_submission(db, clock, *, chat_id: int = 1003, title: str = "Bänke an der Panke",  # noqa: ANN001
+                       text: str = "Mehr Bänke am Panke-Weg, damit Ältere sich ausruhen können.",
+                       kind: str = "project", area: str = "badstrasse", language: str = "de",
+                       attachments=(), latitude: float | None = None, longitude: float | None = None,
+                       costs_cents: int | None = None, days_ago: float = 0) -> str:
+    """A resident's submission straight into the database (as the chat flow stores it), sent ``days_ago``
+    before the clock's time; its reference."""
+    from datetime import timedelta
+    from dialogs.ideas.rules import Attachment, Content
+    from storage.ideas import SqlSubmissions
+
+    content = Content(area_key=area, kind=kind, title=title, text=text,
+                      attachments=[Attachment(k, f, d) for k, f, d in attachments], costs_cents=costs_cents,
+                      latitude=latitude, longitude=longitude)
+    async with db.sessions() as session, session.begin():
+        sub = await SqlSubmissions(session).create(content, chat_id=chat_id, language=language,
+                                                   now=clock() - timedelta(days=days_ago),
+                                                   actor_name="Resident")
+    return sub.ref

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 from icalendar import Calendar
 from sqlalchemy import select
 
-from dialogs.event_rules import DEFAULT_REMINDER_LEADS, Event, EventText, NewEvent, Signup
-from dialogs.messages import Reply, reply_from_dict
+from dialogs.events.rules import DEFAULT_REMINDER_LEADS, Event, EventText, NewEvent, Signup
+from dialogs.core.messages import Reply, reply_from_dict
 from storage.events import SignupRow, SqlEvents
 from storage.models import OutboxRow, ResidentRow
 from tests.staff_tools import STAFF_CHAT, add_staff, staff_in_group  # noqa: F401  (other tests import them from here)

@@ -538,6 +538,8 @@ class _BotState:
         self.webhook: dict | None = None
         self.allowed_updates: list[str] | None = None
         self.commands: dict[tuple[str, str], list[dict]] = {}
+        self.descriptions: dict[str, str] = {}          # language_code ("" = default) -> text
+        self.short_descriptions: dict[str, str] = {}
         self.menu_buttons: dict[int | None, dict] = {}
         self.known: set[int] = set()
         self.chats: dict[int, SimChat] = {}
@@ -947,6 +949,12 @@ class FakeTelegram:
     def commands(self, scope: dict | None = None, language_code: str = "",
                  token: str | None = None) -> list[dict]:
         return self._bot(token).commands.get((_scope_key(scope), language_code), [])
+
+    def description(self, language_code: str = "", token: str | None = None) -> str:
+        return self._bot(token).descriptions.get(language_code, "")
+
+    def short_description(self, language_code: str = "", token: str | None = None) -> str:
+        return self._bot(token).short_descriptions.get(language_code, "")
 
     def requests_for(self, method: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method.lower() == method.lower()]
@@ -1599,6 +1607,33 @@ class FakeTelegram:
 
     async def _m_deleteMyCommands(self, bot: _BotState, p: dict, f: dict) -> bool:
         bot.commands.pop((_scope_key(p.get("scope")), str(p.get("language_code") or "")), None)
+        return True
+
+    # Bot API 6.6: the profile texts; an empty or missing text removes the language's own one.
+    async def _m_setMyDescription(self, bot: _BotState, p: dict, f: dict) -> bool:
+        return self._set_profile_text(bot.descriptions, p, "description", 512)
+
+    async def _m_getMyDescription(self, bot: _BotState, p: dict, f: dict) -> dict:
+        return {"description": bot.descriptions.get(str(p.get("language_code") or ""), "")}
+
+    async def _m_setMyShortDescription(self, bot: _BotState, p: dict, f: dict) -> bool:
+        return self._set_profile_text(bot.short_descriptions, p, "short_description", 120)
+
+    async def _m_getMyShortDescription(self, bot: _BotState, p: dict, f: dict) -> dict:
+        return {"short_description": bot.short_descriptions.get(str(p.get("language_code") or ""), "")}
+
+    @staticmethod
+    def _set_profile_text(store: dict[str, str], p: dict, field: str, limit: int) -> bool:
+        code = str(p.get("language_code") or "")
+        if code and not re.fullmatch(r"[a-z]{2}", code):
+            raise bad("language code is invalid")            # approximate wording
+        text = str(p.get(field) or "")
+        if len(text) > limit:
+            raise bad(f"{field} is too long")                # approximate wording
+        if text:
+            store[code] = text
+        else:
+            store.pop(code, None)
         return True
 
     async def _m_setChatMenuButton(self, bot: _BotState, p: dict, f: dict) -> bool:

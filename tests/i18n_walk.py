@@ -22,8 +22,8 @@ import pytest_asyncio
 from sqlalchemy import update
 
 from dialogs.app import build_dialogs
-from dialogs.engine import Dialogs
-from dialogs.messages import Reply
+from dialogs.core.engine import Dialogs
+from dialogs.core.messages import Reply
 from locales import load_catalogs
 from storage.models import AreaRow, OfficeRow
 from storage.repositories import SqlUnitOfWork

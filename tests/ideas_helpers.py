@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from dialogs.messages import Reply, reply_from_dict
-from dialogs.text import plain
+from dialogs.core.messages import Reply, reply_from_dict
+from dialogs.core.text import plain
 from storage.ideas import SubmissionEventRow, SubmissionRow
 from storage.models import OutboxRow
 from tests.chat import ChatClient

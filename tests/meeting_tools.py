@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from dialogs.meetings import schedule_session
-from dialogs.ports import Meeting
-from dialogs.text import plain
+from dialogs.meetings.resident_flow import schedule_session
+from dialogs.core.ports import Meeting
+from dialogs.core.text import plain
 from storage.models import OutboxRow
 from tests.staff_tools import STAFF_CHAT, add_staff, staff_in_group  # noqa: F401  (other tests import them from here)
 

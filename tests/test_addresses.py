@@ -1,4 +1,4 @@
-"""What residents type → official address and QM area (``dialogs.addresses``), on the real address list.
+"""What residents type → official address and QM area (``dialogs.office.addresses``), on the real address list.
 
 Every expectation below was checked against ``storage/data/adressen.csv.gz`` (June 2023) and
 ``storage/data/qm-areas.yaml``, e.g. Koloniestraße 129 is PLR 01300730 "Drontheimer Straße" (not in
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import dialogs.addresses as addresses_module
-from dialogs.addresses import (
+import dialogs.office.addresses as addresses_module
+from dialogs.office.addresses import (
     AddressRow,
     AreaMap,
     AreaOverride,

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.broadcasting import BroadcastSteps
-from bot.delivery import DeliveryEngine
-from bot.ratelimit import Limits, RateLimiter
-from dialogs.messages import Reply
-from dialogs.text import plain
+from bot.delivery.broadcasts import BroadcastSteps
+from bot.delivery.outbox_sender import DeliveryEngine
+from bot.delivery.ratelimit import Limits, RateLimiter
+from dialogs.core.messages import Reply
+from dialogs.core.text import plain
 from storage.broadcasts import BroadcastJobs, BroadcastRow
 from storage.models import OutboxRow, ResidentRow
 from tests.chat import ChatClient
@@ -232,8 +232,8 @@ async def test_the_terminal_user_sees_their_own_outbox_messages_only(team, db, c
 def test_arabic_readers_get_right_to_left_broadcasts_and_reports(team):
     from datetime import datetime, timezone
 
-    from dialogs.broadcast import final_message, progress_message, resident_message
-    from dialogs.broadcasting import Audience, BroadcastInfo
+    from dialogs.broadcasts.staff_flow import final_message, progress_message, resident_message
+    from dialogs.broadcasts.sending import Audience, BroadcastInfo
     from tests.test_rtl import rtl_problems
 
     t = team.translator("ar")

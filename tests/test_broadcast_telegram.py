@@ -6,9 +6,9 @@ import asyncio
 import time
 from datetime import timedelta
 
-from bot.broadcasting import BroadcastSteps
-from bot.delivery import DeliveryEngine, TelegramSender
-from bot.ratelimit import Limits, RateLimiter
+from bot.delivery.broadcasts import BroadcastSteps
+from bot.delivery.outbox_sender import DeliveryEngine, TelegramSender
+from bot.delivery.ratelimit import Limits, RateLimiter
 from bot.server import deliver_after_update
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
 from storage.models import ResidentRow, StaffRow

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.messages import Inbound, Sender
+from dialogs.core.messages import Inbound, Sender
 from tests.staff_tools import add_staff, staff_in_group
 
 SENDER = Sender(chat_id=1, user_id=1)

@@ -12,6 +12,7 @@ With CONSOLE_SCREENSHOTS=docs the screenshots for the README are written to that
 from __future__ import annotations
 
 import asyncio
+import time
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ from aiohttp.test_utils import TestServer
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
 from console.app import build_console, standalone
 from console.web import ConsoleConfig
-from dialogs import console_signin
+from dialogs.console_signin import staff_flow as console_signin
 from tests.fake_telegram import FakeTelegram
 from tests.staff_tools import add_staff
 
@@ -69,12 +70,14 @@ class Browser:
     async def text(self) -> str:
         return (await self.find("main")).text
 
-    async def expect(self, expected: str, timeout: float = 10) -> str:
+    async def expect(self, expected: str, timeout: float = 30) -> str:
         """The page's text once it contains ``expected`` (a click that navigates returns before the next
-        page is there); fails with the last text seen when it never does."""
+        page is there); fails with the last text seen when it never does. Patient (30 s of wall-clock
+        time): on a busy two-core CI machine the browser, the server and the fake Telegram share it."""
         from selenium.common.exceptions import StaleElementReferenceException
         text = ""
-        for _ in range(int(timeout / 0.1)):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             try:
                 text = await self.text()
             except StaleElementReferenceException:

@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from console.app import build_console
 from console.web import ConsoleConfig
+from storage.ideas import SubmissionRow
 from storage.models import OfficeRow
-from tests.console_tools import csrf_token, dana, desk, page_text, signed_in  # noqa: F401
+from tests.console_tools import a_submission, csrf_token, dana, desk, page_text, signed_in  # noqa: F401
 
 PUBLIC = {"signin", "signin_confirm", "static"}
-SAMPLE = {"token": "A" * 43, "area": "badstrasse", "filename": "console.css"}
+SAMPLE = {"token": "A" * 43, "area": "badstrasse", "filename": "console.css", "ref": "BAD-2026-001", "kind": "media",
+          "index": "0"}
 
 
 def route_table() -> list[tuple[str, str, str]]:
@@ -35,7 +37,8 @@ ROUTES = route_table()
 
 def test_the_route_table_is_what_the_walk_covers():
     names = {name for name, _, _ in ROUTES}
-    assert {"home", "offices", "office", "office_save", "audit", "audit_csv", "signout", "language"} <= names
+    assert {"home", "offices", "office", "office_save", "audit", "audit_csv", "signout", "language", "queue",
+            "submission", "submission_file", "submission_decide"} <= names
     assert all(name for name in names), "every route has a name (the public list is by name)"
 
 
@@ -57,13 +60,15 @@ async def test_public_routes_are_only_the_sign_in_link_and_the_static_files(desk
 
 @pytest.mark.parametrize("name,method,path", [r for r in ROUTES if r[1] == "POST" and r[0] not in PUBLIC],
                          ids=[p for n, m, p in ROUTES if m == "POST" and n not in PUBLIC])
-async def test_every_form_refuses_without_its_token_and_changes_nothing(signed_in, db, name, method, path):
-    before = await offices(db)
+async def test_every_form_refuses_without_its_token_and_changes_nothing(signed_in, db, clock, name, method, path):
+    assert await a_submission(db, clock) == SAMPLE["ref"]
+    before = await offices(db), await submissions(db)
     for data in ({}, {"csrf": "forged"}, {"csrf": ""}):
-        response = await signed_in.post(path, data={**data, "address": "Hacked 1", "lang": "en"})
+        response = await signed_in.post(path, data={**data, "address": "Hacked 1", "lang": "en", "action": "ok",
+                                                    "version": "1"})
         assert response.status == 403, (path, data)
         assert "Es wurde nichts geändert" in await page_text(response)
-    assert await offices(db) == before
+    assert (await offices(db), await submissions(db)) == before
     assert (await signed_in.get("/console/")).status == 200          # still signed in, still German
 
 
@@ -73,6 +78,12 @@ async def test_a_form_from_another_site_is_refused_even_with_the_token(signed_in
     response = await signed_in.post("/console/offices/badstrasse", data={"csrf": token, "address": "Evil 1"},
                                     headers={"Origin": "https://evil.example"})
     assert response.status == 403 and await offices(db) == before
+
+
+async def submissions(db) -> list:
+    async with db.sessions() as session:
+        return [(s.ref, s.status, s.version, s.assignee_name) for s in
+                (await session.execute(select(SubmissionRow).order_by(SubmissionRow.id))).scalars()]
 
 
 async def offices(db) -> list:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dialogs.csv_safe import csv_bytes, safe_cell
+from dialogs.core.csv_safe import csv_bytes, safe_cell
 
 
 @pytest.mark.parametrize(("typed", "written"), [

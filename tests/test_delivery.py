@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.delivery import DeliveryConfig, DeliveryEngine, TelegramSender
-from bot.ratelimit import Limits, RateLimiter
-from dialogs.messages import Button, Reply
+from bot.delivery.outbox_sender import DeliveryConfig, DeliveryEngine, TelegramSender
+from bot.delivery.ratelimit import Limits, RateLimiter
+from dialogs.core.messages import Button, Reply
 from storage.models import OutboxRow, ResidentRow
 from storage.outbox import OutboxQueue
 from storage.repositories import SqlOutbox

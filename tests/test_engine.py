@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from dialogs.engine import chunk_replies
-from dialogs.messages import MAX_TEXT, Button, Reply
-from dialogs.text import esc, split_for_telegram, visible_length
+from dialogs.core.replies import chunk_replies
+from dialogs.core.messages import MAX_TEXT, Button, Reply
+from dialogs.core.text import esc, split_for_telegram, visible_length
 
 
 async def test_a_failing_flow_apologises_resets_and_keeps_the_bot_alive(dialogs, english, caplog):
@@ -29,7 +29,8 @@ def test_long_texts_are_split_below_telegrams_limit_at_line_breaks():
     assert len(parts) > 1
     assert all(visible_length(p) <= MAX_TEXT for p in parts)
     assert all(p.count("<b>") == p.count("</b>") for p in parts)   # no tag cut in half
-    assert "\n".join(parts) == "\n".join(lines)                   # nothing lost
+    assert "".join(parts) == "\n".join(lines)                     # nothing lost (the line break ends a part)
+    assert all(p.endswith("\n") for p in parts[:-1])
 
 
 def test_one_huge_line_is_cut_without_losing_text():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from dialogs.messages import Inbound, Sender
+from dialogs.core.messages import Inbound, Sender
 from tests.event_helpers import add_event, add_resident, get_event, outbox, signup_rows
 
 FIRST_CHAT = 5000

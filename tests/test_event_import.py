@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.events_cli import import_calendar, list_events, signups_csv, spreadsheet_safe
+from bot.cli.events import import_calendar, list_events, signups_csv
 from storage.ical import CalendarError, parse_calendar, read_calendar_file
 from tests.chat import ChatClient
 from tests.event_helpers import add_event, add_resident, get_event, outbox, reply_of
@@ -238,12 +238,6 @@ async def test_exporting_signups_is_in_each_residents_access_log(dialogs, db):
             [entry] = await store.access_log.entries(chat_id)
             assert (entry.actor, entry.action, entry.detail) == ("cli:dana", "export", f"event {event.id} sign-ups")
         assert await store.access_log.entries(6503) == []
-
-
-@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
-def test_spreadsheet_formula_starts_are_neutralised(value):
-    assert spreadsheet_safe(value) == "'" + value
-    assert spreadsheet_safe("Ali") == "Ali"
 
 
 # --- the command line, end to end -------------------------------------------------------------------

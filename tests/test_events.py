@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dialogs.text import plain
+from dialogs.core.text import plain
 from tests.chat import ChatClient
 from tests.event_helpers import (BERLIN_DEC_3_18H, add_event, add_resident, as_utc, get_event, outbox, parse_ics,
                                  reply_of, set_area, signups)
@@ -286,7 +286,7 @@ async def test_calendar_file_again_from_the_event_card(english, db):
 def test_calendar_files_of_one_event_differ_only_in_when_they_were_made():
     from dataclasses import replace
     from datetime import timezone
-    from dialogs.event_rules import Event, EventText, calendar_file
+    from dialogs.events.rules import Event, EventText, calendar_file
 
     event = Event(id=7, uid="ev-7@kiezbot", area_key=None, place="Hof", status="open", sequence=0,
                   starts_at=datetime(2026, 12, 3, 17, 0, tzinfo=timezone.utc), ends_at=None, capacity=None,

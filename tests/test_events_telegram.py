@@ -57,8 +57,8 @@ async def test_reminders_reach_the_resident_through_the_delivery_engine(dialogs,
     """Sign up, move the event, let the clock run: only the reminders for the new time arrive."""
     from datetime import timedelta
 
-    from bot.delivery import DeliveryConfig, DeliveryEngine, TelegramSender
-    from bot.ratelimit import RateLimiter
+    from bot.delivery.outbox_sender import DeliveryConfig, DeliveryEngine, TelegramSender
+    from bot.delivery.ratelimit import RateLimiter
     from tests.chat import ChatClient
     from tests.event_helpers import add_resident, add_staff, staff_in_group
 

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import update
 
 from bot.cli import main
-from bot.export import safe_cell
 from storage.ideas import SubmissionRow
 from tests.ideas_helpers import STAFF_CHAT, send_project_idea, submission
 
@@ -28,15 +27,6 @@ async def run_cli(monkeypatch, db, *args: str) -> int:
 def read_csv(path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
-
-
-@pytest.mark.parametrize("dangerous", ["=1+1", "+49 30 123", "-5", "@SUM(A1)", "\tx", "\rx"])
-def test_cells_a_spreadsheet_would_run_are_defused(dangerous):
-    assert safe_cell(dangerous) == "'" + dangerous
-
-
-def test_ordinary_cells_stay_as_they_are():
-    assert [safe_cell(v) for v in ("Bänke", "150,50", 3, None, "a=b")] == ["Bänke", "150,50", "3", "", "a=b"]
 
 
 async def test_export_for_a_council_session(staffed, english, db, monkeypatch, tmp_path):

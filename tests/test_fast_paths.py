@@ -192,3 +192,17 @@ def test_direct_statements_private_api_of_sqlalchemy():
         default = next(c for c in write.insert_prefetch if c.key == "state").default
         for attribute in ("is_scalar", "is_callable", "arg"):
             require(default, attribute, "direct_statements")
+
+
+def test_a_misspelt_switch_is_refused_in_one_line_at_start(tmp_path):
+    """``KIEZBOT_FAST_PATHS=bogus``: no traceback, exit code 2, the known names listed."""
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "KIEZBOT_FAST_PATHS": "inline_sqlite,bogus",
+           "KIEZBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "chat"], input="", capture_output=True, text=True,
+                            env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "unknown path(s) bogus" in result.stderr and "lazy_models" in result.stderr

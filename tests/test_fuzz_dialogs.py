@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from dialogs.app import build_dialogs
-from dialogs.messages import MAX_CALLBACK_DATA, MAX_CAPTION, MAX_TEXT, Reply
-from dialogs.text import visible_length
+from dialogs.core.messages import MAX_CALLBACK_DATA, MAX_CAPTION, MAX_TEXT, Reply
+from dialogs.core.text import visible_length
 from locales import load_catalogs
 from storage.models import ConversationRow, ResidentRow, StaffRow
 from storage.repositories import SqlUnitOfWork

@@ -87,7 +87,7 @@ async def test_a_reply_that_cannot_be_sent_does_not_fail_the_committed_update(tg
     """In webhook mode an exception would answer Telegram 500, and Telegram would send the update again
     although its effects are committed: so sending the replies never raises."""
     from bot.telegram import TelegramTransport
-    from dialogs.messages import Reply
+    from dialogs.core.messages import Reply
 
     user = tg.user(8801)
     user.register()

@@ -21,10 +21,10 @@ from sqlalchemy import update
 
 import locales
 from bot import cli
-from dialogs.i18n import pick_text
-from dialogs.messages import MAX_CALLBACK_DATA, MAX_CAPTION, MAX_TEXT
-from dialogs.office import DISTRICTS
-from dialogs.text import visible_length
+from dialogs.core.i18n import pick_text
+from dialogs.core.messages import MAX_CALLBACK_DATA, MAX_CAPTION, MAX_TEXT
+from dialogs.office.resident_flow import DISTRICTS
+from dialogs.core.text import visible_length
 from locales import catalog_tool, languages
 from storage.models import AreaRow
 from storage.seed import AREAS_FILE

@@ -10,7 +10,7 @@ from babel.numbers import format_currency
 from hypothesis import given, settings, strategies as st
 
 from dialogs.app import build_dialogs
-from dialogs.submissions import MAX_TEXT, parse_amount
+from dialogs.ideas.rules import MAX_TEXT, parse_amount
 from locales import load_catalogs
 from storage.repositories import SqlUnitOfWork
 from tests.chat import ChatClient

@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 
 from locales import ROOT, languages
 
-DOMAINS = ("ideas", "moderation", "submissions")
+DOMAINS = ("ideas",)              # the ideas package: the resident flow, moderation and the rules
 TAG = re.compile(r"</?[a-z]+>")
 
 

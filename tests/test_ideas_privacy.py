@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest_asyncio
 
-from dialogs.privacy import ANONYMISED_CHAT_ID
+from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
 from storage.ideas import SubmissionAttachmentRow, SubmissionEventRow
 from storage.retention import RetentionPolicy, run_retention
 from sqlalchemy import select

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
 from dialogs.app import build_dialogs
-from dialogs.messages import reply_from_dict
+from dialogs.core.messages import reply_from_dict
 from locales import load_catalogs
 from storage.models import OutboxRow
 from storage.repositories import SqlUnitOfWork

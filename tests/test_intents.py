@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.intents import IntentMatcher, normalise, word_similarity
+from dialogs.intents.resident_flow import IntentMatcher, normalise, word_similarity
 from locales import intent_data, offered_codes
 from tests.chat import ChatClient
 

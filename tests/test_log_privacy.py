@@ -19,7 +19,7 @@ import pytest
 from bot.logformat import configure_logging, update_context
 from bot.logredact import redact_secrets, stop_redacting
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
-from dialogs import logsafe
+from dialogs.core import logsafe
 from dialogs.app import build_dialogs
 from locales import load_catalogs
 from storage.privacy import load_pseudonym_key, pseudonym_with

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.masking import mask_personal
+from dialogs.privacy.masking import mask_personal
 
 NAMES = ["Ada Lovelace", "Ada L."]
 

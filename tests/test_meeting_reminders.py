@@ -8,9 +8,9 @@ import pytest
 
 from bot.settings import ConfigError, load_settings
 from dialogs.app import build_dialogs
-from dialogs.meetings import ReminderLeads, cancel_session, parse_leads, reminder_times
-from dialogs.meetings_staff import InputError, parse_datetime
-from dialogs.ports import Meeting
+from dialogs.meetings.resident_flow import ReminderLeads, cancel_session, parse_leads, reminder_times
+from dialogs.meetings.staff_flow import InputError, parse_datetime
+from dialogs.core.ports import Meeting
 from locales import load_catalogs
 from storage.repositories import SqlUnitOfWork
 from tests.chat import ChatClient
@@ -125,9 +125,9 @@ async def test_configured_lead_times_are_used(db, clock):
 
 def test_every_language_renders_reminders_and_notices():
     """All ten catalogs (offered or not yet) fill every placeholder; Arabic starts right-to-left."""
-    from dialogs.engine import Dialogs
-    from dialogs.meetings import cancelled_notice, deadline_reminder, moved_notice, session_reminder
-    from dialogs.text import plain
+    from dialogs.core.engine import Dialogs
+    from dialogs.meetings.resident_flow import cancelled_notice, deadline_reminder, moved_notice, session_reminder
+    from dialogs.core.text import plain
     from tests.fake_telegram import parse_html
 
     catalogs = load_catalogs(all_languages=True)
@@ -181,8 +181,8 @@ async def test_every_language_walks_the_views_and_the_staff_flow_with_valid_html
 
 
 async def test_many_messages_at_once_keep_keys_unique(dialogs, db):
-    from dialogs.messages import Reply
-    from dialogs.ports import Outgoing
+    from dialogs.core.messages import Reply
+    from dialogs.core.ports import Outgoing
 
     async with dialogs.uow(0) as store:
         await store.outbox.enqueue(1, Reply("first"), key="k:1")

@@ -69,7 +69,7 @@ async def test_meetings_opens_the_residents_own_area_and_all_areas_are_one_tap_a
 
 
 async def test_past_and_cancelled_sessions_are_not_shown(dialogs, english, clock):
-    from dialogs.meetings import cancel_session
+    from dialogs.meetings.resident_flow import cancel_session
     _, jury = await plan_pankstrasse(dialogs)
     async with dialogs.uow(0) as store:
         await cancel_session(dialogs, store, jury.id, dialogs.clock())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.meetings_cli import UsageError, import_calendar
+from bot.cli.meetings import UsageError, import_calendar
 from storage.ical import parse_calendar
 from tests.chat import ChatClient
 from tests.meeting_tools import BERLIN, berlin, outbox, plan
@@ -196,8 +196,8 @@ async def test_a_new_place_is_announced_and_a_new_agenda_just_reaches_the_remind
 
 
 async def test_new_place_notice_reads_right_to_left_in_arabic(dialogs):
-    from dialogs.meetings import new_place_notice
-    from dialogs.ports import Meeting
+    from dialogs.meetings.resident_flow import new_place_notice
+    from dialogs.core.ports import Meeting
     from tests.test_rtl import rtl_problems
 
     old = Meeting(area_key="pankstrasse", body="council", starts_at=berlin(2027, 1, 12, 18), place="Vor-Ort-Büro")
@@ -353,7 +353,7 @@ async def test_the_command_as_an_operator_runs_it(db, tmp_path):
 
 
 async def test_a_session_moved_in_the_chat_stays_moved_until_the_calendar_changes(dialogs, db, subscribed):
-    from dialogs.meetings import revise_session
+    from dialogs.meetings.resident_flow import revise_session
 
     await run(dialogs, calendar(COUNCIL))
     council = await _by_uid(dialogs, "qr-2027-01@qm-pankstrasse.de")

@@ -323,7 +323,7 @@ async def test_take_it_at_once_one_wins(staffed, english, dana, fritz, db):
 
 async def test_without_a_staff_chat_submissions_wait_in_the_queue(dialogs, english, dana, db, caplog):
     dialogs.staff_chat_id = None
-    with caplog.at_level(logging.INFO, logger="dialogs.moderation"):
+    with caplog.at_level(logging.INFO, logger="dialogs.ideas.moderation"):
         ref = await send_project_idea(english)
     assert await outbox(db, "staff_card") == []
     assert f"no staff chat configured (KIEZBOT_STAFF_CHAT_ID): {ref} is stored" in caplog.text

@@ -152,7 +152,7 @@ async def test_closures_close_the_office_and_are_named_on_the_card(english, db, 
 def test_closures_are_read_from_the_areas_file_and_written_back():
     from datetime import date
 
-    from dialogs.model import OpeningHours
+    from dialogs.core.model import OpeningHours
     hours = OpeningHours.from_mapping({"mon": ["10-13"], "closures": [{"from": date(2026, 12, 24), "to": "26.12.2026",
                                                                         "note": "Weihnachten"}]})
     assert hours.to_mapping() == {"mon": ["10:00-13:00"], "closures": [

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from dialogs.app import build_dialogs
-from dialogs.messages import Inbound, Sender
+from dialogs.core.messages import Inbound, Sender
 from locales import load_catalogs
 from storage.repositories import SqlUnitOfWork
 

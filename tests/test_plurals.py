@@ -95,7 +95,7 @@ def _person_in(catalog) -> dict[int, str]:
 @pytest.mark.parametrize("start, target", [(ARABIC_BABEL_2_18, ARABIC_BABEL_2_19),
                                            (ARABIC_BABEL_2_19, ARABIC_BABEL_2_18)])
 def test_a_new_header_moves_every_translation_with_its_category(start, target):
-    path = locales.ROOT / "ar" / "LC_MESSAGES" / "event_admin.po"
+    path = locales.ROOT / "ar" / "LC_MESSAGES" / "events.po"
     catalog = catalog_tool.read_catalog(path, "ar")
     catalog_tool._set_plural_forms(catalog, start, "ar")
     assert _person_in(catalog) == {11: "11 شخصًا", 100: "100 شخص"}

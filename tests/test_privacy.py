@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from bot.runtime import load_privacy_texts
 from bot.settings import ConfigError
 from dialogs.app import build_dialogs
-from dialogs.engine import Operator
-from dialogs.messages import Reply
-from dialogs.privacy import log_staff_access
+from dialogs.core.engine import Operator
+from dialogs.core.messages import Reply
+from dialogs.privacy.resident_flow import log_staff_access
 from locales import load_catalogs
 from storage import personal_data
 from storage.models import ConversationRow, OutboxRow, ResidentRow, StaffRow

@@ -1,7 +1,7 @@
 """Telegram's limits as the rate limiter hands out slots (pure: the test passes the time)."""
 from __future__ import annotations
 
-from bot.ratelimit import Limits, RateLimiter
+from bot.delivery.ratelimit import Limits, RateLimiter
 
 T0 = 1_000_000.0
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from dialogs.messages import Reply, reply_from_dict
+from dialogs.core.messages import Reply, reply_from_dict
 from storage import retention
 from storage.models import OutboxRow, ResidentRow, StaffRow
 from storage.privacy import AccessLogRow, RetentionNoticeRow

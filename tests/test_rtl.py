@@ -10,8 +10,8 @@ import unicodedata
 import pytest
 from sqlalchemy import select
 
-from dialogs.engine import rtl_lines
-from dialogs.messages import Reply
+from dialogs.core.replies import rtl_lines
+from dialogs.core.messages import Reply
 from storage.models import OutboxRow
 from tests.chat import ChatClient
 

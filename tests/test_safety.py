@@ -10,7 +10,7 @@ from aiogram.types import Message
 from sqlalchemy import select
 
 from bot.telegram import TelegramTransport, build_dispatcher, inbound_from_message, make_bot
-from dialogs.safety import MAX_INBOUND_TEXT, FloodGuard, Verdict
+from dialogs.core.safety import MAX_INBOUND_TEXT, FloodGuard, Verdict
 from storage.models import ConversationRow, ResidentRow, StaffRow
 from tests.chat import ChatClient
 from tests.fake_telegram import FakeTelegram

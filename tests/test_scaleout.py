@@ -380,8 +380,8 @@ async def test_two_webhook_processes_serve_residents_in_order_and_decide_and_del
             assert texts[1].startswith("Bereits entschieden von")
 
             # A broadcast to every resident: each gets it once, whichever process sends.
-            from bot.broadcasting import create_broadcast
-            from dialogs.broadcasting import Audience
+            from bot.delivery.broadcasts import create_broadcast
+            from dialogs.broadcasts.sending import Audience
             await create_broadcast(sessions, Audience("all"),
                                    {"de": "Hoffest am Samstag", "en": "Yard party"},
                                    created_by=DANA, created_by_name="Dana", language="de",

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from dialogs.messages import Button
+from dialogs.core.messages import Button
 from storage.models import StaffRow
 from tests.chat import ChatClient
 

@@ -121,3 +121,20 @@ async def test_step_survives_a_restart(english, db, clock):
     again = ChatClient(restarted, chat_id=1002, language_code="en")
     answer = await again.says("Prinzenallee 10")
     assert "QM Badstraße" in answer.text
+
+
+async def test_the_notice_on_whatsapp_names_the_phone_number_it_keeps(dialogs):
+    """On WhatsApp the identity kept is the phone number: the short and the full notice say so."""
+    from dataclasses import replace
+
+    from tests.chat import ChatClient
+    client = ChatClient(dialogs, chat_id=8 * 10**15 + 5, language_code="tr")
+    client.sender = replace(client.sender, channel="whatsapp")
+    await client.says("/start")
+    notice = await client.taps("Türkçe")
+    assert "WhatsApp telefon numaranızı" in notice.text
+    full = await client.taps("Metnin tamamını oku")
+    assert "WhatsApp telefon numaranızı" in full.text
+    telegram = ChatClient(dialogs, chat_id=78, language_code="tr")
+    await telegram.says("/start")
+    assert "WhatsApp" not in (await telegram.taps("Türkçe")).text

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from dialogs.event_rules import EventText
-from dialogs.model import Resident
-from dialogs.ports import ChatState
+from dialogs.events.rules import EventText
+from dialogs.core.model import Resident
+from dialogs.core.ports import ChatState
 from storage import fast_paths
 from storage.events import SqlEvents
 from storage.models import ConversationRow, ResidentRow, StaffRow

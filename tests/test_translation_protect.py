@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dialogs.text import telegram_html_problem
+from dialogs.core.text import telegram_html_problem
 from dialogs.translation.protect import PROTECTED, Prepared, ProtectingTranslator
 from dialogs.translation.ports import Detection
 

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dialogs.i18n import FSI, PDI, Translator
-from dialogs.text import plain, telegram_html_problem
+from dialogs.core.i18n import FSI, PDI, Translator
+from dialogs.core.text import plain, telegram_html_problem
 from dialogs.translation import view
 from dialogs.translation.jobs import Job, Source, voice_field
 from locales import load_catalogs

@@ -39,8 +39,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.delivery import worker_name
-from dialogs.engine import utc_now
+from bot.delivery.outbox_sender import worker_name
+from dialogs.core.engine import utc_now
 from dialogs.translation.jobs import Job, JobRequest, RetryPolicy, Task, follow_up
 from dialogs.translation.languages import needs_translation
 from dialogs.translation.ports import (AudioSource, RateLimited, Refused, ServiceError, Transcriber, Translator,

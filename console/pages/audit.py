@@ -15,9 +15,9 @@ from aiohttp import web
 
 from console.web import SESSIONS, now, render, translator, user_of
 from console.i18n import ConsoleTranslator
-from dialogs.csv_safe import csv_bytes
-from dialogs.i18n import N_
-from dialogs.model import parse_day
+from dialogs.core.csv_safe import csv_bytes
+from dialogs.core.i18n import N_
+from dialogs.core.model import parse_day
 from storage.audit import (AccessFilter, DecisionFilter, access_actions, access_lines, decision_actions,
                            decision_lines, record_access)
 from storage.offices import all_offices

@@ -6,7 +6,7 @@ e-mail, address and map position.
     POST /console/offices/{area}   check everything; save all of it or nothing
 
 Opening hours are typed per weekday as the areas file has them (``10:00-13:00, 14:00-16:00``; ``10-13``
-works too) and read by the same rule (:func:`dialogs.model.parse_span`). The bot reads offices from the
+works too) and read by the same rule (:func:`dialogs.core.model.parse_span`). The bot reads offices from the
 database on every request, so a saved change is what residents see next, in every process. A form filled
 in before someone else saved the office is refused (nothing saved) and shows the current state.
 """
@@ -19,8 +19,8 @@ from aiohttp import web
 
 from console.forms import Form
 from console.web import SESSIONS, message, now, render, translator, url_for
-from dialogs.i18n import N_
-from dialogs.model import WEEKDAY_KEYS, Closure, Interval, OpeningHours, parse_day, parse_span
+from dialogs.core.i18n import N_
+from dialogs.core.model import WEEKDAY_KEYS, Closure, Interval, OpeningHours, parse_day, parse_span
 from locales import languages
 from storage.offices import OfficeFacts, all_offices, office_facts, save_office
 

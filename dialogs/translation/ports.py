@@ -20,7 +20,7 @@ Errors are typed so the job runner knows what to do (``bot/translation/runner.py
 :class:`Unavailable` — try again later with backoff, counting an attempt; :class:`Refused` — this
 request cannot succeed (unsupported language, too long): the job fails at once, visibly.
 
-Not to be confused with :class:`dialogs.i18n.Translator`, which looks up kiezbot's own catalogs.
+Not to be confused with :class:`dialogs.core.i18n.Translator`, which looks up kiezbot's own catalogs.
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dialogs.text import esc, telegram_html_problem
+from dialogs.core.text import esc, telegram_html_problem
 from dialogs.translation.ports import Detection, Translation, TranslationEngine
 
 # What never goes to a service, in the order tried at each position (earlier alternatives win).

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dialogs.i18n import N_, Translator
-from dialogs.privacy import data_section
-from dialogs.text import esc
+from dialogs.core.i18n import N_, Translator
+from dialogs.privacy.resident_flow import data_section
+from dialogs.core.text import esc
 from dialogs.translation.jobs import DONE, FINISHED, Job, Source
 from dialogs.translation.languages import language_name
 

@@ -1,0 +1,4 @@
+"""``python -m bot.cli``: the same as the ``kiezbot`` command."""
+from bot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""Broadcast bookkeeping done by the delivery engine between sends.
+
+Expands queued broadcasts into outbox rows (each resident's text in their language, German as the
+fallback), posts progress to the chat the broadcast was started from at 25, 50 and 75 %, and the final
+counts once none of its messages is waiting. Everything is conditional in the database, so with two
+processes each report is posted once.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from dialogs.broadcasts.staff_flow import final_message, progress_message, resident_message
+from dialogs.broadcasts.sending import Audience, BroadcastInfo, text_for
+from dialogs.core.engine import Dialogs
+from dialogs.core.messages import reply_to_dict
+from storage.broadcasts import BroadcastJobs, SqlBroadcasts
+
+MILESTONES = (25, 50, 75)
+
+
+class BroadcastSteps:
+    def __init__(self, sessions: async_sessionmaker, dialogs: Dialogs, *, batch: int = 500) -> None:
+        self.jobs = BroadcastJobs(sessions)
+        self.sessions = sessions
+        self.dialogs = dialogs
+        self.batch = batch
+
+    def payload_for(self, info: BroadcastInfo):  # noqa: ANN201
+        def build(language: str) -> dict[str, Any]:
+            text, fallback = text_for(info.texts, language)
+            t = self.dialogs.translator(language)
+            return reply_to_dict(self.dialogs.finalise(resident_message(t, text, fallback), t))
+        return build
+
+    async def step(self, now: datetime) -> bool:
+        """One round over unfinished broadcasts; True when it queued any message."""
+        queued = False
+        for info in await self.jobs.unfinished():
+            if info.state == "queued" and not info.due(now):
+                continue                        # scheduled for later
+            if info.state == "queued":
+                build = self.payload_for(info)
+                while await self.jobs.expand(info.id, build, now, self.batch):
+                    pass
+                queued = True
+                continue
+            t = self.dialogs.translator(info.language)
+            if info.state == "sending" and info.report_chat_id is not None and info.total:
+                percent = 100 * info.finished / info.total
+                reached = [m for m in MILESTONES if percent >= m]
+                if reached and percent < 100:
+                    payload = reply_to_dict(self.dialogs.finalise(progress_message(t, info), t))
+                    queued |= await self.jobs.report(info.id, milestone=reached[-1], chat_id=info.report_chat_id,
+                                                     payload=payload, now=now)
+            finished = await self.jobs.finish(info.id, now=now,
+                                              final_payload=lambda i: reply_to_dict(
+                                                  self.dialogs.finalise(final_message(t, i), t)))
+            queued |= finished is not None and finished.report_chat_id is not None
+        return queued
+
+
+async def create_broadcast(sessions: async_sessionmaker, audience: Audience, texts: dict[str, str], *,
+                           created_by: int, created_by_name: str, language: str, report_chat_id: int | None,
+                           now: datetime, send_at: datetime | None = None) -> int:
+    """For ``kiezbot broadcast``: the same row the staff chat's confirmation creates."""
+    async with sessions() as session, session.begin():
+        return await SqlBroadcasts(session).create(audience, texts, created_by=created_by,
+                                                   created_by_name=created_by_name, language=language,
+                                                   report_chat_id=report_chat_id, now=now, send_at=send_at)
+
+
+async def audience_languages(sessions: async_sessionmaker, audience: Audience) -> dict[str, int]:
+    async with sessions() as session:
+        return await SqlBroadcasts(session).audience_languages(audience)
+
+
+async def stop_broadcast(sessions: async_sessionmaker, broadcast_id: int, *, by: str, now: datetime) -> bool:
+    async with sessions() as session, session.begin():
+        return await SqlBroadcasts(session).stop(broadcast_id, by=by, now=now)

@@ -1,0 +1,423 @@
+"""The delivery engine: sends due outbox rows within Telegram's limits, once, and records the outcome.
+
+One drain (started every second by the scheduler, and right after each update)::
+
+    recover rows of dead processes ─> expand queued broadcasts ─> claim a batch of due rows
+        ─> give each a slot from the rate limiter ─> at its slot: commit "sending", ask Telegram,
+           commit the outcome ─> claim the next batch when the booked slots run short ─> …
+        ─> progress / final reports of broadcasts ─> until nothing is due
+
+Outcomes per message (a Bot API error becomes the row's final state or a retry):
+
+* sent — with Telegram's message_id;
+* 429 — every send pauses for ``retry_after``; the message goes again afterwards (no attempt used);
+* 403 — the resident blocked kiezbot: marked unreachable, their other waiting messages are stopped;
+* 400 and other refusals — failed at once (retrying cannot help);
+* network errors, timeouts, 5xx — retried with exponential backoff, failed after ``max_attempts``.
+
+Why exactly once holds, and where it cannot: see :mod:`storage.outbox`. Time is injected (``clock`` for
+the database, ``sleep`` for waiting) so tests move a clock instead of sleeping.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from aiogram import Bot
+from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramConflictError, TelegramEntityTooLarge,
+                                TelegramForbiddenError, TelegramMigrateToChat, TelegramNotFound, TelegramRetryAfter)
+from aiogram.types import BufferedInputFile
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.delivery.ratelimit import RateLimiter, Send
+from bot.telegram import keyboard
+from dialogs.core.engine import utc_now
+from dialogs.core.replies import chunk_replies
+from dialogs.core.logsafe import who
+from dialogs.core.messages import Reply, reply_from_dict
+from storage.outbox import Claimed, OutboxQueue
+
+log = logging.getLogger(__name__)
+
+Part = Callable[[int], Awaitable["int | None"]]     # sends one Bot API message to a chat -> message_id
+
+
+# --- what a sender may answer --------------------------------------------------------------------
+class SendError(Exception):
+    """Telegram did not take the message; the subclass says what to do about it."""
+
+
+class RetryAfter(SendError):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"429: retry after {seconds}s")
+        self.seconds = seconds
+
+
+class Blocked(SendError):
+    """403: the person blocked kiezbot or deleted their account (or kiezbot left the group)."""
+
+
+class Rejected(SendError):
+    """400 and the like: the request itself is wrong; sending it again gives the same answer."""
+
+
+class Transient(SendError):
+    """Network trouble, a timeout, a 5xx: worth another try later."""
+
+
+class Moved(SendError):
+    def __init__(self, chat_id: int) -> None:
+        super().__init__(f"group moved to supergroup {chat_id}")
+        self.chat_id = chat_id
+
+
+class Sender(Protocol):
+    def plan(self, reply: Reply) -> list[Part]: ...
+
+
+class TelegramSender:
+    """Turns a reply into Bot API calls (long texts split, then venue, media, document)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    def plan(self, reply: Reply) -> list[Part]:
+        if reply.withdraw:
+            return [lambda chat, mid=mid: self._withdraw(chat, mid, reply.text) for mid in reply.withdraw]
+        parts: list[Part] = []
+        for piece in chunk_replies([reply]):
+            if piece.text:
+                parts.append(lambda chat, p=piece: self._call(
+                    self.bot.send_message(chat, p.text, reply_markup=keyboard(p))))
+            if piece.venue:
+                v = piece.venue
+                parts.append(lambda chat, v=v: self._call(
+                    self.bot.send_venue(chat, v.latitude, v.longitude, v.title[:256], v.address[:256])))
+            for m in piece.media:
+                if m.kind == "photo":
+                    parts.append(lambda chat, m=m: self._call(
+                        self.bot.send_photo(chat, m.file_id, caption=m.caption or None)))
+                else:
+                    parts.append(lambda chat, m=m: self._call(
+                        self.bot.send_voice(chat, m.file_id, caption=m.caption or None)))
+            if piece.document:
+                d = piece.document
+                parts.append(lambda chat, d=d: self._call(self.bot.send_document(
+                    chat, BufferedInputFile(d.content, d.filename), caption=d.caption or None)))
+        return parts
+
+    async def _withdraw(self, chat: int, message_id: int, replacement: str) -> None:
+        """Delete one earlier message; where Telegram refuses (older than 48 hours and kiezbot is no
+        administrator there), overwrite its text or caption with ``replacement``. A message that is
+        gone already counts as withdrawn; a photo or voice note that can be neither deleted nor
+        replaced keeps its file but loses its caption (logged: make kiezbot an administrator)."""
+        try:
+            await self._call(self.bot.delete_message(chat, message_id))
+            return None
+        except Rejected as exc:
+            if "not found" in str(exc):
+                return None
+            log.info("message %s in chat %s could not be deleted (%s); overwriting it", message_id, who(chat), exc)
+        try:
+            await self._call(self.bot.edit_message_text(text=replacement, chat_id=chat, message_id=message_id))
+            return None
+        except Rejected:
+            pass
+        try:
+            await self._call(self.bot.edit_message_caption(caption=replacement, chat_id=chat, message_id=message_id))
+        except Rejected as exc:
+            log.warning("message %s in chat %s could be neither deleted nor overwritten (%s); make kiezbot an "
+                        "administrator of the staff group who may delete messages", message_id, who(chat), exc)
+        return None
+
+    @staticmethod
+    async def _call(request: Awaitable[Any]) -> int | None:
+        try:
+            message = await request
+        except TelegramRetryAfter as exc:
+            raise RetryAfter(exc.retry_after) from exc
+        except TelegramMigrateToChat as exc:
+            raise Moved(exc.migrate_to_chat_id) from exc
+        except TelegramForbiddenError as exc:
+            raise Blocked(f"403: {exc.message}") from exc
+        except (TelegramBadRequest, TelegramNotFound, TelegramEntityTooLarge, TelegramConflictError) as exc:
+            raise Rejected(f"{type(exc).__name__}: {exc.message}") from exc
+        except TelegramAPIError as exc:          # 5xx, network errors, timeouts, 401
+            raise Transient(f"{type(exc).__name__}: {exc.message}") from exc
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise Transient(f"{type(exc).__name__}: {exc}") from exc
+        return getattr(message, "message_id", None)
+
+
+class TerminalSender:
+    """Shows outbox messages in ``kiezbot chat`` (no limits, nothing can fail)."""
+
+    def __init__(self, render: Callable[[Reply], None]) -> None:
+        self.render = render
+
+    def plan(self, reply: Reply) -> list[Part]:
+        async def show(_chat: int) -> int | None:
+            for piece in chunk_replies([reply]):
+                self.render(piece)
+            return None
+        return [show]
+
+
+# --- the engine -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeliveryConfig:
+    batch_size: int = 60                    # rows claimed at once (about two seconds of sending)
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 5
+    backoff_base: float = 2.0               # seconds before the 2nd attempt, doubling up to backoff_max
+    backoff_max: float = 600.0
+    request_timeout: float = 30.0           # below the lease, so a slow request never outlives its claim
+    lookahead: float = 1.0                  # claim more when booked slots end sooner than this
+    horizon: float = 10.0                   # rows whose chat cannot take them sooner go back for later
+    prepare: float = 0.25                   # commit "sending" this long before the request's slot
+    concurrency: int = 16                   # requests in flight at once: enough for 30/s at Telegram's
+                                            # latency, and the most a crash can leave unconfirmed
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    too_many_requests: int = 0
+    recovered_unconfirmed: int = 0
+    skipped: int = 0            # cancelled (e.g. a stopped broadcast) between claim and send
+
+
+class BroadcastSteps(Protocol):
+    async def step(self, now: datetime) -> bool: ...
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class DeliveryEngine:
+    sessions: async_sessionmaker
+    sender: Sender
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    config: DeliveryConfig = field(default_factory=DeliveryConfig)
+    clock: Callable[[], datetime] = utc_now
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    worker: str = field(default_factory=worker_name)
+    chat_ids: Sequence[int] | None = None        # deliver only to these chats (the terminal user)
+    broadcast_id: int | None = None              # deliver only this broadcast (`kiezbot broadcast`)
+    broadcasts: BroadcastSteps | None = None     # expansion and progress reports of broadcasts
+    total: DrainReport = field(default_factory=DrainReport)
+
+    def __post_init__(self) -> None:
+        self.queue = OutboxQueue(self.sessions, self.worker)
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+        self._booked_until = 0.0
+        self._again = False
+        self._in_flight = asyncio.Semaphore(self.config.concurrency)
+
+    # --- triggers ----------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Start a drain in the background unless one is running (scheduler job, after updates)."""
+        if self._stopping:
+            return
+        if self._task is not None and not self._task.done():
+            self._again = True               # something new came in while draining: look once more
+            return
+        self._task = asyncio.get_running_loop().create_task(self._drain_logged())
+
+    async def _drain_logged(self) -> None:
+        try:
+            while True:
+                self._again = False
+                await self.drain()
+                if not self._again or self._stopping:
+                    break
+        except Exception:   # noqa: BLE001 — the next tick tries again; rows are safe in the database
+            log.exception("delivery failed; will try again")
+
+    async def close(self) -> None:
+        """Stop claiming, let requests in flight finish, hand back unsent claims."""
+        self._stopping = True
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        async with self._lock:
+            released = await self.queue.release_all_mine()
+        if released:
+            log.info("handed back %s claimed message(s) for the next start", released)
+
+    # --- one drain ----------------------------------------------------------------------------
+    def _now(self) -> float:
+        return self.clock().timestamp()
+
+    async def drain(self) -> DrainReport:
+        """Deliver everything due now; returns what happened (also added to ``total``)."""
+        async with self._lock:
+            report = DrainReport()
+            released, resumed = await self.queue.recover_expired(self.clock(), self.config.max_attempts)
+            if resumed:
+                log.warning("%s message(s) were being sent when a kiezbot process stopped; Telegram's answer is "
+                            "unknown, so they are sent again (a resident may see one twice)", resumed)
+            report.recovered_unconfirmed = resumed
+            while not self._stopping:
+                progressed = await self._broadcast_step()
+                claimed = await self._pump(report)
+                if not claimed and not progressed:
+                    break
+            self._add(report)
+            return report
+
+    async def _broadcast_step(self) -> bool:
+        if self.broadcasts is None:
+            return False
+        try:
+            return await self.broadcasts.step(self.clock())
+        except Exception:   # noqa: BLE001 — reports are a courtesy; sending goes on
+            log.exception("broadcast bookkeeping failed")
+            return False
+
+    async def _pump(self, report: DrainReport) -> int:
+        tasks: set[asyncio.Task] = set()
+        claimed_total = 0
+        last_step = self._now()
+        while not self._stopping:
+            now = self._now()
+            if self._booked_until - now > self.config.lookahead:
+                await self.sleep(min(self._booked_until - now - self.config.lookahead, 0.5))
+                continue
+            batch = await self.queue.claim(self.clock(), self.config.batch_size, self.config.lease,
+                                           chat_ids=self.chat_ids, broadcast_id=self.broadcast_id)
+            if not batch:
+                break
+            claimed_total += len(batch)
+            await self._schedule(batch, tasks, report)
+            if now - last_step >= 1.0:
+                last_step = now
+                await self._broadcast_step()
+            tasks = {t for t in tasks if not t.done()}
+        if tasks:
+            await asyncio.gather(*tasks)
+        return claimed_total
+
+    async def _schedule(self, batch: list[Claimed], tasks: set[asyncio.Task], report: DrainReport) -> None:
+        now = self._now()
+        for row in batch:
+            at = self.limiter.earliest(row.chat_id, now)
+            if at - now > self.config.horizon:
+                # This chat is busy for a while (a group at 20/min): let other processes and later
+                # drains have it instead of holding a lease we cannot use.
+                await self.queue.release([row.id], not_before=self.clock() + timedelta(seconds=at - now))
+                continue
+            self.limiter.take(row.chat_id, at)
+            self._booked_until = max(self._booked_until, at)
+            tasks.add(asyncio.create_task(self._deliver(row, at, report)))
+
+    async def _wait_for_slot(self, chat_id: int, at: float) -> None:
+        while True:
+            delay = at - self._now()
+            if delay > 0:
+                await self.sleep(delay)
+            if self._now() >= self.limiter.paused_until:
+                return
+            at = self.limiter.reserve(chat_id, self._now())       # a 429 paused everything meanwhile
+
+    async def _gate(self, chat_id: int) -> Send:
+        """Right before a request: wait until the recent sends leave room, then note this one."""
+        while (wait := self.limiter.ready_in(chat_id, self._now())) > 0:
+            await self.sleep(wait)
+        return self.limiter.record(chat_id, self._now())
+
+    def backoff(self, attempts: int) -> float:
+        return min(self.config.backoff_max, self.config.backoff_base * 2 ** max(0, attempts - 1))
+
+    async def _deliver(self, row: Claimed, at: float, report: DrainReport) -> None:
+        # "sending" is committed a moment before the slot, so a slow commit does not delay the request.
+        if (early := at - self.config.prepare - self._now()) > 0:
+            await self.sleep(early)
+        async with self._in_flight:
+            await self._send(row, at, report)
+
+    async def _send(self, row: Claimed, at: float, report: DrainReport) -> None:
+        try:
+            if not await self.queue.start_sending(row.id, self.clock(), self.config.lease):
+                report.skipped += 1
+                return
+            await self._wait_for_slot(row.chat_id, at)
+            attempts = row.attempts + 1
+            parts = self.sender.plan(reply_from_dict(row.payload))
+            if not parts[row.parts_done:]:
+                await self.queue.failed(row.id, "nothing to send (empty message)")
+                report.failed += 1
+                return
+            message_id: int | None = None
+            sent_ids = list(row.message_ids or [])
+            for index in range(row.parts_done, len(parts)):
+                if index > row.parts_done:
+                    await self._wait_for_slot(row.chat_id, self.limiter.reserve(row.chat_id, self._now()))
+                send = await self._gate(row.chat_id)
+                try:
+                    try:
+                        message_id = await asyncio.wait_for(parts[index](row.chat_id), self.config.request_timeout)
+                    finally:
+                        self.limiter.finished(send, self._now())
+                except RetryAfter as exc:
+                    report.too_many_requests += 1
+                    self.limiter.pause(self._now() + exc.seconds)
+                    log.warning("Telegram asks to pause all sending for %ss", exc.seconds)
+                    await self.queue.retry(row.id, self.clock() + timedelta(seconds=exc.seconds), str(exc),
+                                           parts_done=index, count_attempt=False)
+                    return
+                except Blocked as exc:
+                    stopped = await self.queue.blocked(row.id, row.chat_id, self.clock(), str(exc))
+                    # No chat id in the line (personal data): the row id leads to it.
+                    log.info("outbox message %s: the recipient blocked kiezbot; %s other waiting message(s) "
+                             "to them stopped", row.id, stopped)
+                    report.blocked += 1
+                    return
+                except Moved as exc:
+                    log.warning("chat %s became %s; update KIEZBOT_STAFF_CHAT_ID if it is the staff group",
+                                who(row.chat_id), who(exc.chat_id))
+                    await self.queue.moved(row.id, exc.chat_id)
+                    return
+                except Rejected as exc:
+                    log.error("Telegram refused outbox message %s: %s", row.id, exc)
+                    await self.queue.failed(row.id, str(exc))
+                    report.failed += 1
+                    return
+                except (Transient, asyncio.TimeoutError) as exc:
+                    error = str(exc) or "timeout"
+                    if attempts >= self.config.max_attempts:
+                        log.error("giving up on outbox message %s after %s attempts: %s", row.id, attempts, error)
+                        await self.queue.failed(row.id, f"after {attempts} attempts: {error}")
+                        report.failed += 1
+                    else:
+                        await self.queue.retry(row.id, self.clock() + timedelta(seconds=self.backoff(attempts)),
+                                               error, parts_done=index)
+                        report.retried += 1
+                    return
+                if message_id is not None:
+                    sent_ids.append(message_id)
+                if index < len(parts) - 1:
+                    await self.queue.part_sent(row.id, index + 1, sent_ids)
+            if not await self.queue.sent(row.id, self.clock(), message_id, sent_ids):
+                log.warning("outbox message %s was sent after its lease ran out; another process may send it too",
+                            row.id)
+            report.sent += 1
+        except Exception:   # noqa: BLE001 — e.g. the database is gone: the lease runs out, the row comes back
+            log.exception("delivering outbox message %s failed", row.id)
+
+    def _add(self, report: DrainReport) -> None:
+        for name in vars(report):
+            setattr(self.total, name, getattr(self.total, name) + getattr(report, name))

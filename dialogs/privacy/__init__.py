@@ -1,0 +1,1 @@
+"""The resident's rights: /privacy, /mydata and /delete, and what erasure keeps of a submission (masked)."""

@@ -1,0 +1,1 @@
+"""First contact: language choice, the privacy notice before anything is stored, and the main menu."""
