@@ -33,7 +33,7 @@ from storage.address_book import SqlAddressBook  # noqa: E402
 from storage.db import create_engine, normalise_url, session_factory  # noqa: E402
 from storage.events import EventRow, SignupRow, SqlEvents  # noqa: E402
 from storage.models import ResidentRow  # noqa: E402
-from storage.repositories import SqlUnitOfWork  # noqa: E402
+from storage.unit_of_work import SqlUnitOfWork  # noqa: E402
 from storage.seed import seed_areas  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)

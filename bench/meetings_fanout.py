@@ -31,7 +31,7 @@ from storage import migrate  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.meetings import MeetingRow, MeetingSubscriptionRow  # noqa: E402
 from storage.models import OutboxRow, ResidentRow  # noqa: E402
-from storage.repositories import SqlUnitOfWork  # noqa: E402
+from storage.unit_of_work import SqlUnitOfWork  # noqa: E402
 from storage.seed import seed_areas  # noqa: E402
 
 LANGUAGES = ["de", "en", "tr", "ar", "ru", "uk", "pl", "bg", "ro", "de_simple"]

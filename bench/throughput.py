@@ -82,7 +82,7 @@ from locales import load_catalogs  # noqa: E402
 from storage.address_book import SqlAddressBook  # noqa: E402
 from storage.events import SqlEvents  # noqa: E402
 from storage.models import ResidentRow, StaffRow  # noqa: E402
-from storage.repositories import SqlUnitOfWork  # noqa: E402
+from storage.unit_of_work import SqlUnitOfWork  # noqa: E402
 from tests.fake_telegram import DEFAULT_TOKEN, CallbackQueryRecord, FakeTelegram  # noqa: E402
 
 TOKEN = DEFAULT_TOKEN
@@ -629,7 +629,7 @@ async def main() -> None:
                 f"p50 latency x{s['kiezbot']['p50_median'] / s['bare']['p50_median']:.1f}"
             )
     finally:
-        from storage.repositories import dispose_inline_engine
+        from storage.unit_of_work import dispose_inline_engine
 
         await dispose_inline_engine(db.engine)
         await db.drop()

@@ -23,7 +23,7 @@ from storage.address_book import SqlAddressBook
 from storage.db import create_engine, session_factory
 from storage.leader import exclusive
 from storage.privacy import load_pseudonym_key, pseudonym_with
-from storage.repositories import SqlUnitOfWork, dispose_inline_engine
+from storage.unit_of_work import SqlUnitOfWork, dispose_inline_engine
 from storage.seed import addresses_loaded, count_address_rows, seed_all
 
 from bot.settings import ConfigError, Settings

@@ -57,7 +57,7 @@ class _NoThread:
 class InlineSqliteConnection(aiosqlite.Connection):
     """aiosqlite's connection, with each call run in the event loop's thread instead of a worker thread.
 
-    For the per-update transactions only (the ORM session of storage.repositories.SqlUnitOfWork, on the
+    For the per-update transactions only (the ORM session of storage.unit_of_work.SqlUnitOfWork, on the
     connection of :func:`open_sqlite`): a statement on an indexed SQLite table takes microseconds, while
     the hand-over to aiosqlite's thread and back through the event loop takes far longer and lets other
     coroutines run while the transaction holds SQLite's write lock."""

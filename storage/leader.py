@@ -21,7 +21,7 @@ Why an advisory lock, and why it is held a while after the job
     the daily jobs are written to catch up on the next run, so that is a delay, not a loss.
 
 Key space
-    The per-chat locks of :class:`storage.repositories.SqlUnitOfWork` use the one-``bigint`` form
+    The per-chat locks of :class:`storage.unit_of_work.SqlUnitOfWork` use the one-``bigint`` form
     (``pg_advisory_xact_lock(chat_id)``); these use the two-``integer`` form
     ``(KIEZBOT_CLASS, crc32(name))``, which PostgreSQL keeps apart from the one-key form, so no chat
     id can ever collide with a job.

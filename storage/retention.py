@@ -44,7 +44,8 @@ from dialogs.privacy.resident_flow import retention_report_text, retention_warni
 from storage.models import ConversationRow, OutboxRow, ResidentRow, StaffRow
 from storage.outbox import FINAL_STATES as FINAL_OUTBOX_STATES, finished_before  # noqa: F401 (re-exported)
 from storage.privacy import AccessLogRow, RetentionNoticeRow, erased_pseudonym
-from storage.repositories import SqlOutbox, SqlUnitOfWork
+from storage.repositories import SqlOutbox
+from storage.unit_of_work import SqlUnitOfWork
 
 RETENTION_ACTOR = "system:retention"
 

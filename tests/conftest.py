@@ -25,7 +25,7 @@ from storage import migrate
 from storage.address_book import SqlAddressBook
 from storage.db import create_engine, normalise_url, session_factory
 from storage.models import Base
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from storage.seed import seed_all, seed_areas
 from bot.telegram import make_bot
 from tests.chat import ChatClient, Clock

@@ -26,7 +26,7 @@ from dialogs.core.engine import Dialogs
 from dialogs.core.messages import Reply
 from locales import load_catalogs
 from storage.models import AreaRow, OfficeRow
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.chat import Answer, ChatClient, Clock
 
 SAMPLE_TEXTS = [

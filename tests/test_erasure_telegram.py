@@ -14,7 +14,8 @@ from sqlalchemy import select
 from dialogs.app import build_dialogs
 from locales import load_catalogs
 from storage.models import OutboxRow
-from storage.repositories import SqlOutbox, SqlUnitOfWork
+from storage.repositories import SqlOutbox
+from storage.unit_of_work import SqlUnitOfWork
 from tests.chat import ChatClient
 from tests.test_delivery import engine, tg, users  # noqa: F401  (fixtures; `bot` is conftest's)
 

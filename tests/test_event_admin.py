@@ -9,7 +9,7 @@ from sqlalchemy import select
 from dialogs.app import build_dialogs
 from locales import load_catalogs
 from storage.privacy import AccessLogRow
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.chat import ChatClient
 from tests.event_helpers import add_event, add_resident, as_utc, get_event, outbox, parse_ics, reply_of, signups
 from tests.staff_tools import add_staff, staff_in_group

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 import storage.events as events_store
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.event_helpers import BERLIN_DEC_3_18H, add_event
 
 NOW = BERLIN_DEC_3_18H - timedelta(days=1)

@@ -324,7 +324,7 @@ async def test_the_menu_offers_events(english):
 async def test_the_party_size_question_survives_a_restart(english, db, clock):
     from dialogs.app import build_dialogs
     from locales import load_catalogs
-    from storage.repositories import SqlUnitOfWork
+    from storage.unit_of_work import SqlUnitOfWork
 
     event = await add_event(db, max_party=4)
     await english.presses(f"ev:join:{event.id}")

@@ -79,7 +79,7 @@ def test_switched_off_the_unit_of_work_takes_the_plain_paths(fresh_switch, tmp_p
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from storage.db import create_engine
-    from storage.repositories import SqlUnitOfWork
+    from storage.unit_of_work import SqlUnitOfWork
 
     engine = create_engine(f"sqlite:///{tmp_path}/k.db")
     fresh_switch.setenv(fast_paths.ENV, "off")

@@ -28,7 +28,7 @@ from dialogs.core.messages import MAX_CALLBACK_DATA, MAX_CAPTION, MAX_TEXT, Repl
 from dialogs.core.text import visible_length
 from locales import load_catalogs
 from storage.models import ConversationRow, ResidentRow, StaffRow
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.chat import ChatClient
 from tests.fake_telegram import parse_html
 

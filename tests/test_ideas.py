@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from dialogs.app import build_dialogs
 from dialogs.ideas.rules import MAX_TEXT, parse_amount
 from locales import load_catalogs
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.chat import ChatClient
 from tests.ideas_helpers import (draft_project_idea, outbox, ref_in, send_project_idea, start_project_draft,
                                  submission, submissions)

@@ -17,7 +17,7 @@ from dialogs.app import build_dialogs
 from dialogs.core.messages import reply_from_dict
 from locales import load_catalogs
 from storage.models import OutboxRow
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.fake_telegram import FakeTelegram
 from tests.ideas_helpers import add_staff, card_button
 

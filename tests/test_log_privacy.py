@@ -23,7 +23,7 @@ from dialogs.core import logsafe
 from dialogs.app import build_dialogs
 from locales import load_catalogs
 from storage.privacy import load_pseudonym_key, pseudonym_with
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.fake_telegram import FakeTelegram
 from tests.staff_tools import add_staff
 

@@ -12,7 +12,7 @@ from dialogs.meetings.resident_flow import ReminderLeads, cancel_session, parse_
 from dialogs.meetings.staff_flow import InputError, parse_datetime
 from dialogs.core.ports import Meeting
 from locales import load_catalogs
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.chat import ChatClient
 from tests.meeting_tools import BERLIN, berlin, outbox, plan, utc
 

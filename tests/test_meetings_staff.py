@@ -5,7 +5,7 @@ import asyncio
 
 from dialogs.app import build_dialogs
 from locales import load_catalogs
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.chat import ChatClient
 from tests.meeting_tools import berlin, outbox, plan, utc
 from tests.staff_tools import add_staff, staff_in_group

@@ -9,7 +9,7 @@ import pytest
 from dialogs.app import build_dialogs
 from dialogs.core.messages import Inbound, Sender
 from locales import load_catalogs
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 
 
 async def test_a_burst_from_one_new_resident_is_handled_in_order(dialogs):

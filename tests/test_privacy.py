@@ -17,7 +17,8 @@ from locales import load_catalogs
 from storage import personal_data
 from storage.models import ConversationRow, OutboxRow, ResidentRow, StaffRow
 from storage.privacy import AccessLogRow
-from storage.repositories import SqlOutbox, SqlUnitOfWork
+from storage.repositories import SqlOutbox
+from storage.unit_of_work import SqlUnitOfWork
 from tests.chat import ChatClient
 
 

@@ -110,7 +110,7 @@ async def test_step_survives_a_restart(english, db, clock):
     """A new Dialogs (as after a restart) continues where the resident was."""
     from dialogs.app import build_dialogs
     from locales import load_catalogs
-    from storage.repositories import SqlUnitOfWork
+    from storage.unit_of_work import SqlUnitOfWork
     from tests.chat import ChatClient
 
     await english.taps("Find my office")

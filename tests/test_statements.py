@@ -13,7 +13,7 @@ from dialogs.core.ports import ChatState
 from storage import fast_paths
 from storage.events import SqlEvents
 from storage.models import ConversationRow, ResidentRow, StaffRow
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from storage.statements import DirectStatements
 from tests.event_helpers import add_event
 
@@ -112,7 +112,7 @@ async def test_another_process_writing_is_waited_for_without_blocking_the_loop(u
     import asyncio
     import sqlite3
 
-    import storage.repositories as repositories
+    import storage.unit_of_work as unit_of_work
 
     if db.backend != "sqlite":
         pytest.skip("PostgreSQL serialises with advisory locks (tests/test_scaleout.py)")
@@ -137,7 +137,7 @@ async def test_another_process_writing_is_waited_for_without_blocking_the_loop(u
     if not fast_paths.enabled("inline_sqlite"):        # KIEZBOT_FAST_PATHS: aiosqlite's busy_timeout (30 s)
         other.close()
         return
-    monkeypatch.setattr(repositories, "BEGIN_PATIENCE", 0.05)   # held for too long: the update fails …
+    monkeypatch.setattr(unit_of_work, "BEGIN_PATIENCE", 0.05)   # held for too long: the update fails …
     other.execute("BEGIN IMMEDIATE")
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         await update()

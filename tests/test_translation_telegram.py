@@ -16,7 +16,7 @@ from dialogs.translation import flows as translation_flows
 from dialogs.translation.jobs import TranslationPolicy
 from dialogs.translation.protect import ProtectingTranslator
 from locales import load_catalogs
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.fake_telegram import FakeTelegram
 from tests.fake_translation import FakeLibreTranslate
 from tests.ideas_helpers import add_staff, card_button

@@ -388,7 +388,7 @@ def _offline_dialogs(settings: Settings, sessions):
     """The flows without Telegram or the address list: for erasures from the command line."""
     from dialogs.app import build_dialogs
     from locales import load_catalogs
-    from storage.repositories import SqlUnitOfWork
+    from storage.unit_of_work import SqlUnitOfWork
     return build_dialogs(SqlUnitOfWork(sessions, addresses=None), load_catalogs(),  # type: ignore[arg-type]
                          timezone=settings.timezone, default_language=settings.default_locale,
                          staff_chat_id=settings.staff_chat_id)
@@ -424,7 +424,7 @@ def _actor(args: argparse.Namespace) -> str:
 async def _privacy(args: argparse.Namespace) -> int:
     from dialogs.core.engine import Operator, utc_now
     from dialogs.privacy.resident_flow import erase_resident, export_document, has_personal_data
-    from storage.repositories import SqlUnitOfWork
+    from storage.unit_of_work import SqlUnitOfWork
 
     settings = _settings()
     engine, sessions = await _open_sessions(settings)

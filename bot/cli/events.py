@@ -44,7 +44,7 @@ async def open_events_runtime(settings) -> EventsRuntime:  # noqa: ANN001
     from locales import load_catalogs
     from storage.address_book import SqlAddressBook
     from storage.db import session_factory
-    from storage.repositories import SqlUnitOfWork
+    from storage.unit_of_work import SqlUnitOfWork
     from storage.seed import ensure_areas
 
     engine = await open_database(settings)       # migrated, every feature wired, the registry checked

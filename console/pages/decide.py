@@ -27,7 +27,7 @@ from dialogs.ideas.rules import MAX_TEXT, REJECT_REASONS, Event, Submission
 from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
 from locales import load_catalogs
 from storage.queue import submission_version
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 ACTIONS = {"ok": "approve", "no": "reject", "re": "reply", "ask": "ask", "rev": "revise", "take": "take"}
