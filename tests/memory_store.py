@@ -406,8 +406,8 @@ class MemoryStore:
     def __init__(self, data: MemoryData, tables: Tables) -> None:
         self.residents = MemoryResidents(tables)
         self.conversations = MemoryConversations(tables)
+        self.data = data
         self.areas = MemoryAreas(data)
-        self.addresses = data.addresses
         self.staff = MemoryStaff(tables)
         self.outbox = MemoryOutbox(tables)
         self.access_log = MemoryAccessLog(data, tables)
@@ -418,6 +418,10 @@ class MemoryStore:
         self.meetings = NoFeature("meetings")
         self.broadcasts = NoFeature("broadcasts")
         self.console = NoFeature("console")
+
+    @property
+    def addresses(self) -> AddressBook:
+        return self.data.addresses         # loaded on first use (~1 s once per process)
 
 
 class MemoryUnitOfWork:
