@@ -383,18 +383,22 @@ class MemoryPersonalData:
 
 
 class NoFeature:
-    """A feature port the memory store does not implement: every call raises :class:`NotInMemory`."""
+    """A feature port the memory store does not implement: the reads named in ``empty`` answer as the SQL
+    store does when the feature holds nothing (the memory store never holds any); every other call
+    raises :class:`NotInMemory`."""
 
-    def __init__(self, name: str, empty: Sequence[str] = ()) -> None:
+    def __init__(self, name: str, empty: dict[str, Any] | None = None) -> None:
         self._name = name
-        self._empty = set(empty)
+        self._empty = dict(empty or {})
 
     def __getattr__(self, method: str):  # noqa: ANN204
         if method.startswith("_"):
             raise AttributeError(method)
         if method in self._empty:
-            async def nothing(*args: Any, **kwargs: Any) -> list:
-                return []                 # this store holds none of them: truthfully nothing
+            answer = self._empty[method]
+
+            async def nothing(*args: Any, **kwargs: Any) -> Any:
+                return copy.copy(answer)
             return nothing
         raise NotInMemory(f"the memory store has no {self._name} ({self._name}.{method}); "
                           "use the SQL fixtures (tests/conftest.py) for this test")
@@ -412,9 +416,10 @@ class MemoryStore:
         self.outbox = MemoryOutbox(tables)
         self.access_log = MemoryAccessLog(data, tables)
         self.personal_data = MemoryPersonalData(tables, self.access_log)
-        # Asked by the core flows before an erasure (withdraw sign-ups, staff copies of submissions).
-        self.events = NoFeature("events", empty=("signups_of",))
-        self.submissions = NoFeature("submissions", empty=("of_resident",))
+        # Asked by the core flows: before an erasure (sign-ups, submissions), on free text (an answer
+        # to the team's question about a submission?).
+        self.events = NoFeature("events", empty={"signups_of": []})
+        self.submissions = NoFeature("submissions", empty={"of_resident": [], "waiting_for": None})
         self.meetings = NoFeature("meetings")
         self.broadcasts = NoFeature("broadcasts")
         self.console = NoFeature("console")
@@ -451,3 +456,10 @@ class MemoryUnitOfWork:
         (what ``tests.chat.ChatClient`` shows as part of the answer)."""
         return [r for r in self.data.tables.outbox
                 if r.chat_id == chat_id and r.dedupe_key and ":copy:" in r.dedupe_key and r.id > after_id]
+
+
+def memory_dialogs(uow: MemoryUnitOfWork, clock: Any, **options: Any):  # noqa: ANN201 — a Dialogs
+    """The app with every flow, on the memory store (what ``tests.conftest.dialogs`` builds on SQL)."""
+    from dialogs.app import build_dialogs
+    from locales import load_catalogs
+    return build_dialogs(uow, load_catalogs(), clock=clock, **options)
