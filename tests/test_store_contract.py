@@ -309,6 +309,19 @@ async def test_the_area_map_sends_an_address_to_the_same_area(store):
     assert found[("Unter den Linden", 1)] == ["None"]
 
 
+async def test_the_address_book_knows_the_same_addresses_and_squares(store):
+    """Squares without house numbers (Nettelbeckplatz) are found as places; every house of a street is known."""
+    async with store.uow(ALEX) as s:
+        book = s.addresses
+        assert len(book.street_names()) > 9000 and "Nettelbeckplatz" in book.street_names()
+        square = await book.addresses("Nettelbeckplatz")
+        assert [(r.number, r.postcode, r.ortsteil) for r in square] == [(0, "13347", "Wedding")]
+        badstrasse = await book.addresses("Badstraße")
+        assert (10, "") in {(r.number, r.suffix) for r in badstrasse}
+        assert len(badstrasse) == len(set(badstrasse)) > 50
+        assert await book.addresses("Atlantisstraße") == ()
+
+
 # --- access log and personal data ---------------------------------------------------------------------
 
 async def onboarded(store, chat_id: int, name: str) -> None:
