@@ -185,9 +185,8 @@ def sql_dialogs(db, clock):
 
 
 async def test_the_operator_text_replaces_the_builtin_one_for_its_language(memory, clock):
-    dialogs = memory_dialogs(memory, clock, operator=Operator(privacy_texts={"en": "<b>Our own privacy text</b>\nDetails.",
-                                                         "en.notice": "Short: we store little. /privacy"},
-                             retention_days=90))
+    texts = {"en": "<b>Our own privacy text</b>\nDetails.", "en.notice": "Short: we store little. /privacy"}
+    dialogs = memory_dialogs(memory, clock, operator=Operator(privacy_texts=texts, retention_days=90))
     english = ChatClient(dialogs, chat_id=3001, language_code="en")
     await english.says("/start")
     notice = await english.taps("English")
