@@ -27,7 +27,7 @@ from sqlalchemy import insert  # noqa: E402
 
 import storage.all_models  # noqa: E402,F401
 from dialogs.app import build_dialogs  # noqa: E402
-from dialogs.messages import Inbound, Sender  # noqa: E402
+from dialogs.core.messages import Inbound, Sender  # noqa: E402
 from locales import load_catalogs  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.address_book import SqlAddressBook  # noqa: E402

@@ -2,8 +2,8 @@
 areas file — for tests of :mod:`dialogs.office.addresses` without a database.
 
 Loaded once per process (``load_address_book()`` / ``load_area_map()`` are cached): about 1-2 s for the
-401k rows. Rows without a house number are left out, as ``storage.seed`` does, but their street names
-stay in ``street_names()`` (the streets table keeps them too).
+401k rows. Rows without a house number (squares such as Nettelbeckplatz) are kept with ``number=0``, as
+``storage.seed`` keeps them (tests/test_store_contract.py checks that both books agree).
 """
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ class MemoryAddressBook:
         rows = self._rows.get(street)
         if rows is None:
             records = self._raw.get(street, ())
-            built = (address_row_from_record(dict(zip(self._header, rec, strict=True))) for rec in records)
+            built = (address_row_from_record(dict(zip(self._header, rec, strict=True)), keep_unnumbered=True)
+                     for rec in records)
             rows = tuple(sorted((r for r in built if r is not None), key=lambda r: (r.number, r.suffix)))
             self._rows[street] = rows
         return rows

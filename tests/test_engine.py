@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from dialogs.core.replies import chunk_replies
 from dialogs.core.messages import MAX_TEXT, Button, Reply
 from dialogs.core.text import esc, split_for_telegram, visible_length
+from tests.memory_store import MemoryUnitOfWork, memory_dialogs
+
+
+@pytest.fixture
+def dialogs(clock):
+    """The engine on the memory store (tests/memory_store.py): these test the engine, not storage."""
+    return memory_dialogs(MemoryUnitOfWork(), clock)
 
 
 async def test_a_failing_flow_apologises_resets_and_keeps_the_bot_alive(dialogs, english, caplog):
@@ -47,6 +56,5 @@ def test_buttons_stay_with_the_last_part_of_a_split_message():
 
 
 def test_callback_data_over_64_bytes_is_refused_when_built():
-    import pytest
     with pytest.raises(ValueError):
         Button("x", "office:area:" + "ü" * 30)

@@ -1,12 +1,25 @@
-"""The office finder as residents use it: typed addresses, picked areas, the office card."""
+"""The office finder as residents use it: typed addresses, picked areas, the office card.
+
+On the memory store (tests/memory_store.py) with Berlin's address list in memory: these test the flow,
+not storage; tests/test_store_contract.py holds the memory store to what the SQL stores do.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import update
 
-from storage.models import OfficeRow, ResidentRow
+from tests.memory_store import MemoryUnitOfWork, memory_dialogs
+
+
+@pytest.fixture
+def memory():
+    return MemoryUnitOfWork()
+
+
+@pytest.fixture
+def dialogs(memory, clock):
+    return memory_dialogs(memory, clock)
 
 # (what a resident types, the area kiezbot must name) — checked against Berlin's address list.
 SPELLINGS = [
@@ -45,10 +58,9 @@ async def test_unknown_facts_are_said_to_be_unknown(english):
     assert all(r.venue is None for r in card.replies)   # no coordinates: no invented pin
 
 
-async def test_open_now_is_computed_in_berlin_time(english, db, clock):
-    async with db.sessions() as session, session.begin():
-        await session.execute(update(OfficeRow).where(OfficeRow.area_key == "badstrasse").values(
-            opening_hours={"tue": ["10:00-13:00"], "thu": ["14:00-18:00"]}, latitude=52.5531, longitude=13.3831))
+async def test_open_now_is_computed_in_berlin_time(english, memory, clock):
+    memory.data.set_office("badstrasse", opening_hours={"tue": ["10:00-13:00"], "thu": ["14:00-18:00"]},
+                           latitude=52.5531, longitude=13.3831)
     clock.now = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)     # Tuesday 10:30 in Berlin
     await english.taps("Find my office")
     card = await english.taps("QM Badstraße")
@@ -107,12 +119,10 @@ async def test_voice_note_in_the_finder_is_answered_kindly(english):
     assert "as text" in answer.text
 
 
-async def test_address_typed_at_the_menu_goes_straight_to_the_finder(english, db):
+async def test_address_typed_at_the_menu_goes_straight_to_the_finder(english, memory):
     answer = await english.says("Swinemünder Straße 64")
     assert "QM Brunnenviertel-Brunnenstraße" in answer.text
-    async with db.sessions() as session:
-        row = await session.get(ResidentRow, english.sender.chat_id)
-    assert row.area_key == "brunnenstrasse"              # remembered for later flows
+    assert memory.data.residents[english.sender.chat_id].area_key == "brunnenstrasse"              # remembered for later flows
 
 
 async def test_office_card_in_german(german):
@@ -134,12 +144,11 @@ async def test_a_house_number_that_does_not_exist_is_said_so(english):
     assert "QM Pankstraße" in answer.text
 
 
-async def test_closures_close_the_office_and_are_named_on_the_card(english, db, clock):
+async def test_closures_close_the_office_and_are_named_on_the_card(english, memory, clock):
     hours = {"tue": ["10:00-13:00"], "thu": ["14:00-18:00"],
              "closures": [{"from": "2026-11-24", "note": {"de": "Teamtag", "en": "Team day"}},
                           {"from": "2026-11-26", "to": "2026-12-09"}]}
-    async with db.sessions() as session, session.begin():
-        await session.execute(update(OfficeRow).where(OfficeRow.area_key == "badstrasse").values(opening_hours=hours))
+    memory.data.set_office("badstrasse", opening_hours=hours)
     clock.now = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)     # Tuesday 10:30: open by the weekly hours
     await english.taps("Find my office")
     card = await english.taps("QM Badstraße")

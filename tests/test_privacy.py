@@ -1,12 +1,14 @@
-"""A resident's data-protection rights in the chat: see the notice, download everything, delete everything."""
+"""A resident's data-protection rights in the chat: see the notice, download everything, delete everything.
+
+The flows run on the memory store (tests/memory_store.py; tests/test_store_contract.py holds it to what the
+SQL stores do); what only the SQL registry of personal data does (a feature's own section) runs on SQL.
+"""
 from __future__ import annotations
 
 import asyncio
 import json
 
 import pytest
-from sqlalchemy import func, select
-
 from bot.runtime import load_privacy_texts
 from bot.settings import ConfigError
 from dialogs.app import build_dialogs
@@ -15,25 +17,30 @@ from dialogs.core.messages import Reply
 from dialogs.privacy.resident_flow import log_staff_access
 from locales import load_catalogs
 from storage import personal_data
-from storage.models import ConversationRow, OutboxRow, ResidentRow, StaffRow
-from storage.privacy import AccessLogRow
-from storage.repositories import SqlOutbox
 from storage.unit_of_work import SqlUnitOfWork
 from tests.chat import ChatClient
+from tests.memory_store import MemoryUnitOfWork, memory_dialogs
 
 
-async def count(db, model, *where) -> int:
-    async with db.sessions() as session:
-        return await session.scalar(select(func.count()).select_from(model).where(*where))
+@pytest.fixture
+def memory():
+    return MemoryUnitOfWork()
 
 
-async def enqueue(db, chat_id: int, text: str, state: str = "pending") -> None:
-    async with db.sessions() as session, session.begin():
-        await SqlOutbox(session).enqueue(chat_id, Reply(text=text), purpose="test")
-        if state != "pending":
-            row = await session.scalar(select(OutboxRow).where(OutboxRow.chat_id == chat_id,
-                                                               OutboxRow.state == "pending"))
-            row.state = state
+@pytest.fixture
+def dialogs(memory, clock):
+    return memory_dialogs(memory, clock)
+
+
+def stored(memory, chat_id: int) -> bool:
+    """Whether kiezbot still keeps the resident's profile."""
+    return chat_id in memory.data.residents
+
+
+async def enqueue(memory, chat_id: int, text: str, state: str = "pending") -> None:
+    async with memory(chat_id) as store:
+        await store.outbox.enqueue(chat_id, Reply(text=text), purpose="test")
+    memory.data.outbox[-1].state = state          # as the delivery engine records it
 
 
 def attached_json(answer) -> dict:
@@ -51,11 +58,11 @@ async def test_my_data_menu_offers_notice_download_and_delete(english):
     assert "Privacy notice" in notice.text and "How long" in notice.text
 
 
-async def test_mydata_sends_everything_as_json_and_a_readable_summary(english, db):
+async def test_mydata_sends_everything_as_json_and_a_readable_summary(english, memory):
     await english.taps("Find my office")                       # a conversation in progress
-    await enqueue(db, english.sender.chat_id, "Reminder: jury on Friday")
-    await enqueue(db, english.sender.chat_id, "Your idea was approved", state="sent")
-    await enqueue(db, 4242, "someone else's message")
+    await enqueue(memory, english.sender.chat_id, "Reminder: jury on Friday")
+    await enqueue(memory, english.sender.chat_id, "Your idea was approved", state="sent")
+    await enqueue(memory, 4242, "someone else's message")
     answer = await english.says("/mydata")
     assert "Your data at kiezbot" in answer.text
     assert "Language: English" in answer.text and "Name (from your Telegram profile): Alex" in answer.text
@@ -74,7 +81,10 @@ async def test_mydata_summary_is_in_the_residents_language(german):
     assert "Ihre Daten bei kiezbot" in answer.text and "Sprache: Deutsch" in answer.text
 
 
-async def test_a_feature_section_appears_in_export_and_summary(english, monkeypatch):
+async def test_a_feature_section_appears_in_export_and_summary(db, clock, monkeypatch):
+    english = ChatClient(sql_dialogs(db, clock), chat_id=1002, language_code="en")   # SQL's registry
+    await english.onboard("en")
+
     async def export(subject):
         return [{"title": "Bench for the yard"}, {"title": "Book swap"}]
 
@@ -95,64 +105,64 @@ async def test_someone_unknown_is_told_nothing_is_stored(dialogs):
     assert not any(r.document for r in answer.replies)
 
 
-async def test_delete_asks_first_then_erases_everything_and_starts_afresh(english, db):
+async def test_delete_asks_first_then_erases_everything_and_starts_afresh(english, memory):
     chat_id = english.sender.chat_id
-    await enqueue(db, chat_id, "Reminder")
+    await enqueue(memory, chat_id, "Reminder")
     ask = await english.says("/delete")
     assert "really" in ask.text and "cannot be undone" in ask.text
     assert ask.buttons == ["🗑 Yes, delete everything", "No, keep my data"]
-    assert await count(db, ResidentRow, ResidentRow.chat_id == chat_id) == 1   # nothing gone yet
+    assert stored(memory, chat_id)                                          # nothing gone yet
     done = await english.taps("Yes, delete everything")
     assert "deleted all your data" in done.text
-    assert await count(db, ResidentRow, ResidentRow.chat_id == chat_id) == 0
-    assert await count(db, ConversationRow, ConversationRow.chat_id == chat_id) == 0
-    assert await count(db, OutboxRow, OutboxRow.chat_id == chat_id) == 0
+    assert not stored(memory, chat_id)
+    assert memory.data.conversation(chat_id) is None
+    assert [m for m in memory.data.outbox if m.chat_id == chat_id] == []
     again = await english.says("Hello")
     assert "Which language" in again.text                                 # a new contact
-    assert await count(db, ResidentRow, ResidentRow.chat_id == chat_id) == 0
+    assert not stored(memory, chat_id)
 
 
-async def test_keep_deletes_nothing(english, db):
+async def test_keep_deletes_nothing(english, memory):
     await english.says("/delete")
     answer = await english.taps("No, keep")
     assert "not deleted anything" in answer.text and "📍 Find my office" in answer.buttons
-    assert await count(db, ResidentRow, ResidentRow.chat_id == english.sender.chat_id) == 1
+    assert stored(memory, english.sender.chat_id)
 
 
-async def test_typing_yes_is_not_taken_as_confirmation(english, db):
+async def test_typing_yes_is_not_taken_as_confirmation(english, memory):
     await english.says("/delete")
     answer = await english.says("yes")
     assert "not deleted anything" in answer.text
-    assert await count(db, ResidentRow, ResidentRow.chat_id == english.sender.chat_id) == 1
+    assert stored(memory, english.sender.chat_id)
 
 
-async def test_a_replayed_or_forged_erase_button_deletes_nothing(english, db):
+async def test_a_replayed_or_forged_erase_button_deletes_nothing(english, memory):
     answer = await english.presses("privacy:erase")          # never asked
     assert answer.toast and "no longer valid" in answer.toast
     assert "really" in answer.text                            # asked properly instead
     await english.taps("No, keep")
     await english.presses("privacy:erase")                    # the old button, replayed after "keep"
-    assert await count(db, ResidentRow, ResidentRow.chat_id == english.sender.chat_id) == 1
+    assert stored(memory, english.sender.chat_id)
 
 
-async def test_a_confirmation_from_long_ago_is_not_used(english, db, clock):
+async def test_a_confirmation_from_long_ago_is_not_used(english, memory, clock):
     await english.says("/delete")
     clock.advance(minutes=16)
     answer = await english.presses("privacy:erase")
     assert answer.toast and "really" in answer.text
-    assert await count(db, ResidentRow, ResidentRow.chat_id == english.sender.chat_id) == 1
+    assert stored(memory, english.sender.chat_id)
 
 
-async def test_two_taps_on_yes_at_once_erase_once_and_fail_nowhere(english, db):
+async def test_two_taps_on_yes_at_once_erase_once_and_fail_nowhere(english, memory):
     await english.says("/delete")
     first, second = await asyncio.gather(english.presses("privacy:erase"), english.presses("privacy:erase"))
     texts = [first.text, second.text]
     assert sum("deleted all your data" in t for t in texts) == 1
     assert not any("went wrong" in t for t in texts)
-    assert await count(db, ResidentRow, ResidentRow.chat_id == english.sender.chat_id) == 0
+    assert not stored(memory, english.sender.chat_id)
 
 
-async def test_data_and_delete_work_before_the_notice_was_accepted(resident, db):
+async def test_data_and_delete_work_before_the_notice_was_accepted(resident, memory):
     await resident.says("/start")
     await resident.taps("English")                            # language stored, notice not yet accepted
     data = attached_json(await resident.says("/mydata"))
@@ -160,7 +170,7 @@ async def test_data_and_delete_work_before_the_notice_was_accepted(resident, db)
     await resident.says("/delete")
     done = await resident.taps("Yes, delete everything")
     assert "deleted all your data" in done.text
-    assert await count(db, ResidentRow, ResidentRow.chat_id == resident.sender.chat_id) == 0
+    assert not stored(memory, resident.sender.chat_id)
 
 
 async def test_first_contact_notice_says_who_sees_it_how_long_and_whom_to_ask(resident):
@@ -170,15 +180,13 @@ async def test_first_contact_notice_says_who_sees_it_how_long_and_whom_to_ask(re
     assert "after 365 days without contact" in notice.text and "/delete" in notice.text and "/mydata" in notice.text
 
 
-def operator_dialogs(db, clock, **operator):
-    return build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock,
-                         operator=Operator(**operator))
+def sql_dialogs(db, clock):
+    return build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock)
 
 
-async def test_the_operator_text_replaces_the_builtin_one_for_its_language(db, clock):
-    dialogs = operator_dialogs(db, clock, privacy_texts={"en": "<b>Our own privacy text</b>\nDetails.",
-                                                         "en.notice": "Short: we store little. /privacy"},
-                               retention_days=90)
+async def test_the_operator_text_replaces_the_builtin_one_for_its_language(memory, clock):
+    texts = {"en": "<b>Our own privacy text</b>\nDetails.", "en.notice": "Short: we store little. /privacy"}
+    dialogs = memory_dialogs(memory, clock, operator=Operator(privacy_texts=texts, retention_days=90))
     english = ChatClient(dialogs, chat_id=3001, language_code="en")
     await english.says("/start")
     notice = await english.taps("English")
@@ -207,13 +215,11 @@ def test_operator_texts_are_checked_when_kiezbot_starts(tmp_path):
         load_privacy_texts(tmp_path / "missing")
 
 
-async def test_still_here_keeps_the_resident_and_counts_as_contact(english, db, clock):
+async def test_still_here_keeps_the_resident_and_counts_as_contact(english, memory, clock):
     clock.advance(days=340)
     answer = await english.presses("privacy:alive")
     assert "I keep your data" in answer.text
-    async with db.sessions() as session:
-        row = await session.get(ResidentRow, english.sender.chat_id)
-    assert row.last_seen_at.replace(tzinfo=None) == clock.now.replace(tzinfo=None)
+    assert memory.data.residents[english.sender.chat_id].last_seen_at == clock.now
 
 
 async def test_still_here_after_deletion_starts_afresh(english):
@@ -223,9 +229,8 @@ async def test_still_here_after_deletion_starts_afresh(english):
     assert "Which language" in answer.text
 
 
-async def test_staff_access_is_logged_with_a_pseudonym_and_shown_to_the_resident(dialogs, english, db):
-    async with db.sessions() as session, session.begin():
-        session.add(StaffRow(user_id=77, name="Dana"))
+async def test_staff_access_is_logged_with_a_pseudonym_and_shown_to_the_resident(dialogs, english, memory):
+    memory.data.add_staff(77, "Dana")
 
     async def show_resident(ctx):
         await log_staff_access(ctx, "show", english.sender.chat_id, detail="idea 12")
@@ -233,8 +238,7 @@ async def test_staff_access_is_logged_with_a_pseudonym_and_shown_to_the_resident
 
     dialogs.staff_command("showresident", show_resident)
     await ChatClient(dialogs, chat_id=77, language_code="de").says("/showresident")
-    async with db.sessions() as session:
-        [entry] = (await session.execute(select(AccessLogRow))).scalars().all()
+    [entry] = memory.data.tables.access_log
     assert entry.actor == "staff:77 Dana" and entry.action == "show" and entry.detail == "idea 12"
     assert entry.subject.startswith("r-") and str(english.sender.chat_id) not in entry.subject
     answer = await english.says("/mydata")
@@ -242,12 +246,10 @@ async def test_staff_access_is_logged_with_a_pseudonym_and_shown_to_the_resident
     assert attached_json(answer)["staff_access"][0]["by"] == "neighbourhood team"   # not Dana's account
 
 
-async def test_after_erasure_the_access_log_leads_nowhere_near_the_resident(dialogs, english, db):
+async def test_after_erasure_the_access_log_leads_nowhere_near_the_resident(dialogs, english, memory):
     """The log stays (accountability) but under a random pseudonym: the key in the same database no longer
     finds the erased resident's lines — nor, through "submission BAD-…", their anonymised submission."""
-    from storage.privacy import SqlAccessLog
-    async with db.sessions() as session, session.begin():
-        session.add(StaffRow(user_id=77, name="Dana"))
+    memory.data.add_staff(77, "Dana")
 
     async def show_resident(ctx):
         await log_staff_access(ctx, "show", english.sender.chat_id, detail="submission BAD-2026-014")
@@ -255,13 +257,13 @@ async def test_after_erasure_the_access_log_leads_nowhere_near_the_resident(dial
 
     dialogs.staff_command("showresident", show_resident)
     await ChatClient(dialogs, chat_id=77, language_code="de").says("/showresident")
-    async with db.sessions() as session:
-        before = await SqlAccessLog(session).entries(english.sender.chat_id)
+    async with memory(0) as store:
+        before = await store.access_log.entries(english.sender.chat_id)
     assert [e.detail for e in before] == ["submission BAD-2026-014"]
 
     await english.says("/delete")
     await english.taps("Yes, delete everything")
-    async with db.sessions() as session:
-        assert await SqlAccessLog(session).entries(english.sender.chat_id) == []     # the key finds nothing
-        [entry] = await SqlAccessLog(session).entries()
+    async with memory(0) as store:
+        assert await store.access_log.entries(english.sender.chat_id) == []     # the key finds nothing
+        [entry] = await store.access_log.entries()
     assert entry.subject.startswith("e-") and entry.detail == "submission BAD-2026-014"

@@ -1,9 +1,23 @@
-"""First contact, menu and the commands that work everywhere — as a resident experiences them."""
+"""First contact, menu and the commands that work everywhere — as a resident experiences them.
+
+On the memory store (tests/memory_store.py): these test flows, not storage; tests/test_store_contract.py
+holds the memory store to what the SQL stores do.
+"""
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
 
-from storage.models import ConversationRow, ResidentRow
+from tests.memory_store import MemoryUnitOfWork, memory_dialogs
+
+
+@pytest.fixture
+def memory():
+    return MemoryUnitOfWork()
+
+
+@pytest.fixture
+def dialogs(memory, clock):
+    return memory_dialogs(memory, clock)
 
 
 async def test_start_proposes_the_telegram_language_and_asks(resident):
@@ -21,38 +35,34 @@ async def test_english_speaker_gets_english_proposed(dialogs):
     assert "Which language" in answer.text
 
 
-async def test_first_contact_language_notice_menu(resident, db):
+async def test_first_contact_language_notice_menu(resident, memory):
     await resident.says("/start")
     notice = await resident.taps("English")
     assert "Privacy in short" in notice.text and "/privacy" in notice.text
     menu = await resident.taps("OK")
     assert "What would you like to do?" in menu.text
     assert "📍 Find my office" in menu.buttons
-    async with db.sessions() as session:
-        row = await session.get(ResidentRow, resident.sender.chat_id)
+    row = memory.data.residents[resident.sender.chat_id]
     assert row.language == "en" and row.consent_at is not None
 
 
-async def test_nothing_but_language_is_stored_before_consent(resident, db):
+async def test_nothing_but_language_is_stored_before_consent(resident, memory):
     await resident.says("/start")
     await resident.taps("Deutsch")
-    async with db.sessions() as session:
-        row = await session.get(ResidentRow, resident.sender.chat_id)
+    row = memory.data.residents[resident.sender.chat_id]
     assert row.language == "de"
     assert row.consent_at is None and row.display_name == "" and row.area_key is None
 
 
-async def test_nothing_typed_before_consent_is_stored(resident, db):
+async def test_nothing_typed_before_consent_is_stored(resident, memory):
     first = await resident.says("Ich bin Zyxwa Quokkason, 0176 5550 9731, Badstraße 10")
     assert "nicht gespeichert" in first.text        # told so, in their (Telegram's) language
     assert "Welche Sprache" in first.text          # no language yet: asked first
     await resident.sends("location", latitude=52.55, longitude=13.38)
     await resident.taps("English")
-    async with db.sessions() as session:           # not in the conversation, not anywhere else
-        conversations = (await session.execute(select(ConversationRow))).scalars().all()
-        resident_row = await session.get(ResidentRow, resident.sender.chat_id)
-    assert all("Quokkason" not in str(c.data) and "5550" not in str(c.data) and "52.55" not in str(c.data)
-               for c in conversations)
+    stored = str(memory.data.tables)               # not in the conversation, not anywhere else
+    assert "Quokkason" not in stored and "5550" not in stored and "52.55" not in stored
+    resident_row = memory.data.residents[resident.sender.chat_id]
     assert resident_row.language == "en" and resident_row.consent_at is None
     answer = await resident.taps("OK")
     assert "What would you like to do?" in answer.text and "QM Badstraße" not in answer.text
@@ -98,26 +108,19 @@ async def test_unknown_command_gets_a_friendly_answer(english):
     assert "/frobnicate" in answer.text and "📍 Find my office" in answer.buttons
 
 
-async def test_forged_button_changes_nothing(english, db):
+async def test_forged_button_changes_nothing(english, memory):
     answer = await english.presses("lang:xx")
     assert answer.toast and "no longer valid" in answer.toast
-    async with db.sessions() as session:
-        row = await session.get(ResidentRow, english.sender.chat_id)
-    assert row.language == "en"
+    assert memory.data.residents[english.sender.chat_id].language == "en"
 
 
-async def test_step_survives_a_restart(english, db, clock):
+async def test_step_survives_a_restart(english, memory, clock):
     """A new Dialogs (as after a restart) continues where the resident was."""
-    from dialogs.app import build_dialogs
-    from locales import load_catalogs
-    from storage.unit_of_work import SqlUnitOfWork
     from tests.chat import ChatClient
 
     await english.taps("Find my office")
-    async with db.sessions() as session:
-        step = await session.scalar(select(ConversationRow.step).where(ConversationRow.chat_id == 1002))
-    assert step == "office.address"
-    restarted = build_dialogs(SqlUnitOfWork(db.sessions, db.addresses), load_catalogs(), clock=clock)
+    assert memory.data.conversation(1002).step == "office.address"
+    restarted = memory_dialogs(memory, clock)           # the same stored data, a new app
     again = ChatClient(restarted, chat_id=1002, language_code="en")
     answer = await again.says("Prinzenallee 10")
     assert "QM Badstraße" in answer.text
