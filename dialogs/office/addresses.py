@@ -61,7 +61,9 @@ from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
+
+from dialogs.office.transliterate import is_arabic, needs_transliteration, to_latin, variants
 
 __all__ = [
     "NEAR_DISTANCE", "AddressBook", "AddressRow", "AreaMap", "AreaOverride", "ChooseStreet", "Found",
@@ -74,6 +76,7 @@ MATCH_CUTOFF = 82.0        # fuzzy score (0-100) when the text has a house numbe
 MATCH_CUTOFF_BARE = 90.0   # … when it has neither (a lone word is rarely an address)
 SUGGEST_CUTOFF = 60.0      # NoStreet suggestions
 STRONG_SUGGESTION = 75.0   # a sentence with a number and a street this close is still "no street"
+CONFIDENT = 95.0           # a fuzzy hit below this that leads outside our areas is a "did you mean"
 EXTEND_CUTOFF = 85.0       # an exact hit is the tail of a longer mistyped name ("Stakener Feldstraße")
 MAX_TEXT = 300             # longer messages are cut (a resident's address is short)
 
@@ -275,7 +278,15 @@ class NotAnAddress:
     pass
 
 
-Resolution = Found | NeedNumber | ChooseStreet | NoStreet | NotAnAddress
+@dataclass(frozen=True)
+class PostcodeAreas:
+    """Only a postcode was typed: the areas with addresses of that postcode (and whether it reaches beyond)."""
+    postcode: str
+    area_keys: frozenset[str]
+    outside: bool                  # some of its addresses lie outside all areas
+
+
+Resolution = Found | NeedNumber | ChooseStreet | NoStreet | NotAnAddress | PostcodeAreas
 
 
 # --------------------------------------------------------------------------------------------------
@@ -304,6 +315,8 @@ def fold(text: str, table: dict[int, str] = _FOLD) -> str:
     """Casefold; umlauts → ae/oe/ue (or a/o/u with ``_DROP``); ß → ss; other accents dropped."""
     s = unicodedata.normalize("NFC", text).casefold().translate(table)
     if not s.isascii():
+        # Any script's decimal digits are house numbers ("Badstraße ١٠", "Badstraße ۱۰", "१०")
+        s = "".join(str(unicodedata.digit(c)) if c.isdecimal() and not c.isascii() else c for c in s)
         s = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
     return s
 
@@ -317,9 +330,10 @@ def _canon(token: str) -> str:
     if token == "pl":
         return "platz"
     if len(token) >= 6 and token[-1] in "es":
-        # "Wernerstreße", "Plancktraße", "Ansgarstaße", "Saraße": one slip in the "straße" itself
+        # "Wernerstreße", "Plancktraße", "Ansgarstaße", "Saraße": one slip in the "straße" itself, a swapped
+        # pair counting as one ("Badsrtaße", "Pankstarße")
         for k in (7, 6, 8):
-            if len(token) >= k and Levenshtein.distance(token[-k:], "strasse", score_cutoff=1) <= 1:
+            if len(token) >= k and OSA.distance(token[-k:], "strasse", score_cutoff=1) <= 1:
                 return token[:-k] + "str"
     return token
 
@@ -730,7 +744,11 @@ def _find_street(parsed: _Parsed, index: StreetIndex) -> tuple[_Match | None, tu
             item, c = _number_for_span(parsed, start, end)
         else:
             item = items[c]
-        return _Match(names, (start, end), item, c, False), (), top[0]
+        near: dict[str, None] = {}
+        for _score, _, hit, _ in scored:
+            for name in index.exact(hit):
+                near.setdefault(name)
+        return _Match(names, (start, end), item, c, False), tuple(near)[:3], top[0]
     suggestions: dict[str, None] = {}
     for _score, _, hit, _ in scored:
         for name in index.exact(hit):
@@ -847,16 +865,35 @@ def _decide(places: Sequence[_Place], number: int | None, suffix: str, postcode:
 # Entry points
 
 async def resolve(text: str, book: AddressBook, areas: AreaMap) -> Resolution:
-    """What the resident typed → Found / NeedNumber / ChooseStreet / NoStreet / NotAnAddress."""
+    """What the resident typed → Found / NeedNumber / ChooseStreet / NoStreet / NotAnAddress / PostcodeAreas.
+
+    Cyrillic and Arabic-script spellings are read in Latin letters first (:mod:`.transliterate`); Arabic
+    writes "b"/"p" and "u"/"o" alike, so a spelling that finds no street is tried with the other letters.
+    """
     text = text or ""
+    if needs_transliteration(text):
+        latin = to_latin(text)
+        result = await _resolve(latin, text, book, areas)
+        for variant in variants(latin, is_arabic(text)) if isinstance(result, (NoStreet, NotAnAddress)) else ():
+            second = await _resolve(variant, text, book, areas)
+            if not isinstance(second, (NoStreet, NotAnAddress)):
+                return second
+        return result
+    return await _resolve(text, text, book, areas)
+
+
+async def _resolve(text: str, typed: str, book: AddressBook, areas: AreaMap) -> Resolution:
     parsed = _parse(text)
+    if parsed.postcode is not None and not parsed.candidates and all(
+            it.text in _STOP_AT_END for it in parsed.items if it.number is None):
+        return await postcode_areas(parsed.postcode, book, areas)     # "13357", "13357 Berlin"
     if not parsed.has_words:
         return NotAnAddress()
     index = StreetIndex.for_book(book)
     match, suggestions, score = _find_street(parsed, index)
     if match is None:
         if _looks_like_address(parsed) or (score >= STRONG_SUGGESTION and _has_number(parsed)):
-            return NoStreet(text.strip(), suggestions)
+            return NoStreet(typed.strip(), suggestions)
         return NotAnAddress()
     places: list[_Place] = []
     for name in match.names:
@@ -865,8 +902,42 @@ async def resolve(text: str, book: AddressBook, areas: AreaMap) -> Resolution:
     suffix = match.number.suffix if match.number is not None else ""
     result = _decide(places, number, suffix, parsed.postcode, _hints(parsed, match), areas, match.exact)
     if result is None:                          # a name without numbered addresses (a square, an island)
-        return NoStreet(text.strip(), ())
+        return NoStreet(typed.strip(), ())
+    if not match.exact and score < CONFIDENT and not _in_our_areas(result):
+        # A near name that leads out of our areas ("Krönerstraße 48" is not Krossener Straße in
+        # Friedrichshain): ask rather than answer with a confident wrong street.
+        return NoStreet(typed.strip(), tuple(dict.fromkeys(match.names + suggestions))[:3])
     return result
+
+
+def _in_our_areas(result: Resolution) -> bool:
+    if isinstance(result, Found):
+        return result.area_key is not None
+    if isinstance(result, NeedNumber):
+        return bool(result.area_keys)
+    return isinstance(result, ChooseStreet)
+
+
+async def postcode_areas(postcode: str, book: AddressBook, areas: AreaMap) -> PostcodeAreas | NotAnAddress:
+    """The areas with addresses in ``postcode`` (planning areas and overrides), and whether it reaches beyond;
+    NotAnAddress for a postcode Berlin's address list does not have.
+
+    The postcode → planning areas table is built once per address book, on the first postcode asked for
+    (all streets are read once, about a second), then kept with the book's street index."""
+    index = StreetIndex.for_book(book)
+    table = getattr(index, "_postcode_places", None)
+    if table is None:
+        table = {}
+        for name in book.street_names():
+            for row in await book.addresses(name):
+                table.setdefault(row.postcode, {}).setdefault(row.plr_id, row)
+        index._postcode_places = table                  # type: ignore[attr-defined]
+    places = table.get(postcode)
+    if not places:
+        return NotAnAddress()                           # not a postcode of Berlin's address list
+    keys = {areas.plr_to_area.get(plr) for plr in places}
+    keys |= {o.area_key for o in areas.overrides if o.postcode == postcode}
+    return PostcodeAreas(postcode, frozenset(k for k in keys if k), None in keys)
 
 
 async def resolve_choice(street: str, ortsteil: str | None, number: int | str | None, suffix: str | None,

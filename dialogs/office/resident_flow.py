@@ -22,8 +22,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote_plus
 
+from babel.lists import format_list
+
 from dialogs.office.addresses import (AddressRow, ChooseStreet, Found, NeedNumber, NoStreet, NotAnAddress,
-                               resolve, resolve_choice)
+                                      PostcodeAreas, resolve, resolve_choice)
 from dialogs.core.engine import Context, Dialogs
 from dialogs.office.hours import closure_lines, describe_status, status, weekly_lines
 from dialogs.core.i18n import N_
@@ -154,8 +156,8 @@ async def try_free_text(ctx: Context) -> bool:
     """
     text = ctx.inbound.text
     result = await resolve(text, ctx.store.addresses, await ctx.store.areas.area_map())
-    if isinstance(result, (Found, NeedNumber, ChooseStreet)):
-        exact = isinstance(result, Found) and result.number_exact
+    if isinstance(result, (Found, NeedNumber, ChooseStreet, PostcodeAreas)):
+        exact = isinstance(result, (Found, PostcodeAreas)) and getattr(result, "number_exact", True)
         if not exact and names_another_flow(ctx, text):
             return False
         await answer(ctx, result)
@@ -229,10 +231,34 @@ async def answer(ctx: Context, result) -> None:
                         "for example <i>Prinzenallee 10</i>, or pick your area:", text=t.ltr(esc(clip(result.text, 80)))),
                     await area_buttons(ctx))
         return
+    if isinstance(result, PostcodeAreas):
+        return await answer_postcode(ctx, result)
     assert isinstance(result, NotAnAddress)
     ctx.goto("office.address")
     ctx.say(t._("That does not look like an address to me. Please write street and house number, "
                 "for example <i>Badstraße 10</i>, or pick your area:"), await area_buttons(ctx))
+
+
+async def answer_postcode(ctx: Context, result: PostcodeAreas) -> None:
+    """Only a postcode: which of our areas it touches; the street and house number decide."""
+    t = ctx.t
+    ctx.goto("office.address")
+    code = t.ltr(result.postcode)
+    if not result.area_keys:
+        ctx.say(t._("The postcode {postcode} is not in one of our four neighbourhood areas.", postcode=code) + "\n"
+                + t._("All neighbourhood management areas of Berlin: {url}", url=t.ltr(QM_BERLIN_URL)) + "\n\n"
+                + t._("Or pick one of our offices:"), await area_buttons(ctx))
+        return
+    areas = [a for a in await ctx.store.areas.all() if a.key in result.area_keys]
+    names = format_list([t.ltr(esc(a.name)) for a in areas], locale=t.locale)
+    text = t.ngettext("The postcode {postcode} covers parts of our area {areas}.",
+                      "The postcode {postcode} covers parts of our areas {areas}.", len(areas),
+                      postcode=code, areas=names)
+    if result.outside:
+        text += " " + t._("Other parts of it lie outside our areas.")
+    text += "\n\n" + t._("Type your street and house number to be sure, for example <i>Badstraße 10</i>, or pick "
+                          "your area:")
+    ctx.say(text, [[Button(a.name, f"office:area:{a.key}")] for a in areas])
 
 
 def register(app: Dialogs) -> None:
