@@ -101,10 +101,12 @@ async def test_arabic_digits_keep_the_house_number(dialogs):
     assert "QM Badstraße" in answer.text and "Badstraße 10" in answer.text
 
 
-async def test_kroenerstrasse_gets_did_you_mean_buttons(dialogs):
-    client = await resident(dialogs, 7303, "en")
-    await client.says("/office")
-    answer = await client.says("Krönerstraße 48")
+@pytest.mark.parametrize("via_office", [True, False])
+async def test_kroenerstrasse_gets_did_you_mean_buttons(dialogs, via_office):
+    client = await resident(dialogs, 7303 + 10 * via_office, "en")
+    if via_office:
+        await client.says("/office")
+    answer = await client.says("Krönerstraße 48")               # in the office finder, or at the menu
     assert "Did you mean" in answer.text and "Krossener Straße" in answer.buttons
 
 
@@ -115,3 +117,9 @@ async def test_postcode_only_answers_with_its_areas(dialogs):
     assert "Hausnummer" in answer.text
     office = await client.taps("QM Badstraße")
     assert "Büro:" in office.text
+
+
+async def test_the_area_buttons_come_with_qm_spelled_out(dialogs):
+    client = await resident(dialogs, 7305, "en")
+    answer = await client.says("/office")
+    assert "QM = Quartiersmanagement" in answer.text and any(b.startswith("QM ") for b in answer.buttons)

@@ -29,7 +29,7 @@ from dialogs.office.addresses import (AddressRow, ChooseStreet, Found, NeedNumbe
 from dialogs.core.engine import Context, Dialogs
 from dialogs.office.hours import closure_lines, describe_status, status, weekly_lines
 from dialogs.core.i18n import N_
-from dialogs.intents.resident_flow import leave_step_for_wish, names_another_flow
+from dialogs.intents.resident_flow import leave_step_for_wish, names_another_flow, routed_command
 from dialogs.core.messages import Button, Venue
 from dialogs.core.model import Area
 from dialogs.core.text import clip, esc
@@ -52,6 +52,11 @@ def address_text(row: AddressRow, with_number: bool = True) -> str:
     return f"{row.street}, Berlin-{row.ortsteil}"
 
 
+# The area buttons say "QM Badstraße": what QM means, once, where they are offered.
+QM_SPELLED_OUT = N_("<i>QM = Quartiersmanagement: the neighbourhood management team of an area, with its "
+                    "local office.</i>")
+
+
 async def area_buttons(ctx: Context) -> list[list[Button]]:
     areas = await ctx.store.areas.all()
     return [[Button(area.name, f"office:area:{area.key}")] for area in areas]
@@ -60,7 +65,7 @@ async def area_buttons(ctx: Context) -> list[list[Button]]:
 async def start(ctx: Context) -> None:
     ctx.goto("office.address")
     ctx.say(ctx._("Type your address — street and house number, for example <i>Badstraße 10</i> — "
-                  "or pick your area:"), await area_buttons(ctx))
+                  "or pick your area:") + "\n" + ctx._(QM_SPELLED_OUT), await area_buttons(ctx))
 
 
 async def office_card(ctx: Context, area: Area) -> None:
@@ -161,6 +166,10 @@ async def try_free_text(ctx: Context) -> bool:
         if not exact and names_another_flow(ctx, text):
             return False
         await answer(ctx, result)
+        return True
+    if isinstance(result, NoStreet) and result.suggestions and any(ch.isdecimal() for ch in text) \
+            and routed_command(ctx, text) is None:
+        await answer(ctx, result)       # "Krönerstraße 48": a street with a number, but no such street — did you mean?
         return True
     return False
 
