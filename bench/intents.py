@@ -3,7 +3,9 @@
     python bench/intents.py
 
 Prints the time per message for short wishes, long sentences and unrelated text (which has to be
-compared with every phrase before it is given up), and the time to load the phrase files.
+compared with every phrase before it is given up), the time to load the phrase files, and the hit rate
+per language over the phrase table tests/data/intent_phrases.yaml (delete / human / office / idea, 30
+phrasings each, plus sentences that must open nothing).
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -45,5 +49,22 @@ def main() -> None:
               f"  ({1000 / statistics.median(per_text):.0f} messages/s)")
 
 
+def hit_rates(matcher: IntentMatcher) -> None:
+    table_path = Path(__file__).resolve().parent.parent / "tests" / "data" / "intent_phrases.yaml"
+    table = yaml.safe_load(table_path.read_text(encoding="utf-8"))
+    print("hit rate over tests/data/intent_phrases.yaml (delete, human, office, idea; none = must open nothing)")
+    for code, intents in table.items():
+        if not intents:
+            continue
+        cells, total, hits = [], 0, 0
+        for intent, texts in intents.items():
+            want = None if intent == "none" else intent
+            ok = sum(1 for text in texts if (getattr(matcher.match(text), "intent", None)) == want)
+            cells.append(f"{intent} {ok}/{len(texts)}")
+            total, hits = total + len(texts), hits + ok
+        print(f"  {code:3} {hits / total:6.1%}  ({', '.join(cells)})")
+
+
 if __name__ == "__main__":
     main()
+    hit_rates(IntentMatcher.from_data(intent_data()))

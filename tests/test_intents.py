@@ -20,7 +20,7 @@ PHRASINGS = {
              "عندي فكرة للحي", "хочу предложить идею", "маю ідею для району", "mam pomysł na podwórko",
              "am o idee pentru cartier", "имам предложение", "Antrag für den Aktionsfonds"],
     "question": ["Ich habe eine Frage", "Ich möchte dem Team schreiben", "ich hätte eine Frge",
-                 "I have a question", "can I talk to someone", "sorum var", "لدي سؤال", "у меня вопрос",
+                 "I have a question", "sorum var", "لدي سؤال", "у меня вопрос",
                  "маю питання", "mam pytanie", "am o întrebare", "имам въпрос"],
     "events": ["Welche Veranstaltungen gibt es?", "veranstalltungen im kiez", "gibt es ein Fest?",
                "any events this week", "etkinlikler", "ما هي الفعاليات", "какие мероприятия", "які є заходи",
@@ -32,9 +32,17 @@ PHRASINGS = {
     "my_submissions": ["Was ist aus meiner Idee geworden?", "meine Ideen", "status of my idea", "my submissions",
                        "fikrime ne oldu", "gönderilerim", "ماذا حدث لفكرتي", "мои заявки", "що з моєю ідеєю",
                        "moje zgłoszenia", "ideile mele", "моите идеи"],
-    "privacy": ["Datenschutz", "meine Daten löschen", "datenschuts", "privacy policy", "delete my data", "gizlilik",
-                "احذف بياناتي", "удалить мои данные", "мої дані", "ochrona danych", "datele mele personale",
+    "privacy": ["Datenschutz", "meine Daten", "datenschuts", "privacy policy", "my data", "gizlilik",
+                "بياناتي", "мои данные", "мої дані", "ochrona danych", "datele mele personale",
                 "лични данни"],
+    # More phrasings of delete and human (30 per language each): tests/data/intent_phrases.yaml.
+    "delete": ["meine Daten löschen", "delete my data", "احذف بياناتي", "удалить мои данные", "verilerimi silin",
+               "видаліть мої дані", "usuń moje dane", "ștergeți datele mele", "изтрийте данните ми",
+               "Vergiss mich"],
+    "human": ["can I talk to someone", "Ich möchte mit einem Menschen sprechen", "gerçek bir insanla konuşmak istiyorum",
+              "أريد التحدث مع شخص حقيقي", "хочу поговорить с человеком", "хочу поговорити з людиною",
+              "chcę porozmawiać z człowiekiem", "vreau să vorbesc cu o persoană", "искам да говоря с човек",
+              "talk to a real person"],
     "language": ["Sprache ändern", "ich spreche kein Deutsch", "change language", "english please",
                  "türkçe lütfen", "العربية من فضلك", "сменить язык", "змінити мову", "zmień język", "schimbă limba",
                  "смяна на езика"],
@@ -223,4 +231,4 @@ async def test_a_clear_wish_leaves_the_address_step_but_a_greeting_does_not(dial
 async def test_greeting_at_the_menu_shows_the_menu(dialogs):
     client = await resident(dialogs, 7010, "bg")
     answer = await client.says("Здравейте!")
-    assert "Какво бихте искали да направите?" in answer.text and "📍 Намери моя офис" in answer.buttons
+    assert "Какво бихте искали да направите?" in answer.text and "📍 Намиране на офиса" in answer.buttons

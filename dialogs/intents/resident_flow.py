@@ -29,6 +29,18 @@ longer word ("idee" in "ideen", "офис" in "офиса" — so phrase files h
 German may still write Turkish). Among the matching phrases the most specific wins (most letters, less
 two per typo: "quartiersrat" beats a misread "quartiersbüro"), then the better similarity, then the
 order of the routing table.
+
+Two guards keep a sentence from opening the wrong flow:
+
+* ``=word`` in a phrase file: that word must be written exactly, no stem and no typo ("=start": "statt",
+  a real word, is not a typo of it).
+* ``negations`` (per language file): a text with a negation word no matching phrase of the intent contains
+  ("I do *not* want to delete my data", "ich will *keine* Veranstaltung") opens nothing; the resident
+  gets "not understood" and the menu. Phrases that contain the negation themselves ("kein deutsch",
+  "verstehe nicht") still match.
+
+Some intents say something before their flow starts (:data:`INTROS`): "talk to a person" answers with
+the office hours of the resident's office, then opens "Ask the team".
 """
 from __future__ import annotations
 
@@ -44,6 +56,8 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from dialogs.core.engine import Context, Dialogs
 from dialogs.core.i18n import base_language
+from dialogs.core.text import esc
+from dialogs.office.hours import describe_status, status
 
 MAX_WORDS = 25            # a longer message is a letter to the team, not a wish for a flow
 HEAVY = 4                 # words of at least this many letters may be stems and may have typos
@@ -115,6 +129,7 @@ class Phrase:
     intent: str
     text: str                 # as written in the phrase file (for messages and tests)
     words: tuple[str, ...]    # normalised
+    exact: frozenset[str] = frozenset()   # words written "=word": no stem, no typo
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -136,6 +151,7 @@ class IntentMatcher:
     routes: dict[str, tuple[str, ...]]                       # intent -> commands, in priority order
     phrases: list[Phrase] = field(default_factory=list)
     examples: dict[str, dict[str, str]] = field(default_factory=dict)   # language -> intent -> example
+    negations: set[str] = field(default_factory=set)                     # normalised, all languages
     _vocabulary: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -152,13 +168,15 @@ class IntentMatcher:
                                      f"(not in locales/intents.yaml)")
                 matcher.add(intent, texts or [])
             matcher.examples[code] = {k: str(v) for k, v in (entry.get("examples") or {}).items()}
+            matcher.negations.update(w for text in entry.get("negations") or () for w in normalise(str(text)))
         return matcher
 
     def add(self, intent: str, texts: Iterable[str]) -> None:
         for text in texts:
             words = tuple(normalise(str(text)))
+            exact = frozenset(w for raw in str(text).split() if raw.startswith("=") for w in normalise(raw))
             if words:
-                self.phrases.append(Phrase(intent, str(text), words))
+                self.phrases.append(Phrase(intent, str(text), words, exact))
         self._vocabulary = None
 
     def _index(self) -> tuple[list[str], list[str], dict[str, list[str]]]:
@@ -214,21 +232,29 @@ class IntentMatcher:
             return None
         best: Match | None = None
         seen = self.word_scores(words)
+        present = set(words)
+        covered: dict[str, set[str]] = {}         # intent -> words of its phrases found in the text
         for phrase in self.phrases:
             required = phrase.required
             scores = []
             for pw in required:
-                score = seen.get(pw, 0.0)
+                if pw in phrase.exact:
+                    score = 100.0 if pw in present else 0.0
+                else:
+                    score = seen.get(pw, 0.0)
                 if score <= 0.0:
                     break
                 scores.append(score)
             else:
                 # Each typo costs twice its letter: a mistyped long word does not outweigh an exact short one.
                 letters = round(sum(len(pw) * (2 * score / 100 - 1) for pw, score in zip(required, scores)), 6)
+                covered.setdefault(phrase.intent, set()).update(required)
                 candidate = Match(phrase.intent, phrase, letters, sum(scores) / len(scores))
                 if best is None or (candidate.letters, candidate.score, -self._order(candidate.intent)) > \
                         (best.letters, best.score, -self._order(best.intent)):
                     best = candidate
+        if best is not None and any(w in self.negations and w not in covered[best.intent] for w in words):
+            return None               # "I don't want to delete my data": no wish for that flow
         return best
 
     def command_for(self, intent: str, registered: Mapping[str, Any]) -> str | None:
@@ -279,7 +305,7 @@ async def leave_step_for_wish(ctx: Context, text: str) -> bool:
     if routed is None or routed[0] in NOT_A_WISH:
         return False
     ctx.reset()
-    await run_command(ctx, routed[1])
+    await run_intent(ctx, *routed)
     return True
 
 
@@ -292,8 +318,38 @@ async def take_free_text(ctx: Context) -> bool:
     if command is None:                   # understood, but that flow does not exist (yet)
         await ctx.show_menu()
         return True
-    await run_command(ctx, command)
+    await run_intent(ctx, found.intent, command)
     return True
+
+
+async def human_intro(ctx: Context) -> None:
+    """"I want to talk to a person": who the people are, when and where to meet them, and that a written
+    question reaches the same people."""
+    area = await ctx.store.areas.get(ctx.resident.area_key) if ctx.resident.area_key else None
+    if area is None or area.office is None:
+        ctx.say(ctx._("Of course! The team of your neighbourhood office is happy to talk to you: visit or call "
+                      "them during office hours (📍 Find my office shows them). Or write your question here: the "
+                      "team reads it and answers you in this chat."))
+        return
+    t = ctx.t
+    office = area.office
+    st = status(office.hours, ctx.now, t.tz)
+    when = describe_status(st, t, ctx.now) if st is not None else ctx._("opening hours not known yet")
+    phone = t.ltr(esc(office.phone)) if office.phone else ctx._("not known")
+    ctx.say(ctx._("Of course! The team of {area} is happy to talk to you in person at {address} ({when}) or on "
+                  "the phone: {phone}. Or write your question here: the team reads it and answers you in this "
+                  "chat.", area=t.ltr(esc(area.name)), address=t.ltr(esc(office.address)), when=when, phone=phone))
+
+
+# Intents that say something before their flow starts.
+INTROS = {"human": human_intro}
+
+
+async def run_intent(ctx: Context, intent: str, command: str) -> None:
+    intro = INTROS.get(intent)
+    if intro is not None:
+        await intro(ctx)
+    await run_command(ctx, command)
 
 
 async def run_command(ctx: Context, command: str) -> None:

@@ -22,12 +22,14 @@ from __future__ import annotations
 import re
 from urllib.parse import quote_plus
 
+from babel.lists import format_list
+
 from dialogs.office.addresses import (AddressRow, ChooseStreet, Found, NeedNumber, NoStreet, NotAnAddress,
-                               resolve, resolve_choice)
+                                      PostcodeAreas, resolve, resolve_choice)
 from dialogs.core.engine import Context, Dialogs
 from dialogs.office.hours import closure_lines, describe_status, status, weekly_lines
 from dialogs.core.i18n import N_
-from dialogs.intents.resident_flow import leave_step_for_wish, names_another_flow
+from dialogs.intents.resident_flow import leave_step_for_wish, names_another_flow, routed_command
 from dialogs.core.messages import Button, Venue
 from dialogs.core.model import Area
 from dialogs.core.text import clip, esc
@@ -50,6 +52,11 @@ def address_text(row: AddressRow, with_number: bool = True) -> str:
     return f"{row.street}, Berlin-{row.ortsteil}"
 
 
+# The area buttons say "QM Badstraße": what QM means, once, where they are offered.
+QM_SPELLED_OUT = N_("<i>QM = Quartiersmanagement: the neighbourhood management team of an area, with its "
+                    "local office.</i>")
+
+
 async def area_buttons(ctx: Context) -> list[list[Button]]:
     areas = await ctx.store.areas.all()
     return [[Button(area.name, f"office:area:{area.key}")] for area in areas]
@@ -58,7 +65,7 @@ async def area_buttons(ctx: Context) -> list[list[Button]]:
 async def start(ctx: Context) -> None:
     ctx.goto("office.address")
     ctx.say(ctx._("Type your address — street and house number, for example <i>Badstraße 10</i> — "
-                  "or pick your area:"), await area_buttons(ctx))
+                  "or pick your area:") + "\n" + ctx._(QM_SPELLED_OUT), await area_buttons(ctx))
 
 
 async def office_card(ctx: Context, area: Area) -> None:
@@ -154,11 +161,15 @@ async def try_free_text(ctx: Context) -> bool:
     """
     text = ctx.inbound.text
     result = await resolve(text, ctx.store.addresses, await ctx.store.areas.area_map())
-    if isinstance(result, (Found, NeedNumber, ChooseStreet)):
-        exact = isinstance(result, Found) and result.number_exact
+    if isinstance(result, (Found, NeedNumber, ChooseStreet, PostcodeAreas)):
+        exact = isinstance(result, (Found, PostcodeAreas)) and getattr(result, "number_exact", True)
         if not exact and names_another_flow(ctx, text):
             return False
         await answer(ctx, result)
+        return True
+    if isinstance(result, NoStreet) and result.suggestions and any(ch.isdecimal() for ch in text) \
+            and routed_command(ctx, text) is None:
+        await answer(ctx, result)       # "Krönerstraße 48": a street with a number, but no such street — did you mean?
         return True
     return False
 
@@ -229,10 +240,34 @@ async def answer(ctx: Context, result) -> None:
                         "for example <i>Prinzenallee 10</i>, or pick your area:", text=t.ltr(esc(clip(result.text, 80)))),
                     await area_buttons(ctx))
         return
+    if isinstance(result, PostcodeAreas):
+        return await answer_postcode(ctx, result)
     assert isinstance(result, NotAnAddress)
     ctx.goto("office.address")
     ctx.say(t._("That does not look like an address to me. Please write street and house number, "
                 "for example <i>Badstraße 10</i>, or pick your area:"), await area_buttons(ctx))
+
+
+async def answer_postcode(ctx: Context, result: PostcodeAreas) -> None:
+    """Only a postcode: which of our areas it touches; the street and house number decide."""
+    t = ctx.t
+    ctx.goto("office.address")
+    code = t.ltr(result.postcode)
+    if not result.area_keys:
+        ctx.say(t._("The postcode {postcode} is not in one of our four neighbourhood areas.", postcode=code) + "\n"
+                + t._("All neighbourhood management areas of Berlin: {url}", url=t.ltr(QM_BERLIN_URL)) + "\n\n"
+                + t._("Or pick one of our offices:"), await area_buttons(ctx))
+        return
+    areas = [a for a in await ctx.store.areas.all() if a.key in result.area_keys]
+    names = format_list([t.ltr(esc(a.name)) for a in areas], locale=t.locale)
+    text = t.ngettext("The postcode {postcode} covers parts of our area {areas}.",
+                      "The postcode {postcode} covers parts of our areas {areas}.", len(areas),
+                      postcode=code, areas=names)
+    if result.outside:
+        text += " " + t._("Other parts of it lie outside our areas.")
+    text += "\n\n" + t._("Type your street and house number to be sure, for example <i>Badstraße 10</i>, or pick "
+                          "your area:")
+    ctx.say(text, [[Button(a.name, f"office:area:{a.key}")] for a in areas])
 
 
 def register(app: Dialogs) -> None:
