@@ -20,7 +20,8 @@ from bot.telegram import TelegramTransport, build_dispatcher, make_bot
 from bot.translation import build_runner, describe
 from storage.leader import FleetJobs, UpdatesMode, UpdatesModeTaken
 from storage.outbox import queued_count
-from storage.privacy import load_pseudonym_key, webhook_secret
+from storage.privacy import load_pseudonym_key
+from storage.webhook import webhook_secret
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
