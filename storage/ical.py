@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -120,8 +120,20 @@ def parse_calendar(data: bytes, *, default_tz: str = "Europe/Berlin") -> list[Ca
     return entries
 
 
-def _note(caught: list[warnings.WarningMessage], seen: int) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(str(w.message).splitlines()[0][:200] for w in caught[seen:] if str(w.message)))
+def _one_line(message: object) -> str:
+    return (str(message).splitlines() or [""])[0][:200]
+
+
+def _with_file_notes(entries: list[CalendarEntry], raws: list[str], file_wide: list[str]) -> list[CalendarEntry]:
+    """Warnings raised while the whole file was read go to the entries whose text holds what they quote
+    (e.g. a TZID); one that quotes nothing found goes to the first entry."""
+    notes: list[list[str]] = [list(e.notes) for e in entries]
+    for message in file_wide:
+        quoted = re.findall(r"'([^']{3,})'", message)
+        hits = [i for i, raw in enumerate(raws) if any(q in raw for q in quoted)] or [0]
+        for i in hits:
+            notes[i].insert(0, _one_line(message))
+    return [replace(e, notes=tuple(dict.fromkeys(n))) if n else e for e, n in zip(entries, notes)]
 
 
 def _parse(data: bytes, default_tz: str, caught: list[warnings.WarningMessage]) -> list[CalendarEntry]:
@@ -136,9 +148,11 @@ def _parse(data: bytes, default_tz: str, caught: list[warnings.WarningMessage]) 
         raise CalendarError(f"this is not a valid iCalendar file: {first[:200]}") from None
     if calendar.name != "VCALENDAR":
         raise CalendarError("this is not an iCalendar file: it has no VCALENDAR")
+    file_wide = [str(w.message) for w in caught]            # warned while the whole file was read
     zone = ZoneInfo(default_tz)
     cancel_message = _text(calendar, "METHOD").upper() == "CANCEL"
     entries: list[CalendarEntry] = []
+    raws: list[str] = []
     seen: set[tuple[str, bool]] = set()
     for index, vevent in enumerate(calendar.walk("VEVENT"), 1):
         warned = len(caught)
@@ -190,10 +204,11 @@ def _parse(data: bytes, default_tz: str, caught: list[warnings.WarningMessage]) 
             recurring=vevent.get("RRULE") is not None or vevent.get("RDATE") is not None,
             recurrence_id=is_exception, cancelled=cancel_message or _text(vevent, "STATUS").upper() == "CANCELLED",
             sequence=sequence, categories=_categories(vevent), url=_text(vevent, "URL"), extra=_extra(vevent),
-            notes=_note(caught, warned)))
+            notes=tuple(dict.fromkeys(_one_line(w.message) for w in caught[warned:] if str(w.message).strip()))))
+        raws.append(vevent.to_ical().decode("utf-8", "replace"))
     if not entries:
         raise CalendarError("the calendar contains no events (VEVENT)")
-    return entries
+    return _with_file_notes(entries, raws, file_wide) if file_wide else entries
 
 
 def read_calendar_file(path) -> list[CalendarEntry]:  # noqa: ANN001

@@ -68,3 +68,17 @@ def test_a_broken_property_is_named():
     with pytest.raises(CalendarError) as refused:
         parse_calendar(calendar("u1", "Kiezfest", "20270105T180000", extra="SEQUENCE:zwei"))
     assert "the property SEQUENCE cannot be read" in str(refused.value)
+
+
+async def test_what_the_calendar_library_warns_about_is_a_note_line_not_a_raw_warning(dialogs):
+    import warnings
+    data = calendar("vendor-tz@qm", "Kiezfest", future(dialogs)).replace(
+        b"TZID=Europe/Berlin", b"TZID=/freeassociation.sourceforge.net/Europe/Berlin")
+    out = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                   # a warning escaping to the terminal fails here
+        code = await import_events_file(dialogs, parse_calendar(data), source="team.ics", area="badstrasse",
+                                        capacity=20, max_party=4, out=out)
+    assert code == 0
+    [note] = [line for line in out.getvalue().splitlines() if "note:" in line]
+    assert "“Kiezfest” (UID vendor-tz@qm)" in note and "globally unique TZID" in note
