@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 from urllib.parse import quote
@@ -26,6 +27,11 @@ from urllib.parse import quote
 MASK = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
+# Secrets shorter than SHORTEST_SECRET (Telegram allows a one-character webhook secret) are masked where they
+# stand alone, not inside other words: masking every "ab" would make the log unreadable.
+SHORTEST_SECRET = 6
+_short_secrets: re.Pattern[str] | None = None
+_short: set[str] = set()
 _previous_factory: logging.LogRecordFactory | None = None   # type: ignore[valid-type]
 # What the update being handled in this task holds about its sender (see personal_values).
 _personal: contextvars.ContextVar["_Personal | None"] = contextvars.ContextVar("kiezbot_personal", default=None)
@@ -41,6 +47,8 @@ def redact(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
+    if _short_secrets is not None:
+        text = _short_secrets.sub(MASK, text)
     personal = _personal.get()
     if personal is not None:
         text = personal.mask(text)
@@ -105,18 +113,22 @@ def _redact_record(record: logging.LogRecord) -> None:
 def _factory(*args, **kwargs) -> logging.LogRecord:
     assert _previous_factory is not None
     record = _previous_factory(*args, **kwargs)
-    if _secrets or _personal.get() is not None:
+    if _secrets or _short or _personal.get() is not None:
         _redact_record(record)
     return record
 
 
 def redact_secrets(*secrets: str | None) -> None:
     """Keep these values out of every log record from now on (safe to call repeatedly)."""
-    global _previous_factory
+    global _previous_factory, _short_secrets
     with _lock:
         for secret in secrets:
-            if secret and len(secret) >= 6:          # a two-letter "secret" would mask half the log
+            if secret and len(secret) >= SHORTEST_SECRET:
                 _secrets.update(_variants(secret))
+            elif secret:                             # a short one: only where it stands alone
+                _short.update(_variants(secret))
+                words = "|".join(re.escape(v) for v in sorted(_short, key=len, reverse=True))
+                _short_secrets = re.compile(rf"(?<![A-Za-z0-9_%-])(?:{words})(?![A-Za-z0-9_-])")
         if _previous_factory is None:
             _previous_factory = logging.getLogRecordFactory()
             logging.setLogRecordFactory(_factory)
@@ -124,9 +136,11 @@ def redact_secrets(*secrets: str | None) -> None:
 
 def stop_redacting() -> None:
     """Forget all secrets and restore the previous record factory (for tests)."""
-    global _previous_factory
+    global _previous_factory, _short_secrets
     with _lock:
         _secrets.clear()
+        _short.clear()
+        _short_secrets = None
         if _previous_factory is not None and logging.getLogRecordFactory() is _factory:
             logging.setLogRecordFactory(_previous_factory)
         _previous_factory = None

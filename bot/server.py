@@ -23,7 +23,8 @@ from bot.whatsapp.wiring import setup_whatsapp
 from dialogs.translation import flows as translation_flows
 from storage.leader import FleetJobs, UpdatesMode, UpdatesModeTaken
 from storage.outbox import queued_count
-from storage.privacy import load_pseudonym_key, webhook_secret
+from storage.privacy import load_pseudonym_key
+from storage.webhook import webhook_secret
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org"
+WEBHOOK_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -151,6 +153,17 @@ class Settings(BaseSettings):
         if not head.isdigit() or not tail:
             raise ValueError("does not look like a bot token (digits:letters, from @BotFather)")
         return SecretStr(token)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        secret = value.get_secret_value().strip()
+        if not WEBHOOK_SECRET_CHARS.fullmatch(secret):     # Telegram's rule for setWebhook's secret_token
+            raise ValueError(f"must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule); this one "
+                             f"has {len(secret)} characters" + ("" if len(secret) > 256 else ", some not allowed"))
+        return SecretStr(secret)
 
     @field_validator("meeting_reminders", "deadline_reminders")
     @classmethod

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
@@ -27,6 +28,7 @@ from dialogs.start.profile import (DESCRIPTION, DESCRIPTION_LIMIT, SHORT_DESCRIP
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
+SHOWN_KEPT = 4096          # messages whose last content the transport remembers (to skip identical edits)
 
 
 # aiogram parses every Bot API answer with ``Response[method.__returning__]``. pydantic caches such a
@@ -185,6 +187,19 @@ class TelegramTransport:
         # No filters: aiogram 3.31 runs a plain (non-async) filter such as ``F.data`` in a worker thread
         # (asyncio.to_thread), a thread hop on every button press; the handlers check what they need.
         self.router.callback_query.register(self.on_callback)
+        # What this process last put into a message: (chat, message id) -> (text, keyboard). An edit to
+        # the same content (a double tap, a list shown again) is not sent: Telegram would answer 400
+        # "message is not modified". Another process's messages are unknown here; for them that 400
+        # still counts as done (see send()).
+        self._shown: OrderedDict[tuple[int, int], tuple[str, Any]] = OrderedDict()
+
+    def _remember(self, chat_id: int, message_id: int | None, text: str, markup: Any) -> None:
+        if message_id is None:
+            return
+        self._shown[(chat_id, message_id)] = (text, markup)
+        self._shown.move_to_end((chat_id, message_id))
+        while len(self._shown) > SHOWN_KEPT:
+            self._shown.popitem(last=False)
 
     async def on_message(self, message: Message) -> None:
         if message.chat.type == ChatType.CHANNEL:
@@ -230,17 +245,27 @@ class TelegramTransport:
     async def send(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:
         markup = keyboard(reply)
         if reply.text and reply.edit and edit_message_id is not None:
+            key = (chat_id, edit_message_id)
+            if self._shown.get(key) == (reply.text, markup):
+                return                                      # it shows (or is being edited to) exactly this
+            # Remembered before the call: a second press handled meanwhile (a double tap) sees it.
+            self._remember(chat_id, edit_message_id, reply.text, markup)
             try:
                 await call_with_retry(lambda: self.bot(EditReply(
                     text=reply.text, chat_id=chat_id, message_id=edit_message_id, reply_markup=markup)), "edit")
                 return
             except TelegramBadRequest as exc:
-                if "not modified" in exc.message:
+                if "not modified" in exc.message:        # drawn by another process: the same, so done
                     return
+                self._shown.pop(key, None)
                 # too old or deleted: fall through and send a new message
+            except BaseException:
+                self._shown.pop(key, None)                  # not shown: a later edit must not be skipped
+                raise
         if reply.text:
-            await call_with_retry(lambda: self.bot(SendReply(chat_id=chat_id, text=reply.text, reply_markup=markup)),
-                                  "send")
+            sent = await call_with_retry(lambda: self.bot(SendReply(chat_id=chat_id, text=reply.text,
+                                                                    reply_markup=markup)), "send")
+            self._remember(chat_id, sent.get("message_id") if isinstance(sent, dict) else None, reply.text, markup)
         if reply.venue:
             v = reply.venue
             await call_with_retry(lambda: self.bot.send_venue(chat_id, v.latitude, v.longitude, v.title[:256],

@@ -37,7 +37,7 @@ class EventRow(Base):
 
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uid: Mapped[str] = mapped_column(String(255), unique=True)          # iCalendar UID, stable
+    uid: Mapped[str] = mapped_column(Text, unique=True)    # iCalendar UID, stable; at most ical.MAX_UID_BYTES
     area_key: Mapped[str | None] = mapped_column(ForeignKey("areas.key", ondelete="SET NULL"), index=True)
     place: Mapped[str] = mapped_column(String(256), default="")
     starts_at: Mapped[datetime] = mapped_column(index=True)

@@ -15,11 +15,15 @@ times (no zone at all) are read in ``default_tz``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 MAX_BYTES = 1024 * 1024
+# Longer UIDs are refused (one line naming the entry). Exchange writes UIDs of several hundred characters;
+# 2,000 bytes stay below what PostgreSQL's unique index on the column takes (about 2,700 bytes).
+MAX_UID_BYTES = 2000
 _ESCAPE = re.compile(r"\\([\\;,nN])")
 
 
@@ -44,6 +48,7 @@ class CalendarEntry:
     categories: tuple[str, ...] = ()
     url: str = ""
     extra: dict[str, str] = field(default_factory=dict)    # X- properties: upper-cased name -> text
+    notes: tuple[str, ...] = ()    # what the icalendar library warned about reading this entry, one line each
 
     def describe(self) -> str:
         return f"“{self.summary or '(no title)'}” (UID {self.uid})"
@@ -104,7 +109,34 @@ def _decode(data: bytes) -> str:
 
 
 def parse_calendar(data: bytes, *, default_tz: str = "Europe/Berlin") -> list[CalendarEntry]:
-    """All VEVENTs of a calendar file, checked; raises CalendarError for anything unusable."""
+    """All VEVENTs of a calendar file, checked; raises CalendarError for anything unusable.
+
+    What the icalendar library warns about (e.g. a time zone it had to guess from a vendor's TZID) is not
+    printed: each warning becomes one line in the ``notes`` of the entry it concerns, for the import to show.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        entries = _parse(data, default_tz, caught)
+    return entries
+
+
+def _one_line(message: object) -> str:
+    return (str(message).splitlines() or [""])[0][:200]
+
+
+def _with_file_notes(entries: list[CalendarEntry], raws: list[str], file_wide: list[str]) -> list[CalendarEntry]:
+    """Warnings raised while the whole file was read go to the entries whose text holds what they quote
+    (e.g. a TZID); one that quotes nothing found goes to the first entry."""
+    notes: list[list[str]] = [list(e.notes) for e in entries]
+    for message in file_wide:
+        quoted = re.findall(r"'([^']{3,})'", message)
+        hits = [i for i, raw in enumerate(raws) if any(q in raw for q in quoted)] or [0]
+        for i in hits:
+            notes[i].insert(0, _one_line(message))
+    return [replace(e, notes=tuple(dict.fromkeys(n))) if n else e for e, n in zip(entries, notes)]
+
+
+def _parse(data: bytes, default_tz: str, caught: list[warnings.WarningMessage]) -> list[CalendarEntry]:
     from icalendar import Calendar
     from icalendar.error import IncompleteComponent
 
@@ -116,19 +148,28 @@ def parse_calendar(data: bytes, *, default_tz: str = "Europe/Berlin") -> list[Ca
         raise CalendarError(f"this is not a valid iCalendar file: {first[:200]}") from None
     if calendar.name != "VCALENDAR":
         raise CalendarError("this is not an iCalendar file: it has no VCALENDAR")
+    file_wide = [str(w.message) for w in caught]            # warned while the whole file was read
     zone = ZoneInfo(default_tz)
     cancel_message = _text(calendar, "METHOD").upper() == "CANCEL"
     entries: list[CalendarEntry] = []
+    raws: list[str] = []
     seen: set[tuple[str, bool]] = set()
     for index, vevent in enumerate(calendar.walk("VEVENT"), 1):
+        warned = len(caught)
         summary = _text(vevent, "SUMMARY")
         uid = _text(vevent, "UID")
         where = f"event {index} “{summary or '(no title)'}”" + (f" (UID {uid})" if uid else "")
         if not uid:
             raise CalendarError(f"{where} has no UID, so a later import could not recognise it")
+        if len(uid.encode()) > MAX_UID_BYTES:
+            where = f"event {index} “{summary or '(no title)'}” (UID {uid[:40]}…)"
+            raise CalendarError(f"{where}: the UID is {len(uid.encode()):,} bytes long; at most {MAX_UID_BYTES:,} "
+                                "are accepted")
         if vevent.errors:
             name, message = vevent.errors[0]
-            raise CalendarError(f"{where}: {name} cannot be read: {str(message).splitlines()[0][:120]}")
+            what = f"the property {name}" if name else "a line"
+            first = (str(message).splitlines() or [""])[0][:120]
+            raise CalendarError(f"{where}: {what} cannot be read: {first}")
         if vevent.get("DTSTART") is None:
             raise CalendarError(f"{where} has no DTSTART (start time)")
         try:
@@ -162,10 +203,12 @@ def parse_calendar(data: bytes, *, default_tz: str = "Europe/Berlin") -> list[Ca
             starts_at=starts_at, ends_at=ends_at, all_day=all_day, day=day,
             recurring=vevent.get("RRULE") is not None or vevent.get("RDATE") is not None,
             recurrence_id=is_exception, cancelled=cancel_message or _text(vevent, "STATUS").upper() == "CANCELLED",
-            sequence=sequence, categories=_categories(vevent), url=_text(vevent, "URL"), extra=_extra(vevent)))
+            sequence=sequence, categories=_categories(vevent), url=_text(vevent, "URL"), extra=_extra(vevent),
+            notes=tuple(dict.fromkeys(_one_line(w.message) for w in caught[warned:] if str(w.message).strip()))))
+        raws.append(vevent.to_ical().decode("utf-8", "replace"))
     if not entries:
         raise CalendarError("the calendar contains no events (VEVENT)")
-    return entries
+    return _with_file_notes(entries, raws, file_wide) if file_wide else entries
 
 
 def read_calendar_file(path) -> list[CalendarEntry]:  # noqa: ANN001

@@ -11,7 +11,8 @@ import zlib
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, delete,
+from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        delete,
                         select, text, update)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -41,7 +42,7 @@ class MeetingRow(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)                   # +1 per move or change
     # iCalendar UID of a session imported from a calendar file: a re-import finds it again. Manually
     # planned sessions have none.
-    ical_uid: Mapped[str | None] = mapped_column(String(255))
+    ical_uid: Mapped[str | None] = mapped_column(Text)     # at most storage.ical.MAX_UID_BYTES (Exchange: > 255)
     # What the calendar said at the last import (time, place, agenda, link, deadline as text): a re-import
     # changes only what the calendar changed since, so a session moved in the chat stays moved.
     imported: Mapped[dict | None] = mapped_column(JSON)

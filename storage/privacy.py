@@ -12,7 +12,7 @@
 * ``retention_notices`` — which inactivity warning a resident got last (stage in days before the
   deletion, when, and the announced date); erased with the resident.
 * ``privacy_keys`` — secrets kiezbot makes for itself on first use: the random key of the pseudonyms,
-  and the webhook secret when the operator sets none.
+  and (``storage/webhook.py``) the webhook secret when the operator sets none.
 """
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from dialogs.core.ports import AccessEntry
 from storage.models import Base, utcnow
 
 PSEUDONYM_KEY = "pseudonym"
-WEBHOOK_SECRET = "webhook_secret"
 
 
 class AccessLogRow(Base):
@@ -91,14 +90,6 @@ async def load_pseudonym_key(sessions: async_sessionmaker) -> bytes:
     """:func:`pseudonym_key` in a transaction of its own (for the log formatter at start-up)."""
     async with sessions() as session, session.begin():
         return await pseudonym_key(session)
-
-
-async def webhook_secret(sessions: async_sessionmaker) -> str:
-    """The secret token Telegram sends with each webhook POST, when ``KIEZBOT_WEBHOOK_SECRET`` is not set:
-    random, made once and kept in the database, so every process of a fleet (and every restart)
-    registers and checks the same one."""
-    async with sessions() as session, session.begin():
-        return await generated_secret(session, WEBHOOK_SECRET, lambda: secrets.token_urlsafe(32))
 
 
 def pseudonym_with(key: bytes, chat_id: int) -> str:

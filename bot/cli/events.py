@@ -95,6 +95,9 @@ async def import_calendar(dialogs: Dialogs, entries: list[CalendarEntry], *, sou
         print(f"  updated #{event.id}: {event.text('de').title}", file=out)
     for event in report.cancelled:
         print(f"  cancelled #{event.id}: {event.text('de').title}", file=out)
+    for entry in entries:
+        for note in entry.notes:                # what the calendar library warned about, one line each
+            print(f"  note: {entry.describe()}: {note}", file=out)
     if all_day:
         print(f"Skipped {len(all_day)} all-day entr{'y' if len(all_day) == 1 else 'ies'} (an event needs a start "
               f"time; give it one in the calendar or use /newevent): "

@@ -244,6 +244,9 @@ async def import_calendar(app, entries, *, source: str, area: str | None, body: 
         pass
     assert report is not None
     print(format_report(app, report, source=source, dry_run=dry_run, all_day=all_day, series=series), file=out)
+    for entry in entries:
+        for note in entry.notes:                # what the calendar library warned about, one line each
+            print(f"  note: {entry.describe()}: {note}", file=out)
     return 0
 
 

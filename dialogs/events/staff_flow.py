@@ -300,10 +300,6 @@ FIELDS = ["title", "description", "languages", "area", "place", "start", "end", 
           "reminders"]
 
 
-def _zone(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.engine.timezone)
-
-
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 

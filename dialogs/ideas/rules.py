@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
@@ -52,8 +52,6 @@ KIND_ICONS = {"aktionsfonds": "💶", "project": "💡", "hint": "📌", "questi
 OPEN = ("new", "waiting", "answered", "needs_revision", "revised")
 FINAL = ("approved", "rejected", "replied")
 STATUSES = OPEN + FINAL
-# open items the team has to act on (the others wait for the resident)
-TEAM_TURN = ("new", "answered", "revised")
 
 # Short labels, for the team's cards, /queue, /stats and exports.
 STATUS_LABELS: dict[str, str] = {
@@ -117,10 +115,6 @@ def start_of_day(now: datetime, tz: str = "Europe/Berlin") -> datetime:
     local = now.astimezone(ZoneInfo(tz))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight.astimezone(timezone.utc)
-
-
-def next_day(now: datetime, tz: str = "Europe/Berlin") -> datetime:
-    return start_of_day(start_of_day(now, tz) + timedelta(hours=26), tz)
 
 
 # --- amounts -------------------------------------------------------------------------------------
