@@ -128,7 +128,7 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
     bot = make_bot(settings.bot_token.get_secret_value(), settings.api_base_url)
     transport = TelegramTransport(bot, runtime.dialogs)
     dp = build_dispatcher(transport)
-    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot))
+    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot), sender_kind="run")
     housekeeping = daily_jobs(runtime)
     fleet = FleetJobs(runtime.engine)
     translation = build_runner(settings, runtime.sessions, bot)      # None: no service configured
