@@ -162,6 +162,15 @@ class BroadcastJobs:
         async with self.sessions() as session:
             return await SqlBroadcasts(session).get(broadcast_id)
 
+    async def reports_waiting(self, broadcast_id: int) -> int:
+        """Progress and final reports of the broadcast not yet sent (nor failed)."""
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(func.count()).select_from(OutboxRow).where(
+                    OutboxRow.purpose == "broadcast-report", OutboxRow.state.not_in(FINAL_STATES),
+                    OutboxRow.dedupe_key.in_([f"broadcast:{broadcast_id}:done"] + [
+                        f"broadcast:{broadcast_id}:progress:{m}" for m in (25, 50, 75)]))) or 0
+
     async def expand(self, broadcast_id: int, payload_for: Callable[[str], dict[str, Any]], now: datetime,
                      batch: int = 500) -> bool:
         """Queue the next chunk of recipients (the first call starts the broadcast). True while more remain."""

@@ -159,6 +159,10 @@ async def send_or_watch(runtime, settings: Settings, broadcast_id: int, total: i
             info = await jobs.get(broadcast_id)
             if info is None or (info.state in ("done", "stopped") and not
                                 {"pending", "claimed", "sending"} & set(info.counts)):
+                # The team's reports, queued at the end (a group takes 20 messages a minute).
+                while sending is not None and sending[0].leading and await jobs.reports_waiting(broadcast_id):
+                    if not (await sending[0].drain()).sent:
+                        await asyncio.sleep(1.0)
                 break
             if await run_alive(runtime.engine, utc_now()) and (sending is None or not sending[0].leading):
                 if role != "watch":
