@@ -22,7 +22,6 @@ from datetime import timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.delivery.broadcasts import BroadcastSteps
 from bot.delivery.outbox_sender import DeliveryConfig, DeliveryEngine, Sender, worker_name
@@ -32,6 +31,7 @@ from dialogs.core.engine import Dialogs, utc_now
 from dialogs.core.ports import Clock
 from storage.leader import FleetJobs, Senders
 from storage.outbox import OutboxQueue
+from storage.handles import Sessions
 
 log = logging.getLogger(__name__)
 TRANSLATION_INTERVAL = 5.0      # seconds; translations are not urgent, and a look costs a write transaction
@@ -61,7 +61,7 @@ class Housekeeping:
         return results
 
 
-def build_delivery(settings: Settings, sessions: async_sessionmaker, dialogs: Dialogs, sender: Sender, *,
+def build_delivery(settings: Settings, sessions: Sessions, dialogs: Dialogs, sender: Sender, *,
                    clock: Clock = utc_now, sender_kind: str | None = None, **options) -> DeliveryEngine:
     """``sender_kind`` ("run" for `kiezbot run`, "broadcast" for `kiezbot broadcast`): send only while this
     process holds the one sender lease of the database (:class:`storage.leader.Senders`)."""
@@ -75,7 +75,7 @@ def build_delivery(settings: Settings, sessions: async_sessionmaker, dialogs: Di
                           DeliveryConfig(max_attempts=settings.delivery_max_attempts), clock=clock, **options)
 
 
-def purge_outbox(sessions: async_sessionmaker, keep_days: int, clock: Clock = utc_now) -> Callable[[], Awaitable[int]]:
+def purge_outbox(sessions: Sessions, keep_days: int, clock: Clock = utc_now) -> Callable[[], Awaitable[int]]:
     async def purge() -> int:
         return await OutboxQueue(sessions, "housekeeping").purge(clock() - timedelta(days=keep_days))
     return purge

@@ -250,6 +250,26 @@ class BroadcastJobs:
             return info
 
 
+async def create_broadcast(sessions: async_sessionmaker, audience: Audience, texts: dict[str, str], *,
+                           created_by: int, created_by_name: str, language: str, report_chat_id: int | None,
+                           now: datetime, send_at: datetime | None = None) -> int:
+    """For ``kiezbot broadcast``: the same row the staff chat's confirmation creates."""
+    async with sessions() as session, session.begin():
+        return await SqlBroadcasts(session).create(audience, texts, created_by=created_by,
+                                                   created_by_name=created_by_name, language=language,
+                                                   report_chat_id=report_chat_id, now=now, send_at=send_at)
+
+
+async def audience_languages(sessions: async_sessionmaker, audience: Audience) -> dict[str, int]:
+    async with sessions() as session:
+        return await SqlBroadcasts(session).audience_languages(audience)
+
+
+async def stop_broadcast(sessions: async_sessionmaker, broadcast_id: int, *, by: str, now: datetime) -> bool:
+    async with sessions() as session, session.begin():
+        return await SqlBroadcasts(session).stop(broadcast_id, by=by, now=now)
+
+
 from storage.personal_data import declare_no_personal_data  # noqa: E402  (after the model it describes)
 
 declare_no_personal_data(

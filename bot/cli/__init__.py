@@ -207,13 +207,15 @@ async def _i18n(args: argparse.Namespace) -> int:
 async def _retention(args: argparse.Namespace) -> int:
     from dialogs.core.engine import utc_now
     from dialogs.privacy.resident_flow import erase_resident
+    from bot.retention import retention_policy
     from storage.retention import run_retention
 
     settings = _settings()
     engine, sessions = await _open_sessions(settings)
     try:
         dialogs = _offline_dialogs(settings, sessions)
-        report = await run_retention(sessions, utc_now(), settings, dry_run=args.dry_run, translator=dialogs.translator,
+        report = await run_retention(sessions, utc_now(), retention_policy(settings), dry_run=args.dry_run,
+                                     staff_chat_id=settings.staff_chat_id, translator=dialogs.translator,
                                      erase=lambda store, chat_id, at: erase_resident(store, dialogs, chat_id, at))
     finally:
         await engine.dispose()
@@ -319,7 +321,7 @@ async def _export_ideas(args: argparse.Namespace) -> int:
     from locales import load_catalogs
     from storage.db import create_engine, session_factory
     from storage.ideas import count_for_export, export_rows
-    from storage.repositories import SqlAreas
+    from storage.repositories import all_areas
 
     settings = _settings()
     statuses = None
@@ -335,8 +337,7 @@ async def _export_ideas(args: argparse.Namespace) -> int:
         await prepare_database(engine)
         sessions = session_factory(engine)
         if args.area:
-            async with sessions() as session:
-                known = [a.key for a in await SqlAreas(session).all()]
+            known = [a.key for a in await all_areas(sessions)]
             if args.area not in known:
                 raise ConfigError(f"--area: {args.area!r} is not one of {', '.join(known)}")
         total = await count_for_export(sessions, args.area, statuses)

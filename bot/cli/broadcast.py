@@ -23,7 +23,7 @@ def text_options() -> dict[str, str]:
 
 
 async def _broadcast(args: argparse.Namespace) -> int:
-    from bot.delivery.broadcasts import audience_languages, create_broadcast, stop_broadcast
+    from storage.broadcasts import audience_languages, create_broadcast, stop_broadcast
     from bot.runtime import open_runtime
     from dialogs.broadcasts.sending import text_for
 
@@ -112,9 +112,8 @@ def broadcast_audience(args: argparse.Namespace):  # noqa: ANN201
 
 
 async def _areas(runtime):  # noqa: ANN001, ANN202
-    from storage.repositories import SqlAreas
-    async with runtime.sessions() as session:
-        return await SqlAreas(session).all()
+    from storage.repositories import all_areas
+    return await all_areas(runtime.sessions)
 
 
 async def send_or_watch(runtime, settings: Settings, broadcast_id: int, total: int) -> int:  # noqa: ANN001

@@ -10,19 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from dialogs.broadcasts.staff_flow import final_message, progress_message, resident_message
-from dialogs.broadcasts.sending import Audience, BroadcastInfo, text_for
+from dialogs.broadcasts.sending import BroadcastInfo, text_for
 from dialogs.core.engine import Dialogs
 from dialogs.core.messages import reply_to_dict
-from storage.broadcasts import BroadcastJobs, SqlBroadcasts
+from storage.broadcasts import BroadcastJobs
+from storage.broadcasts import audience_languages, create_broadcast, stop_broadcast  # noqa: F401  (moved there)
+from storage.handles import Sessions
 
 MILESTONES = (25, 50, 75)
 
 
 class BroadcastSteps:
-    def __init__(self, sessions: async_sessionmaker, dialogs: Dialogs, *, batch: int = 300,
+    def __init__(self, sessions: Sessions, dialogs: Dialogs, *, batch: int = 300,
                  ahead: int | None = 300) -> None:
         """``batch``: recipients queued per transaction; ``ahead``: queue the next chunk once fewer than this
         many of a broadcast's messages wait (about ten seconds of sending at 30/s), so a stop has little to
@@ -83,23 +84,3 @@ class BroadcastSteps:
                                                   self.dialogs.finalise(final_message(t, i), t)))
             queued |= finished is not None and finished.report_chat_id is not None
         return queued
-
-
-async def create_broadcast(sessions: async_sessionmaker, audience: Audience, texts: dict[str, str], *,
-                           created_by: int, created_by_name: str, language: str, report_chat_id: int | None,
-                           now: datetime, send_at: datetime | None = None) -> int:
-    """For ``kiezbot broadcast``: the same row the staff chat's confirmation creates."""
-    async with sessions() as session, session.begin():
-        return await SqlBroadcasts(session).create(audience, texts, created_by=created_by,
-                                                   created_by_name=created_by_name, language=language,
-                                                   report_chat_id=report_chat_id, now=now, send_at=send_at)
-
-
-async def audience_languages(sessions: async_sessionmaker, audience: Audience) -> dict[str, int]:
-    async with sessions() as session:
-        return await SqlBroadcasts(session).audience_languages(audience)
-
-
-async def stop_broadcast(sessions: async_sessionmaker, broadcast_id: int, *, by: str, now: datetime) -> bool:
-    async with sessions() as session, session.begin():
-        return await SqlBroadcasts(session).stop(broadcast_id, by=by, now=now)

@@ -41,7 +41,6 @@ from aiogram import Bot
 from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramConflictError, TelegramEntityTooLarge,
                                 TelegramForbiddenError, TelegramMigrateToChat, TelegramNotFound, TelegramRetryAfter)
 from aiogram.types import BufferedInputFile
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.delivery.ratelimit import RateLimiter, Send
 from bot.telegram import keyboard
@@ -49,6 +48,7 @@ from dialogs.core.engine import chunk_replies, utc_now
 from dialogs.core.logsafe import who
 from dialogs.core.messages import Reply, reply_from_dict
 from storage.outbox import Claimed, OutboxQueue
+from storage.handles import Sessions
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ def worker_name() -> str:
 
 @dataclass
 class DeliveryEngine:
-    sessions: async_sessionmaker
+    sessions: Sessions
     sender: Sender
     limiter: RateLimiter = field(default_factory=RateLimiter)
     config: DeliveryConfig = field(default_factory=DeliveryConfig)
