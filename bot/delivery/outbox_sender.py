@@ -28,11 +28,14 @@ the database, ``sleep`` for waiting) so tests move a clock instead of sleeping.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -177,6 +180,42 @@ class TerminalSender:
 
 
 # --- the engine -------------------------------------------------------------------------------------
+class PrioritySlots:
+    """A semaphore whose waiters go by priority (0 first), then in arrival order: when sending lags
+    behind its slots, a staff card or an answer does not queue behind the broadcast rows before it."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._waiters: list[tuple[int, int, asyncio.Future]] = []
+        self._arrivals = itertools.count()
+
+    @asynccontextmanager
+    async def __call__(self, priority: int) -> AsyncIterator[None]:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+        else:
+            turn = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters, (priority, next(self._arrivals), turn))
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._hand_on()          # it was our turn already: pass it on
+                raise
+        try:
+            yield
+        finally:
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        while self._waiters:
+            _, _, turn = heapq.heappop(self._waiters)
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._free += 1
+
+
 @dataclass(frozen=True)
 class DeliveryConfig:
     batch_size: int = 60                    # rows claimed at once (about two seconds of sending)
@@ -245,7 +284,7 @@ class DeliveryEngine:
         self._stopping = False
         self._booked_until = 0.0
         self._again = False
-        self._in_flight = asyncio.Semaphore(self.config.concurrency)
+        self._in_flight = PrioritySlots(self.config.concurrency)
         self._beat_at = float("-inf")
         self._lead_until = float("inf") if self.senders is None else float("-inf")
         self._was_leading = False
@@ -410,7 +449,7 @@ class DeliveryEngine:
         # "sending" is committed a moment before the slot, so a slow commit does not delay the request.
         if (early := at - self.config.prepare - self._now()) > 0:
             await self.sleep(early)
-        async with self._in_flight:
+        async with self._in_flight(1 if row.purpose == "broadcast" else 0):
             await self._send(row, at, report)
 
     async def _send(self, row: Claimed, at: float, report: DrainReport) -> None:
