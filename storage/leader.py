@@ -1,4 +1,5 @@
-"""Once across the fleet: PostgreSQL advisory locks for periodic jobs, migrations and the first seed.
+"""Once across the fleet: PostgreSQL advisory locks for periodic jobs, migrations and the first seed,
+and one sender per bot token (:class:`Senders`, heartbeats in ``delivery_senders``, on every database).
 
 Several ``kiezbot run --webhook`` processes share one PostgreSQL database, and each has its own
 APScheduler (its job store is in memory). Delivery ticks may run everywhere — claims use
