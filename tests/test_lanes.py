@@ -154,7 +154,10 @@ async def test_a_staff_card_and_the_progress_reports_go_before_the_rest_of_a_bro
     [card] = [s for s in staff if s[2].startswith("New idea")]
     assert card[0] - queued_at[0] <= FIVE_SECONDS, "the staff card waited behind the broadcast"
     reports = [s for s in staff if "messages handled" in s[2]]
-    assert [int(r[2].split(":")[1].split(" of ")[0]) >= m for r, m in zip(reports, (200, 400, 600))] == [True] * 3
+    counts = [int(r[2].split(":")[1].split(" of ")[0]) for r in reports]
+    # 25, 50, 75 %; at this test's speed a busy machine may see two milestones pass between two looks
+    # (one report then covers both), at Telegram's 30/s they are 25 s apart
+    assert len(reports) >= 2 and counts == sorted(counts) and counts[-1] >= 600
     for position, _, text in reports:
         count = int(text.split(":")[1].split(" of ")[0])
         assert position - count <= FIVE_SECONDS, (text, position)     # sent soon after the count it shows
