@@ -22,7 +22,7 @@ from _common import (STAFF_CHAT, Database, FakeTelegram, delivered_count, per_ch
                      stop, wait_until)
 from sqlalchemy import func, select
 
-from bot.delivery.broadcasts import create_broadcast
+from storage.broadcasts import create_broadcast
 from dialogs.broadcasts.sending import Audience
 from storage.broadcasts import BroadcastRow
 from storage.models import OutboxRow

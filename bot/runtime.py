@@ -7,7 +7,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from tqdm import tqdm
 
 from dialogs.console_signin import staff_flow as console_signin
@@ -21,6 +20,7 @@ from locales import languages, load_catalogs
 from storage import migrate, wiring
 from storage.address_book import SqlAddressBook
 from storage.db import create_engine, session_factory
+from storage.handles import Engine, Sessions
 from storage.leader import exclusive
 from storage.privacy import load_pseudonym_key, pseudonym_with
 from storage.unit_of_work import SqlUnitOfWork, dispose_inline_engine
@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class Runtime:
     settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker
+    engine: Engine
+    sessions: Sessions
     addresses: SqlAddressBook
     dialogs: Dialogs
 
@@ -45,11 +45,11 @@ class Runtime:
         await self.engine.dispose()
 
 
-async def needs_seed(sessions: async_sessionmaker) -> bool:
+async def needs_seed(sessions: Sessions) -> bool:
     return not await addresses_loaded(sessions)
 
 
-async def seed_with_progress(sessions: async_sessionmaker, quiet: bool = False) -> None:
+async def seed_with_progress(sessions: Sessions, quiet: bool = False) -> None:
     total = count_address_rows()
     bar = tqdm(total=total, unit=" addresses", desc="Loading Berlin's address list", file=sys.stderr,
                disable=quiet, leave=False)
@@ -99,7 +99,7 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-async def prepare_database(engine: AsyncEngine) -> None:
+async def prepare_database(engine: Engine) -> None:
     """Migrate, wire every feature's storage and check the personal-data registry (``storage/wiring.py``);
     a table without export and erasure handlers stops kiezbot with one line (ConfigError)."""
     try:
@@ -108,7 +108,7 @@ async def prepare_database(engine: AsyncEngine) -> None:
         raise ConfigError(f"personal data: {exc}") from None
 
 
-async def open_database(settings: Settings) -> AsyncEngine:
+async def open_database(settings: Settings) -> Engine:
     """The migrated database with every feature's storage wired and the personal-data registry checked
     (``storage/wiring.py``): what every entry point opens. Problems end in one line (ConfigError)."""
     engine = create_engine(settings.database_url)

@@ -9,9 +9,10 @@
 
 The job store is the in-memory default and never shared: each process has its own scheduler, and a
 missed run is harmless because the next one finds the same due rows in the database. Delivery ticks
-run in every process (claims skip each other's rows); housekeeping runs once per tick across all
-processes on one PostgreSQL database — the process that wins a fleet lock runs it, the others skip
-(:class:`storage.leader.FleetJobs`, which explains the choice).
+start a drain in every process, but only the one holding the sender lease sends (Telegram's limits
+belong to the bot token; :class:`storage.leader.Senders`), the others only beat their heart;
+housekeeping runs once per tick across all processes on one PostgreSQL database — the process that
+wins a fleet lock runs it, the others skip (:class:`storage.leader.FleetJobs`, which explains the choice).
 """
 from __future__ import annotations
 
@@ -21,16 +22,16 @@ from datetime import timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.delivery.broadcasts import BroadcastSteps
-from bot.delivery.outbox_sender import DeliveryConfig, DeliveryEngine, Sender
+from bot.delivery.outbox_sender import DeliveryConfig, DeliveryEngine, Sender, worker_name
 from bot.delivery.ratelimit import Limits, RateLimiter
 from bot.settings import Settings
 from dialogs.core.engine import Dialogs, utc_now
 from dialogs.core.ports import Clock
-from storage.leader import FleetJobs
+from storage.leader import FleetJobs, Senders
 from storage.outbox import OutboxQueue
+from storage.handles import Sessions
 
 log = logging.getLogger(__name__)
 TRANSLATION_INTERVAL = 5.0      # seconds; translations are not urgent, and a look costs a write transaction
@@ -60,16 +61,21 @@ class Housekeeping:
         return results
 
 
-def build_delivery(settings: Settings, sessions: async_sessionmaker, dialogs: Dialogs, sender: Sender, *,
-                   clock: Clock = utc_now, **options) -> DeliveryEngine:
+def build_delivery(settings: Settings, sessions: Sessions, dialogs: Dialogs, sender: Sender, *,
+                   clock: Clock = utc_now, sender_kind: str | None = None, **options) -> DeliveryEngine:
+    """``sender_kind`` ("run" for `kiezbot run`, "broadcast" for `kiezbot broadcast`): send only while this
+    process holds the one sender lease of the database (:class:`storage.leader.Senders`)."""
     limits = Limits(global_per_sec=settings.rate_global_per_sec, private_per_sec=settings.rate_private_per_sec,
                     group_per_min=settings.rate_group_per_min)
     options.setdefault("broadcasts", BroadcastSteps(sessions, dialogs))
+    if sender_kind is not None:
+        options.setdefault("worker", worker_name())
+        options["senders"] = Senders(sessions.kw["bind"], options["worker"], sender_kind)
     return DeliveryEngine(sessions, sender, RateLimiter(limits),
                           DeliveryConfig(max_attempts=settings.delivery_max_attempts), clock=clock, **options)
 
 
-def purge_outbox(sessions: async_sessionmaker, keep_days: int, clock: Clock = utc_now) -> Callable[[], Awaitable[int]]:
+def purge_outbox(sessions: Sessions, keep_days: int, clock: Clock = utc_now) -> Callable[[], Awaitable[int]]:
     async def purge() -> int:
         return await OutboxQueue(sessions, "housekeeping").purge(clock() - timedelta(days=keep_days))
     return purge

@@ -144,7 +144,7 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
     whatsapp = setup_whatsapp(settings, runtime.sessions, runtime.dialogs)     # None: not configured
     sender = TelegramSender(bot)
     delivery = build_delivery(settings, runtime.sessions, runtime.dialogs,
-                              whatsapp.route(sender) if whatsapp else sender)
+                              whatsapp.route(sender) if whatsapp else sender, sender_kind="run")
     if whatsapp is not None:
         whatsapp.attach(delivery)
     housekeeping = daily_jobs(runtime)

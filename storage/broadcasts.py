@@ -1,11 +1,14 @@
 """Broadcasts: one row per broadcast, one outbox row per recipient (key ``broadcast:<id>:<chat>``).
 
 The staff's confirmation only stores the broadcast (state ``queued``), so the update stays quick.
-The delivery engine then expands the audience in batches — each batch one transaction that inserts
-its outbox rows and moves a cursor (``enqueued_after``, the last chat id done) — so a crash during
-expansion resumes where it stopped, and the dedupe keys make a repeated batch harmless. When the
-audience is exhausted the broadcast is ``sending``; when none of its rows is waiting any more it is
-``done`` (or stays ``stopped``) with its final counts copied here, so purging old outbox rows keeps them.
+The delivery engine then starts it (``sending``, ``total`` the audience counted then) and queues the
+audience in chunks *while it is sent*, a few seconds of sending ahead (:meth:`BroadcastJobs.expand`):
+each chunk is one transaction that inserts outbox rows in the bulk lane (``lane`` 1, sent in the gaps
+between interactive messages) and moves a cursor (``enqueued_after``, the last chat id done), so a
+crash resumes where it stopped and the dedupe keys make a repeated chunk harmless, and a stop leaves
+only a few seconds' worth of rows to cancel. When the audience is exhausted ``expanded_at`` is set and
+``total`` corrected to the rows queued; when none of its messages is waiting any more it is ``done`` (or
+stays ``stopped``) with its final counts copied here, so purging old outbox rows keeps them.
 
 Audiences: everyone, one area, or subscribers of a body. Residents who have not acknowledged the
 privacy notice or whose chat blocked kiezbot are never included. Subscriptions belong to the meetings
@@ -26,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dialogs.broadcasts.sending import Audience, BroadcastInfo
 from storage.db import writer_session_factory
 from storage.models import Base, OutboxRow, ResidentRow, utcnow
-from storage.outbox import FINAL_STATES, aware, note_queued
+from storage.outbox import BULK, FINAL_STATES, aware, note_queued
 
 
 class BroadcastRow(Base):
@@ -48,6 +51,7 @@ class BroadcastRow(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     send_at: Mapped[datetime | None]        # scheduled: expanded into messages only from then on
+    expanded_at: Mapped[datetime | None]    # the whole audience is queued (until then: chunk by chunk)
 
 
 # body -> (area_key or None) -> a SELECT of chat ids subscribed to it
@@ -84,7 +88,8 @@ def _info(row: BroadcastRow, counts: dict[str, int]) -> BroadcastInfo:
                          state=row.state, total=row.total, language=row.language,
                          report_chat_id=row.report_chat_id, created_by=row.created_by,
                          created_at=aware(row.created_at) or row.created_at,
-                         counts=counts, stopped_by=row.stopped_by, send_at=aware(row.send_at))
+                         counts=counts, stopped_by=row.stopped_by, send_at=aware(row.send_at),
+                         expanded=row.expanded_at is not None or row.state not in ("queued", "sending"))
 
 
 async def _counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
@@ -157,17 +162,32 @@ class BroadcastJobs:
         async with self.sessions() as session:
             return await SqlBroadcasts(session).get(broadcast_id)
 
+    async def reports_waiting(self, broadcast_id: int) -> int:
+        """Progress and final reports of the broadcast not yet sent (nor failed)."""
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(func.count()).select_from(OutboxRow).where(
+                    OutboxRow.purpose == "broadcast-report", OutboxRow.state.not_in(FINAL_STATES),
+                    OutboxRow.dedupe_key.in_([f"broadcast:{broadcast_id}:done"] + [
+                        f"broadcast:{broadcast_id}:progress:{m}" for m in (25, 50, 75)]))) or 0
+
     async def expand(self, broadcast_id: int, payload_for: Callable[[str], dict[str, Any]], now: datetime,
                      batch: int = 500) -> bool:
-        """Enqueue the next batch of recipients. Returns True while more remain."""
+        """Queue the next chunk of recipients (the first call starts the broadcast). True while more remain."""
         async with self.writers() as session, session.begin():
             query = select(BroadcastRow).where(BroadcastRow.id == broadcast_id)
             if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update()      # two processes expand one batch at a time
+                query = query.with_for_update()      # two processes expand one chunk at a time
             row = (await session.execute(query)).scalar_one_or_none()
-            if row is None or row.state != "queued" or (row.send_at is not None and aware(row.send_at) > now):
+            if row is None or row.expanded_at is not None or row.state not in ("queued", "sending") or (
+                    row.send_at is not None and aware(row.send_at) > now):
                 return False
-            recipients = audience_query(Audience.decode(row.audience))
+            audience = audience_query(Audience.decode(row.audience))
+            if row.state == "queued":
+                row.state = "sending"
+                row.started_at = now
+                row.total = await session.scalar(select(func.count()).select_from(audience.subquery())) or 0
+            recipients = audience
             if row.enqueued_after is not None:
                 recipients = recipients.where(ResidentRow.chat_id > row.enqueued_after)
             people = (await session.execute(recipients.order_by(ResidentRow.chat_id).limit(batch))).all()
@@ -179,14 +199,13 @@ class BroadcastJobs:
                         payloads[language] = payload_for(language)
                     values.append(dict(chat_id=chat_id, payload=payloads[language], due_at=now, state="pending",
                                        attempts=0, parts_done=0, purpose="broadcast", broadcast_id=row.id,
-                                       dedupe_key=f"broadcast:{row.id}:{chat_id}", created_at=now))
+                                       lane=BULK, dedupe_key=f"broadcast:{row.id}:{chat_id}", created_at=now))
                 insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
                 await session.execute(insert(OutboxRow).values(values)
                                       .on_conflict_do_nothing(index_elements=["dedupe_key"]))
                 row.enqueued_after = people[-1][0]
             if len(people) < batch:
-                row.state = "sending"
-                row.started_at = now
+                row.expanded_at = now
                 row.total = await session.scalar(
                     select(func.count()).select_from(OutboxRow).where(OutboxRow.broadcast_id == row.id)) or 0
                 return False
@@ -210,7 +229,8 @@ class BroadcastJobs:
         """Close a broadcast none of whose messages is waiting any more; returns it if this call did."""
         async with self.writers() as session, session.begin():
             row = await session.get(BroadcastRow, broadcast_id)
-            if row is None or row.finished_at is not None or row.state == "queued":
+            if row is None or row.finished_at is not None or row.state == "queued" or (
+                    row.state == "sending" and row.expanded_at is None):
                 return None
             counts = await _counts(session, broadcast_id)
             if any(state not in FINAL_STATES for state in counts):
@@ -228,6 +248,26 @@ class BroadcastJobs:
                                       purpose="broadcast-report", dedupe_key=f"broadcast:{broadcast_id}:done",
                                       created_at=now))
             return info
+
+
+async def create_broadcast(sessions: async_sessionmaker, audience: Audience, texts: dict[str, str], *,
+                           created_by: int, created_by_name: str, language: str, report_chat_id: int | None,
+                           now: datetime, send_at: datetime | None = None) -> int:
+    """For ``kiezbot broadcast``: the same row the staff chat's confirmation creates."""
+    async with sessions() as session, session.begin():
+        return await SqlBroadcasts(session).create(audience, texts, created_by=created_by,
+                                                   created_by_name=created_by_name, language=language,
+                                                   report_chat_id=report_chat_id, now=now, send_at=send_at)
+
+
+async def audience_languages(sessions: async_sessionmaker, audience: Audience) -> dict[str, int]:
+    async with sessions() as session:
+        return await SqlBroadcasts(session).audience_languages(audience)
+
+
+async def stop_broadcast(sessions: async_sessionmaker, broadcast_id: int, *, by: str, now: datetime) -> bool:
+    async with sessions() as session, session.begin():
+        return await SqlBroadcasts(session).stop(broadcast_id, by=by, now=now)
 
 
 from storage.personal_data import declare_no_personal_data  # noqa: E402  (after the model it describes)

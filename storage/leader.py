@@ -1,4 +1,5 @@
-"""Once across the fleet: PostgreSQL advisory locks for periodic jobs, migrations and the first seed.
+"""Once across the fleet: PostgreSQL advisory locks for periodic jobs, migrations and the first seed,
+and one sender per bot token (:class:`Senders`, heartbeats in ``delivery_senders``, on every database).
 
 Several ``kiezbot run --webhook`` processes share one PostgreSQL database, and each has its own
 APScheduler (its job store is in memory). Delivery ticks may run everywhere — claims use
@@ -36,10 +37,16 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import String, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.db import session_factory, writer_session_factory
+from storage.models import Base
 
 log = logging.getLogger(__name__)
 
@@ -221,3 +228,99 @@ class UpdatesMode:
             except Exception:  # noqa: BLE001 — a dead connection holds nothing
                 pass
             await conn.close()
+
+
+# --- one sender per bot token ---------------------------------------------------------------------------
+# Telegram's limits (30 messages a second overall, 1 a second per chat, 20 a minute per group) belong to
+# the bot token, not to a process. Two processes that each keep the limits in memory send up to twice as
+# fast and get 429s. So exactly one process sends: every delivering process writes a heartbeat row, and
+# the one marked ``leading_since`` with a fresh heartbeat is the sender; the others only queue messages
+# (their updates, their scheduler) and take over within SENDER_TTL when the sender stops beating. A
+# `kiezbot broadcast` from the terminal (kind "broadcast") gives way to any living `kiezbot run`.
+
+SENDER_TTL = timedelta(seconds=10)      # a heartbeat older than this is a process that is gone
+SENDER_BEAT = 2.0                       # seconds between heartbeats of a delivering process
+FORGET_AFTER = 6                        # rows of processes gone for this many TTLs are deleted
+
+
+class SenderRow(Base):
+    __tablename__ = "delivery_senders"
+    worker: Mapped[str] = mapped_column(String(96), primary_key=True)     # host:pid:random
+    kind: Mapped[str] = mapped_column(String(16))                         # run | broadcast
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    leading_since: Mapped[datetime | None]
+
+
+@dataclass(frozen=True)
+class SenderInfo:
+    worker: str
+    kind: str
+    seen_at: datetime
+    leading: bool
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class Senders:
+    """Heartbeats of the delivering processes on one database, and which one of them sends.
+
+        senders = Senders(engine, worker, "run")
+        if await senders.beat(now):        # every few seconds; True: this process is the sender
+            ...send...
+        await senders.resign()             # on shutdown: the next process takes over at once
+    """
+
+    def __init__(self, engine: AsyncEngine, worker: str, kind: str = "run", *,
+                 ttl: timedelta = SENDER_TTL) -> None:
+        self.engine, self.worker, self.kind, self.ttl = engine, worker, kind, ttl
+        self.writers = writer_session_factory(engine)        # BEGIN IMMEDIATE on SQLite
+        self.readers = session_factory(engine)
+
+    async def beat(self, now: datetime) -> bool:
+        """Record that this process lives; True when it is (or now becomes) the one sender."""
+        async with self.writers() as session, session.begin():
+            await xact_lock(await session.connection(), "delivery-senders")     # one beat at a time
+            rows = list((await session.execute(select(SenderRow))).scalars())
+            mine = next((r for r in rows if r.worker == self.worker), None)
+            if mine is None:
+                mine = SenderRow(worker=self.worker, kind=self.kind, started_at=now, seen_at=now)
+                session.add(mine)
+            others = [r for r in rows if r.worker != self.worker]
+            fresh = [r for r in others if _aware(r.seen_at) > now - self.ttl]
+            gone = [r.worker for r in others if _aware(r.seen_at) < now - FORGET_AFTER * self.ttl]
+            if gone:
+                await session.execute(delete(SenderRow).where(SenderRow.worker.in_(gone)))
+            if self.kind != "run" and any(r.kind == "run" for r in fresh):
+                lead = False                 # a `kiezbot run` lives: it sends, the terminal only watches
+            else:
+                lead = not any(r.leading_since is not None for r in fresh)
+            mine.seen_at = now
+            mine.leading_since = (mine.leading_since or now) if lead else None
+            return lead
+
+    async def resign(self) -> None:
+        """This process stops delivering (clean shutdown): forget its heartbeat."""
+        async with self.writers() as session, session.begin():
+            await session.execute(delete(SenderRow).where(SenderRow.worker == self.worker))
+
+    async def alive(self, now: datetime) -> list[SenderInfo]:
+        """The delivering processes with a fresh heartbeat (the sender marked ``leading``)."""
+        async with self.readers() as session:
+            rows = (await session.execute(select(SenderRow).where(SenderRow.seen_at > now - self.ttl)
+                                          .order_by(SenderRow.started_at))).scalars().all()
+            return [SenderInfo(r.worker, r.kind, _aware(r.seen_at), r.leading_since is not None) for r in rows]
+
+
+async def run_alive(engine: AsyncEngine, now: datetime, *, ttl: timedelta = SENDER_TTL) -> bool:
+    """True when a `kiezbot run` serving this database has a fresh heartbeat (it sends the outbox)."""
+    return any(s.kind == "run" for s in await Senders(engine, "-", ttl=ttl).alive(now))
+
+
+from storage.personal_data import declare_no_personal_data  # noqa: E402  (after the model it describes)
+
+declare_no_personal_data(
+    "delivery_senders", reason="heartbeats of kiezbot processes (host name, process id, times); nothing about "
+                               "residents")

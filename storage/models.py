@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
-                        text)
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, SmallInteger,
+                        String, Text, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -174,8 +174,11 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[datetime | None]
     parts_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     broadcast_id: Mapped[int | None] = mapped_column(Integer)
+    # 0: interactive (answers, staff cards, reminders, reports), 1: bulk (broadcasts); lane 0 goes first.
+    lane: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),
+                      Index("ix_outbox_claim", "state", "lane", "due_at"),
                       Index("ix_outbox_broadcast_state", "broadcast_id", "state"),
                       # PostgreSQL: cancelling by key prefix is a range in the "C" collation
                       # (storage/repositories.py _CANCEL); SQLite's unique index on the key serves it.

@@ -45,6 +45,7 @@ from storage.db import writer_session_factory
 from storage.models import OutboxRow, ResidentRow
 
 FINAL_STATES = ("sent", "failed", "blocked", "cancelled")
+INTERACTIVE, BULK = 0, 1            # outbox lanes: the engine takes lane 0 first, broadcasts go in the gaps
 IN_FLIGHT = ("claimed", "sending")
 UNCONFIRMED = "unconfirmed: the process stopped while Telegram was being asked; sent again"
 
@@ -155,7 +156,8 @@ class OutboxQueue:
 
     async def claim(self, now: datetime, limit: int, lease: timedelta, *, chat_ids: Sequence[int] | None = None,
                     broadcast_id: int | None = None) -> list[Claimed]:
-        """Take up to ``limit`` due pending rows, oldest first, for this worker."""
+        """Take up to ``limit`` due pending rows for this worker: lane 0 (answers, staff cards, reminders,
+        reports) before lane 1 (broadcasts), oldest first within a lane."""
         due = select(OutboxRow.id).where(
             OutboxRow.state == "pending", OutboxRow.due_at <= now,
             or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now))
@@ -163,7 +165,7 @@ class OutboxQueue:
             due = due.where(OutboxRow.chat_id.in_(list(chat_ids)))
         if broadcast_id is not None:
             due = due.where(OutboxRow.broadcast_id == broadcast_id)
-        due = due.order_by(OutboxRow.due_at, OutboxRow.id).limit(limit)
+        due = due.order_by(OutboxRow.lane, OutboxRow.due_at, OutboxRow.id).limit(limit)
         async with self._write() as session:
             if session.bind.dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)

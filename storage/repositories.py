@@ -255,6 +255,12 @@ class SqlAreas:
                                   for area_key, street, postcode, numbers in overrides])
 
 
+
+async def all_areas(sessions: async_sessionmaker) -> Sequence[Area]:
+    """Every area with its office (for the command line)."""
+    async with sessions() as session:
+        return await SqlAreas(session).all()
+
 class SqlStaff:
     def __init__(self, session: AsyncSession, cache: _UpdateCache | None = None,
                  sql: Statements | None = None) -> None:

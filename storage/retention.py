@@ -59,22 +59,9 @@ class RetentionPolicy:
     access_log_days: int = 730
     onboarding_days: int = 2
 
-    @classmethod
-    def of(cls, settings: Any) -> "RetentionPolicy":
-        """From ``bot.settings.Settings`` (or anything with the same ``retention_*`` attributes)."""
-        if isinstance(settings, RetentionPolicy):
-            return settings
-        if settings is None:
-            return cls()
-        default = cls()
-        return cls(
-            inactive_days=getattr(settings, "retention_inactive_days", default.inactive_days),
-            warning_days=tuple(sorted(set(getattr(settings, "retention_warning_days", default.warning_days)),
-                                      reverse=True)),
-            decided_days=getattr(settings, "retention_decided_days", default.decided_days),
-            outbox_days=getattr(settings, "outbox_keep_days", default.outbox_days),
-            access_log_days=getattr(settings, "retention_access_log_days", default.access_log_days),
-            onboarding_days=getattr(settings, "retention_onboarding_days", default.onboarding_days))
+    def __post_init__(self) -> None:
+        # the largest warning first, each once (the rules walk them in this order)
+        object.__setattr__(self, "warning_days", tuple(sorted(set(self.warning_days), reverse=True)))
 
 
 RuleFn = Callable[[AsyncSession, datetime, RetentionPolicy, bool], Awaitable[int]]
@@ -289,18 +276,16 @@ async def _strip_staff_copies(session: AsyncSession, old: Sequence[Any], dry_run
     return result.rowcount or 0
 
 
-async def run_retention(sessions: async_sessionmaker, now: datetime, settings: Any = None, *,
+async def run_retention(sessions: async_sessionmaker, now: datetime, policy: RetentionPolicy | None = None, *,
                         dry_run: bool = False, translator: TranslatorFor | None = None,
                         staff_chat_id: int | None = None, erase: Eraser | None = None) -> RetentionReport:
-    """Apply the retention rules once (see the module docstring). Safe to run daily, or twice."""
+    """Apply the retention rules once (see the module docstring). Safe to run daily, or twice. The policy
+    is a typed value the caller builds (``bot/retention.py`` from the settings); storage reads no settings."""
     from storage.wiring import wire
     wire()                                    # every feature's retention rule and eraser, whoever calls
-    policy = RetentionPolicy.of(settings)
-    if staff_chat_id is None:
-        staff_chat_id = getattr(settings, "staff_chat_id", None)
+    policy = policy or RetentionPolicy()
     if translator is None:
-        translator = default_translator(getattr(settings, "default_locale", "de"),
-                                        getattr(settings, "timezone", "Europe/Berlin"))
+        translator = default_translator("de", "Europe/Berlin")
     report = RetentionReport(dry_run=dry_run)
     uow = SqlUnitOfWork(sessions, addresses=None)  # type: ignore[arg-type]   (no address look-ups here)
     writer = uow.sessions

@@ -27,7 +27,7 @@ from bot.telegram import TelegramTransport, build_dispatcher, make_bot
 from dialogs.app import build_dialogs
 from locales import load_catalogs
 from storage.models import StaffRow
-from storage.repositories import SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.fake_telegram import FakeTelegram
 from tests.test_fuzz_dialogs import SHORT, TEXTS
 

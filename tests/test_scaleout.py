@@ -380,7 +380,7 @@ async def test_two_webhook_processes_serve_residents_in_order_and_decide_and_del
             assert texts[1].startswith("Bereits entschieden von")
 
             # A broadcast to every resident: each gets it once, whichever process sends.
-            from bot.delivery.broadcasts import create_broadcast
+            from storage.broadcasts import create_broadcast
             from dialogs.broadcasts.sending import Audience
             await create_broadcast(sessions, Audience("all"),
                                    {"de": "Hoffest am Samstag", "en": "Yard party"},

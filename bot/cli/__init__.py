@@ -31,9 +31,9 @@ import os
 import sys
 from pathlib import Path
 
-from bot.settings import ConfigError, Settings, load_settings
-
-EXIT_CONFIG = 2
+from bot.cli import broadcast as broadcast_cli
+from bot.cli.common import EXIT_CONFIG, _logging, _offline_dialogs, _open_sessions, _settings  # noqa: F401
+from bot.settings import ConfigError
 
 NO_TOKEN = """kiezbot needs a Telegram bot token to run on Telegram.
 
@@ -43,18 +43,6 @@ NO_TOKEN = """kiezbot needs a Telegram bot token to run on Telegram.
   3. Run `kiezbot run` again.
 
 To try kiezbot without Telegram, run `kiezbot chat`."""
-
-
-def _settings() -> Settings:
-    return load_settings()
-
-
-def _logging(settings: Settings) -> None:
-    from bot.logredact import redact_secrets
-    redact_secrets(settings.bot_token.get_secret_value() if settings.bot_token else None,
-                   settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
-    from bot.logformat import configure_logging
-    configure_logging(settings.log_level, settings.log_format, settings.instance_id)
 
 
 async def _chat(args: argparse.Namespace) -> int:
@@ -89,166 +77,6 @@ def terminal_delivery(runtime, chat):  # noqa: ANN001, ANN201
     unlimited = RateLimiter(Limits(global_per_sec=1000, private_per_sec=1000, group_per_min=60000))
     return DeliveryEngine(runtime.sessions, TerminalSender(chat.render), unlimited, clock=runtime.dialogs.clock,
                           chat_ids=[chat.sender.chat_id], broadcasts=BroadcastSteps(runtime.sessions, runtime.dialogs))
-
-
-def text_options() -> dict[str, str]:
-    """--text-<language> option names -> language codes (Einfache Sprache: --text-de-simple)."""
-    from locales import languages
-    return {f"text_{lang.code}": lang.code for lang in languages()}
-
-
-async def _broadcast(args: argparse.Namespace) -> int:
-    from bot.delivery.broadcasts import audience_languages, create_broadcast, stop_broadcast
-    from bot.runtime import open_runtime
-    from dialogs.broadcasts.sending import Audience, text_for
-
-    settings = _settings()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    runtime = await open_runtime(settings)
-    try:
-        now = runtime.dialogs.clock()
-        if args.stop is not None:
-            if await stop_broadcast(runtime.sessions, args.stop, by="kiezbot broadcast --stop", now=now):
-                print(f"Broadcast #{args.stop} stopped; nothing more goes out.")
-                return 0
-            print(f"kiezbot broadcast: #{args.stop} is unknown, finished or already stopped.", file=sys.stderr)
-            return 1
-        texts = {code: getattr(args, option).strip() for option, code in text_options().items()
-                 if getattr(args, option, None) and getattr(args, option).strip()}
-        if "de" not in texts:
-            raise ConfigError("--text-de: the German text is needed; residents without their language get it")
-        if not args.all and not args.area:
-            raise ConfigError("say who receives it: --area KEY or --all")
-        if args.area:
-            keys = [area.key for area in await _areas(runtime)]
-            if args.area not in keys:
-                raise ConfigError(f"--area: {args.area!r} is not one of {', '.join(keys)}")
-        send_at = None
-        if args.at:
-            from zoneinfo import ZoneInfo
-
-            from dialogs.events.staff_flow import parse_when
-            send_at = parse_when(args.at, now, settings.timezone)
-            if send_at is None:
-                raise ConfigError(f"--at: {args.at!r} is no date and time; write it like '24.12.2026 18:00'")
-            if send_at <= now:
-                raise ConfigError(f"--at: {send_at:%d.%m.%Y %H:%M} has passed")
-            send_at = send_at.astimezone(ZoneInfo("UTC"))
-        audience, described = broadcast_audience(args)
-        by_language = await audience_languages(runtime.sessions, audience)
-        total = sum(by_language.values())
-        fallback = sum(n for code, n in by_language.items() if text_for(texts, code)[1])
-        print(f"Audience: {described} — {total} resident(s) with consent and reachable; "
-              f"{fallback} get the German text.")
-        for code, text in texts.items():
-            print(f"  [{code}] {text}")
-        if total == 0:
-            print("Nobody would receive it; nothing sent.")
-            return 1
-        if not args.yes:
-            if not sys.stdin.isatty():
-                raise ConfigError("confirm with --yes when not typing at a terminal")
-            if input(f"Send to {total} resident(s)? [y/N] ").strip().lower() not in ("y", "yes", "j", "ja"):
-                print("Nothing sent.")
-                return 1
-        broadcast_id = await create_broadcast(runtime.sessions, audience, texts, created_by=0,
-                                              created_by_name="kiezbot broadcast (terminal)",
-                                              language=settings.default_locale,
-                                              report_chat_id=settings.staff_chat_id, now=now, send_at=send_at)
-        if send_at is not None:
-            local = send_at.astimezone(ZoneInfo(settings.timezone))
-            print(f"Broadcast #{broadcast_id} is scheduled for {local:%d.%m.%Y %H:%M} ({settings.timezone}); "
-                  f"`kiezbot run` sends it then, to the audience as it is then. "
-                  f"Stop it before with `kiezbot broadcast --stop {broadcast_id}`.")
-            return 0
-        if settings.bot_token is None:
-            print(f"Broadcast #{broadcast_id} is queued. `kiezbot run` will send it "
-                  "(no KIEZBOT_BOT_TOKEN here to send it myself).")
-            return 0
-        return await _send_broadcast(runtime, settings, broadcast_id, total)
-    finally:
-        await runtime.close()
-
-
-BODY_NAMES = {"council": "Quartiersrat", "jury": "Aktionsfondsjury"}
-
-
-def broadcast_audience(args: argparse.Namespace):  # noqa: ANN201
-    """The audience the options name, and how to say it: --area/--all say where, --body narrows it to
-    the residents subscribed to that body's reminders there (their subscription's area counts)."""
-    from dialogs.broadcasts.sending import Audience
-
-    body = (args.body or "").strip().lower() or None
-    if body is not None and body not in BODY_NAMES:
-        raise ConfigError(f"--body: {args.body!r} is not one of: council (Quartiersrat), jury (Aktionsfondsjury)")
-    if body is not None:
-        where = f"area {args.area}" if args.area else "all areas"
-        return (Audience("body", area_key=args.area or None, body=body),
-                f"subscribers of the {BODY_NAMES[body]} ({body}), {where}")
-    if args.area:
-        return Audience("area", area_key=args.area), f"residents of area {args.area}"
-    return Audience("all"), "all residents"
-
-
-async def _areas(runtime):  # noqa: ANN001, ANN202
-    from storage.repositories import SqlAreas
-    async with runtime.sessions() as session:
-        return await SqlAreas(session).all()
-
-
-async def _send_broadcast(runtime, settings: Settings, broadcast_id: int, total: int) -> int:  # noqa: ANN001
-    from tqdm import tqdm
-
-    from bot.delivery.outbox_sender import TelegramSender
-    from bot.scheduler import build_delivery
-    from bot.telegram import make_bot
-    from storage.broadcasts import BroadcastJobs
-
-    assert settings.bot_token is not None
-    bot = make_bot(settings.bot_token.get_secret_value(), settings.api_base_url)
-    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot),
-                              clock=runtime.dialogs.clock, broadcast_id=broadcast_id)
-    jobs = BroadcastJobs(runtime.sessions)
-    bar = tqdm(total=total, unit=" msg", desc=f"Broadcast #{broadcast_id}", file=sys.stderr)
-    done = asyncio.Event()
-
-    async def watch() -> None:
-        while not done.is_set():
-            info = await jobs.get(broadcast_id)
-            if info is not None:
-                bar.total = info.total or total
-                bar.n = info.finished
-                bar.set_postfix(sent=info.sent, failed=info.failed, blocked=info.blocked, refresh=False)
-                bar.refresh()
-            try:
-                await asyncio.wait_for(done.wait(), 0.5)
-            except TimeoutError:
-                pass
-
-    watcher = asyncio.create_task(watch())
-    try:
-        while True:
-            await delivery.drain()
-            info = await jobs.get(broadcast_id)
-            if info is None or (info.state in ("done", "stopped") and not
-                                {"pending", "claimed", "sending"} & set(info.counts)):
-                break
-            await asyncio.sleep(1.0)      # retries wait for their time; a stop from the staff chat ends it
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        print(f"\nInterrupted: the rest of broadcast #{broadcast_id} stays queued for `kiezbot run`; "
-              f"stop it with `kiezbot broadcast --stop {broadcast_id}`.", file=sys.stderr)
-        raise
-    finally:
-        done.set()
-        await watcher
-        bar.close()
-        await delivery.close()
-        await bot.session.close()
-    info = await jobs.get(broadcast_id)
-    if info is not None:
-        print(f"Broadcast #{broadcast_id} {'stopped' if info.state == 'stopped' else 'finished'}: "
-              f"{info.sent} sent, {info.failed} failed, {info.blocked} blocked, {info.cancelled} not sent.")
-    return 0
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -376,34 +204,18 @@ async def _i18n(args: argparse.Namespace) -> int:
     return 1 if problems and args.action == "status" else 0
 
 
-async def _open_sessions(settings: Settings):
-    from bot.runtime import open_database
-    from storage.db import session_factory
-
-    engine = await open_database(settings)      # migrated, every feature wired, the registry checked
-    return engine, session_factory(engine)
-
-
-def _offline_dialogs(settings: Settings, sessions):
-    """The flows without Telegram or the address list: for erasures from the command line."""
-    from dialogs.app import build_dialogs
-    from locales import load_catalogs
-    from storage.unit_of_work import SqlUnitOfWork
-    return build_dialogs(SqlUnitOfWork(sessions, addresses=None), load_catalogs(),  # type: ignore[arg-type]
-                         timezone=settings.timezone, default_language=settings.default_locale,
-                         staff_chat_id=settings.staff_chat_id)
-
-
 async def _retention(args: argparse.Namespace) -> int:
     from dialogs.core.engine import utc_now
     from dialogs.privacy.resident_flow import erase_resident
+    from bot.retention import retention_policy
     from storage.retention import run_retention
 
     settings = _settings()
     engine, sessions = await _open_sessions(settings)
     try:
         dialogs = _offline_dialogs(settings, sessions)
-        report = await run_retention(sessions, utc_now(), settings, dry_run=args.dry_run, translator=dialogs.translator,
+        report = await run_retention(sessions, utc_now(), retention_policy(settings), dry_run=args.dry_run,
+                                     staff_chat_id=settings.staff_chat_id, translator=dialogs.translator,
                                      erase=lambda store, chat_id, at: erase_resident(store, dialogs, chat_id, at))
     finally:
         await engine.dispose()
@@ -509,7 +321,7 @@ async def _export_ideas(args: argparse.Namespace) -> int:
     from locales import load_catalogs
     from storage.db import create_engine, session_factory
     from storage.ideas import count_for_export, export_rows
-    from storage.repositories import SqlAreas
+    from storage.repositories import all_areas
 
     settings = _settings()
     statuses = None
@@ -525,8 +337,7 @@ async def _export_ideas(args: argparse.Namespace) -> int:
         await prepare_database(engine)
         sessions = session_factory(engine)
         if args.area:
-            async with sessions() as session:
-                known = [a.key for a in await SqlAreas(session).all()]
+            known = [a.key for a in await all_areas(sessions)]
             if args.area not in known:
                 raise ConfigError(f"--area: {args.area!r} is not one of {', '.join(known)}")
         total = await count_for_export(sessions, args.area, statuses)
@@ -602,21 +413,7 @@ def parser() -> argparse.ArgumentParser:
     events_cli.add_parsers(sub, export_sub)
     from bot.cli import meetings as meetings_cli
     meetings_cli.add_parser(sub)
-    broadcast = sub.add_parser("broadcast", help="send one message to many residents (with a progress bar)")
-    who = broadcast.add_mutually_exclusive_group()
-    who.add_argument("--area", help="residents of this area (its key, e.g. pankstrasse)")
-    who.add_argument("--all", action="store_true", help="all residents")
-    who.add_argument("--stop", type=int, metavar="ID", help="stop broadcast ID")
-    broadcast.add_argument("--body", metavar="BODY",
-                           help="only the residents subscribed to this body's session reminders: council "
-                                "(Quartiersrat) or jury (Aktionsfondsjury), in --area KEY or --all areas")
-    for option, code in text_options().items():
-        broadcast.add_argument("--" + option.replace("_", "-"), dest=option, metavar="TEXT",
-                               help="the German text (required; the fallback)" if code == "de"
-                               else f"the text for {code} readers")
-    broadcast.add_argument("--at", metavar="WHEN", help="send it later, e.g. '24.12.2026 18:00' (local time)")
-    broadcast.add_argument("--yes", action="store_true", help="send without asking")
-    broadcast.set_defaults(func=_broadcast)
+    broadcast_cli.add_parser(sub)
     retention = sub.add_parser("retention", help="data retention: warn and delete inactive residents, purge old rows")
     retention_sub = retention.add_subparsers(dest="retention_command", required=True, metavar="ACTION")
     retention_run = retention_sub.add_parser("run", help="apply the retention rules now (the daily job)")

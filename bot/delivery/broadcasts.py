@@ -1,7 +1,7 @@
 """Broadcast bookkeeping done by the delivery engine between sends.
 
-Expands queued broadcasts into outbox rows (each resident's text in their language, German as the
-fallback), posts progress to the chat the broadcast was started from at 25, 50 and 75 %, and the final
+Expands broadcasts into outbox rows chunk by chunk while they are sent, keeping about ``ahead`` of
+their messages queued (each resident's text in their language, German as the fallback), posts progress to the chat the broadcast was started from at 25, 50 and 75 %, and the final
 counts once none of its messages is waiting. Everything is conditional in the database, so with two
 processes each report is posted once.
 """
@@ -10,23 +10,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from dialogs.broadcasts.staff_flow import final_message, progress_message, resident_message
-from dialogs.broadcasts.sending import Audience, BroadcastInfo, text_for
+from dialogs.broadcasts.sending import BroadcastInfo, text_for
 from dialogs.core.engine import Dialogs
 from dialogs.core.messages import reply_to_dict
-from storage.broadcasts import BroadcastJobs, SqlBroadcasts
+from storage.broadcasts import BroadcastJobs
+from storage.broadcasts import audience_languages, create_broadcast, stop_broadcast  # noqa: F401  (moved there)
+from storage.handles import Sessions
 
 MILESTONES = (25, 50, 75)
 
 
 class BroadcastSteps:
-    def __init__(self, sessions: async_sessionmaker, dialogs: Dialogs, *, batch: int = 500) -> None:
+    def __init__(self, sessions: Sessions, dialogs: Dialogs, *, batch: int = 300,
+                 ahead: int | None = 300) -> None:
+        """``batch``: recipients queued per transaction; ``ahead``: queue the next chunk once fewer than this
+        many of a broadcast's messages wait (about ten seconds of sending at 30/s), so a stop has little to
+        cancel and the audience as it is while sending counts; ``None``: queue the whole audience at once
+        (``kiezbot chat``, which shows only the terminal user's messages)."""
         self.jobs = BroadcastJobs(sessions)
         self.sessions = sessions
         self.dialogs = dialogs
         self.batch = batch
+        self.ahead = ahead
 
     def payload_for(self, info: BroadcastInfo):  # noqa: ANN201
         def build(language: str) -> dict[str, Any]:
@@ -35,16 +42,33 @@ class BroadcastSteps:
             return reply_to_dict(self.dialogs.finalise(resident_message(t, text, fallback), t))
         return build
 
+    def _wants_more(self, info: BroadcastInfo, now: datetime) -> bool:
+        if info.expanded or not info.due(now):
+            return False
+        return info.state == "queued" or self.ahead is None or info.waiting < self.ahead
+
+    async def _expand(self, info: BroadcastInfo, now: datetime) -> None:
+        build = self.payload_for(info)
+        while await self.jobs.expand(info.id, build, now, self.batch) and self.ahead is None:
+            pass
+
+    async def expand(self, now: datetime) -> bool:
+        """Only queue the next chunk of broadcasts running low (no reports); True when it queued any."""
+        queued = False
+        for info in await self.jobs.unfinished():
+            if self._wants_more(info, now):
+                await self._expand(info, now)
+                queued = True
+        return queued
+
     async def step(self, now: datetime) -> bool:
         """One round over unfinished broadcasts; True when it queued any message."""
         queued = False
         for info in await self.jobs.unfinished():
             if info.state == "queued" and not info.due(now):
                 continue                        # scheduled for later
-            if info.state == "queued":
-                build = self.payload_for(info)
-                while await self.jobs.expand(info.id, build, now, self.batch):
-                    pass
+            if self._wants_more(info, now):
+                await self._expand(info, now)
                 queued = True
                 continue
             t = self.dialogs.translator(info.language)
@@ -60,23 +84,3 @@ class BroadcastSteps:
                                                   self.dialogs.finalise(final_message(t, i), t)))
             queued |= finished is not None and finished.report_chat_id is not None
         return queued
-
-
-async def create_broadcast(sessions: async_sessionmaker, audience: Audience, texts: dict[str, str], *,
-                           created_by: int, created_by_name: str, language: str, report_chat_id: int | None,
-                           now: datetime, send_at: datetime | None = None) -> int:
-    """For ``kiezbot broadcast``: the same row the staff chat's confirmation creates."""
-    async with sessions() as session, session.begin():
-        return await SqlBroadcasts(session).create(audience, texts, created_by=created_by,
-                                                   created_by_name=created_by_name, language=language,
-                                                   report_chat_id=report_chat_id, now=now, send_at=send_at)
-
-
-async def audience_languages(sessions: async_sessionmaker, audience: Audience) -> dict[str, int]:
-    async with sessions() as session:
-        return await SqlBroadcasts(session).audience_languages(audience)
-
-
-async def stop_broadcast(sessions: async_sessionmaker, broadcast_id: int, *, by: str, now: datetime) -> bool:
-    async with sessions() as session, session.begin():
-        return await SqlBroadcasts(session).stop(broadcast_id, by=by, now=now)

@@ -2,7 +2,7 @@
 
 One drain (started every second by the scheduler, and right after each update)::
 
-    recover rows of dead processes ─> expand queued broadcasts ─> claim a batch of due rows
+    heartbeat: is this process the one sender? ─> recover rows of dead processes ─> expand queued broadcasts ─> claim a batch of due rows
         ─> give each a slot from the rate limiter ─> at its slot: commit "sending", ask Telegram,
            commit the outcome ─> claim the next batch when the booked slots run short ─> …
         ─> progress / final reports of broadcasts ─> until nothing is due
@@ -15,17 +15,27 @@ Outcomes per message (a Bot API error becomes the row's final state or a retry):
 * 400 and other refusals — failed at once (retrying cannot help);
 * network errors, timeouts, 5xx — retried with exponential backoff, failed after ``max_attempts``.
 
+One sender per bot token: Telegram's limits belong to the token, so of all processes delivering on one
+database only the one holding the sender lease (:class:`storage.leader.Senders`, a heartbeat every two
+seconds) sends; the others queue and take over within ten seconds when it stops. The claim takes
+interactive rows (lane 0) before broadcast rows (lane 1), and at most ``batch_size`` rows (about two
+seconds of sending) are booked ahead, so an answer, a staff card or a progress report queued during a
+broadcast waits a second or two, not for the whole audience.
+
 Why exactly once holds, and where it cannot: see :mod:`storage.outbox`. Time is injected (``clock`` for
 the database, ``sleep`` for waiting) so tests move a clock instead of sleeping.
 """
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -34,7 +44,6 @@ from aiogram import Bot
 from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramConflictError, TelegramEntityTooLarge,
                                 TelegramForbiddenError, TelegramMigrateToChat, TelegramNotFound, TelegramRetryAfter)
 from aiogram.types import BufferedInputFile
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.delivery.ratelimit import RateLimiter, Send
 from bot.telegram import keyboard
@@ -43,6 +52,7 @@ from dialogs.core.replies import chunk_replies
 from dialogs.core.logsafe import who
 from dialogs.core.messages import Reply, reply_from_dict
 from storage.outbox import Claimed, OutboxQueue
+from storage.handles import Sessions
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +181,42 @@ class TerminalSender:
 
 
 # --- the engine -------------------------------------------------------------------------------------
+class PrioritySlots:
+    """A semaphore whose waiters go by priority (0 first), then in arrival order: when sending lags
+    behind its slots, a staff card or an answer does not queue behind the broadcast rows before it."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._waiters: list[tuple[int, int, asyncio.Future]] = []
+        self._arrivals = itertools.count()
+
+    @asynccontextmanager
+    async def __call__(self, priority: int) -> AsyncIterator[None]:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+        else:
+            turn = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters, (priority, next(self._arrivals), turn))
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._hand_on()          # it was our turn already: pass it on
+                raise
+        try:
+            yield
+        finally:
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        while self._waiters:
+            _, _, turn = heapq.heappop(self._waiters)
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._free += 1
+
+
 @dataclass(frozen=True)
 class DeliveryConfig:
     batch_size: int = 60                    # rows claimed at once (about two seconds of sending)
@@ -200,6 +246,17 @@ class DrainReport:
 class BroadcastSteps(Protocol):
     async def step(self, now: datetime) -> bool: ...
 
+    async def expand(self, now: datetime) -> bool: ...
+
+
+class SenderLease(Protocol):
+    """Which process sends for the bot token (:class:`storage.leader.Senders`)."""
+    ttl: timedelta
+
+    async def beat(self, now: datetime) -> bool: ...
+
+    async def resign(self) -> None: ...
+
 
 def worker_name() -> str:
     return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -207,7 +264,7 @@ def worker_name() -> str:
 
 @dataclass
 class DeliveryEngine:
-    sessions: async_sessionmaker
+    sessions: Sessions
     sender: Sender
     limiter: RateLimiter = field(default_factory=RateLimiter)
     config: DeliveryConfig = field(default_factory=DeliveryConfig)
@@ -217,6 +274,8 @@ class DeliveryEngine:
     chat_ids: Sequence[int] | None = None        # deliver only to these chats (the terminal user)
     broadcast_id: int | None = None              # deliver only this broadcast (`kiezbot broadcast`)
     broadcasts: BroadcastSteps | None = None     # expansion and progress reports of broadcasts
+    senders: SenderLease | None = None           # None: this engine alone delivers (tests, `kiezbot chat`)
+    beat_every: float = 2.0                      # seconds between heartbeats when ``senders`` is set
     total: DrainReport = field(default_factory=DrainReport)
 
     def __post_init__(self) -> None:
@@ -226,7 +285,10 @@ class DeliveryEngine:
         self._stopping = False
         self._booked_until = 0.0
         self._again = False
-        self._in_flight = asyncio.Semaphore(self.config.concurrency)
+        self._in_flight = PrioritySlots(self.config.concurrency)
+        self._beat_at = float("-inf")
+        self._lead_until = float("inf") if self.senders is None else float("-inf")
+        self._was_leading = False
 
     # --- triggers ----------------------------------------------------------------------------
     def tick(self) -> None:
@@ -255,8 +317,39 @@ class DeliveryEngine:
             await asyncio.gather(self._task, return_exceptions=True)
         async with self._lock:
             released = await self.queue.release_all_mine()
+            if self.senders is not None:
+                try:
+                    await self.senders.resign()
+                except Exception:   # noqa: BLE001 — its heartbeat simply runs out
+                    log.warning("could not hand over sending; another process takes over within %s",
+                                self.senders.ttl, exc_info=True)
         if released:
             log.info("handed back %s claimed message(s) for the next start", released)
+
+    # --- one sender per bot token ---------------------------------------------------------------
+    @property
+    def leading(self) -> bool:
+        """Whether this process may send now (always, without ``senders``)."""
+        return self._now() < self._lead_until
+
+    async def renew(self) -> bool:
+        """The heartbeat, at most every ``beat_every`` seconds; returns :attr:`leading`. A leader that
+        cannot beat keeps sending only for half the lease, well before another process may take over."""
+        if self.senders is None:
+            return True
+        now = self._now()
+        if now - self._beat_at >= self.beat_every:
+            self._beat_at = now
+            try:
+                leading = await self.senders.beat(self.clock())
+            except Exception:   # noqa: BLE001 — the database is away: try again at the next beat
+                log.warning("delivery heartbeat failed", exc_info=True)
+            else:
+                self._lead_until = now + self.senders.ttl.total_seconds() / 2 if leading else float("-inf")
+                if leading != self._was_leading:
+                    log.info("this process %s the outbox", "now sends" if leading else "no longer sends")
+                    self._was_leading = leading
+        return self.leading
 
     # --- one drain ----------------------------------------------------------------------------
     def _now(self) -> float:
@@ -266,6 +359,8 @@ class DeliveryEngine:
         """Deliver everything due now; returns what happened (also added to ``total``)."""
         async with self._lock:
             report = DrainReport()
+            if not await self.renew():
+                return report                    # another process sends for this bot token
             released, resumed = await self.queue.recover_expired(self.clock(), self.config.max_attempts)
             if resumed:
                 log.warning("%s message(s) were being sent when a kiezbot process stopped; Telegram's answer is "
@@ -279,10 +374,12 @@ class DeliveryEngine:
             self._add(report)
             return report
 
-    async def _broadcast_step(self) -> bool:
+    async def _broadcast_step(self, *, expand_only: bool = False) -> bool:
         if self.broadcasts is None:
             return False
         try:
+            if expand_only:
+                return await self.broadcasts.expand(self.clock())
             return await self.broadcasts.step(self.clock())
         except Exception:   # noqa: BLE001 — reports are a courtesy; sending goes on
             log.exception("broadcast bookkeeping failed")
@@ -292,21 +389,28 @@ class DeliveryEngine:
         tasks: set[asyncio.Task] = set()
         claimed_total = 0
         last_step = self._now()
-        while not self._stopping:
+        while not self._stopping and await self.renew():
             now = self._now()
+            if now - last_step >= 1.0:           # progress reports and the next chunk of a broadcast
+                last_step = now
+                await self._broadcast_step()
+            tasks = {t for t in tasks if not t.done()}
             if self._booked_until - now > self.config.lookahead:
                 await self.sleep(min(self._booked_until - now - self.config.lookahead, 0.5))
+                continue
+            if len(tasks) >= self.config.batch_size:
+                # Sending lags behind its slots (a busy machine): claiming more would only queue rows
+                # in this process, where an answer or a staff card claimed later would wait behind them.
+                await self.sleep(0.05)
                 continue
             batch = await self.queue.claim(self.clock(), self.config.batch_size, self.config.lease,
                                            chat_ids=self.chat_ids, broadcast_id=self.broadcast_id)
             if not batch:
+                if await self._broadcast_step(expand_only=True):  # the next chunk, before the lane runs dry
+                    continue
                 break
             claimed_total += len(batch)
             await self._schedule(batch, tasks, report)
-            if now - last_step >= 1.0:
-                last_step = now
-                await self._broadcast_step()
-            tasks = {t for t in tasks if not t.done()}
         if tasks:
             await asyncio.gather(*tasks)
         return claimed_total
@@ -346,11 +450,15 @@ class DeliveryEngine:
         # "sending" is committed a moment before the slot, so a slow commit does not delay the request.
         if (early := at - self.config.prepare - self._now()) > 0:
             await self.sleep(early)
-        async with self._in_flight:
+        async with self._in_flight(1 if row.purpose == "broadcast" else 0):
             await self._send(row, at, report)
 
     async def _send(self, row: Claimed, at: float, report: DrainReport) -> None:
         try:
+            if not self.leading:                 # the lease went elsewhere meanwhile: not ours to send
+                await self.queue.release([row.id])
+                report.skipped += 1
+                return
             if not await self.queue.start_sending(row.id, self.clock(), self.config.lease):
                 report.skipped += 1
                 return

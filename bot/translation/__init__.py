@@ -29,10 +29,10 @@ from dialogs.translation.protect import ProtectingTranslator
 
 if TYPE_CHECKING:
     from aiogram import Bot
-    from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from bot.settings import Settings
     from bot.translation.runner import TranslationRunner
+    from storage.handles import Sessions
 
 log = logging.getLogger(__name__)
 IN_PROCESS = "faster-whisper"
@@ -67,7 +67,7 @@ def policy(settings: Settings) -> TranslationPolicy:
                              transcribe=bool(settings.transcribe_url), team_language=settings.team_language)
 
 
-def build_runner(settings: Settings, sessions: async_sessionmaker, bot: Bot | None = None,
+def build_runner(settings: Settings, sessions: Sessions, bot: Bot | None = None,
                  **options: object) -> TranslationRunner | None:
     """The job runner for ``kiezbot run``; None when no service is configured ("none")."""
     from bot.translation.runner import RunnerConfig, TranslationRunner

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.delivery.outbox_sender import worker_name
 from dialogs.core.engine import utc_now
@@ -46,6 +45,7 @@ from dialogs.translation.languages import needs_translation
 from dialogs.translation.ports import (AudioSource, RateLimited, Refused, ServiceError, Transcriber, Translator,
                                        Unavailable)
 from storage.translation import TranslationQueue
+from storage.handles import Sessions
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _about(job: Job) -> str:
 
 
 class TranslationRunner:
-    def __init__(self, sessions: async_sessionmaker, *, translator: Translator | None = None,
+    def __init__(self, sessions: Sessions, *, translator: Translator | None = None,
                  transcriber: Transcriber | None = None, audio: AudioSource | None = None,
                  config: RunnerConfig | None = None, clock: Callable[[], datetime] = utc_now,
                  worker: str | None = None, announce: Announce | None = None) -> None:

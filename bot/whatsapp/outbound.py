@@ -27,7 +27,6 @@ from datetime import datetime
 from typing import Any
 
 from aiogram.types import BufferedInputFile
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.delivery.outbox_sender import Blocked, DeliveryEngine, Part, Rejected, RetryAfter, Sender, Transient
 from bot.delivery.ratelimit import Limits, RateLimiter, Window
@@ -38,6 +37,7 @@ from bot.whatsapp.window import Decision, Templates, decide
 from dialogs.core.engine import utc_now
 from dialogs.core.messages import Media, Reply
 from storage import whatsapp as store
+from storage.handles import Sessions
 from storage.models import ResidentRow
 from storage.outbox import Claimed, aware
 
@@ -84,7 +84,7 @@ class ChannelRateLimiter(RateLimiter):
 
 
 class WhatsAppSender:
-    def __init__(self, client: api.WhatsAppClient, sessions: async_sessionmaker, templates: Templates, *,
+    def __init__(self, client: api.WhatsAppClient, sessions: Sessions, templates: Templates, *,
                  default_language: str = "de", clock: Callable[[], datetime] = utc_now) -> None:
         self.client, self.sessions, self.templates = client, sessions, templates
         self.default_language, self.clock = default_language, clock

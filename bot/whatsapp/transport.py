@@ -22,8 +22,6 @@ import mimetypes
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from bot.whatsapp.client import NotReachable, WhatsAppClient, WhatsAppError
 from bot.whatsapp.render import Menu, Outgoing, render
 from bot.whatsapp.webhook import WaMessage, WaStatus
@@ -32,6 +30,7 @@ from dialogs.core.engine import Dialogs, utc_now
 from dialogs.core.logsafe import who
 from dialogs.core.messages import Inbound, Reply, Sender
 from storage import whatsapp as store
+from storage.handles import Sessions
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ async def send_outgoing(client: WhatsAppClient, to: str, message: Outgoing) -> s
 
 
 class WhatsAppTransport:
-    def __init__(self, client: WhatsAppClient, dialogs: Dialogs, sessions: async_sessionmaker, *,
+    def __init__(self, client: WhatsAppClient, dialogs: Dialogs, sessions: Sessions, *,
                  clock: Callable[[], datetime] = utc_now,
                  elsewhere: Callable[[int, Reply], Awaitable[None]] | None = None,
                  after_update: Callable[[], None] | None = None) -> None:

@@ -60,6 +60,7 @@ class BroadcastInfo:
     counts: dict[str, int] = field(default_factory=dict)   # outbox states of its messages
     stopped_by: str = ""
     send_at: datetime | None = None  # scheduled: goes out then, to the audience as it is then
+    expanded: bool = True           # False while the audience is still being queued, chunk by chunk
 
     def due(self, now: datetime) -> bool:
         return self.send_at is None or self.send_at <= now
@@ -79,6 +80,11 @@ class BroadcastInfo:
     @property
     def cancelled(self) -> int:
         return self.counts.get("cancelled", 0)
+
+    @property
+    def waiting(self) -> int:
+        """Its messages queued but not yet sent (nor being sent)."""
+        return self.counts.get("pending", 0) + self.counts.get("claimed", 0)
 
     @property
     def finished(self) -> int:
