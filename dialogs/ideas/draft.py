@@ -94,7 +94,11 @@ def draft_name(ctx: Context, data: dict[str, Any] | None = None) -> str:
 # --- prompts, one per step -----------------------------------------------------------------------
 async def ask_kind(ctx: Context) -> None:
     rows = [[Button(f"{KIND_ICONS[k]} {ctx._(label)}", f"idea:kind:{k}")] for k, label in KINDS.items()]
-    ctx.say(ctx._("What would you like to send to the team?"), rows + [cancel_row(ctx)])
+    explain = ctx._("Aktionsfonds: money for material for a small action that you organise in your "
+                    "neighbourhood (up to {cap}). A jury of residents decides.",
+                    cap=ctx.t.money(AKTIONSFONDS_CAP, whole=True))
+    ctx.say(ctx._("What would you like to send to the team?") + f"\n\n{KIND_ICONS['aktionsfonds']} " + explain,
+            rows + [cancel_row(ctx)])
 
 
 async def ask_area(ctx: Context) -> None:
