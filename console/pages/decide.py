@@ -4,7 +4,7 @@
                                        reason (rejections), note (the text for the resident)
 
 Every form carries the version of the submission the page showed. The decision is the chat's own
-(:func:`dialogs.ideas.resident_flow.decisions.decide`): one conditional UPDATE on status and version, so of a chat
+(:func:`dialogs.ideas.decisions.decide`): one conditional UPDATE on status and version, so of a chat
 button and a console form sent at the same moment exactly one wins, and the other is told who decided
 and when and sees the current state. The resident hears the outcome in their language through the
 outbox, exactly as from the chat. A form with a problem (too long, no reason, a forged action) changes
@@ -22,7 +22,7 @@ from console.forms import Form
 from console.pages.queue import REF, show_submission
 from console.web import CONFIG, SESSIONS, TEXTS, now, translator, url_for, user_of
 from dialogs.core.i18n import N_, Translator
-from dialogs.ideas.resident_flow.decisions import Actor, decide
+from dialogs.ideas.decisions import Actor, decide
 from dialogs.ideas.rules import MAX_TEXT, REJECT_REASONS, Event, Submission
 from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
 from locales import load_catalogs
