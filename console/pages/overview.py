@@ -33,7 +33,7 @@ STATUS_GROUPS = ((OPEN, N_("open"), "s3"), (("approved",), N_("approved"), "s0")
 PALETTE = ("s0", "s2", "s3", "s4", "s5", "s1", "s7", "s6")
 
 # the drawing: label column, bar area, value column (px of the SVG's own coordinates)
-LABEL_W, BAR_W, VALUE_W, ROW_H, BAR_H, TOP = 190, 420, 70, 26, 18, 6
+LABEL_W, BAR_W, VALUE_W, ROW_H, BAR_H, TOP = 170, 400, 56, 26, 19, 6
 
 
 @dataclass
