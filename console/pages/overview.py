@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 from babel import Locale
-from babel.numbers import format_decimal
+from babel.numbers import parse_pattern
 
 from console.i18n import ConsoleTranslator
 from console.web import SESSIONS, now, render, translator
@@ -91,9 +91,12 @@ class Chart:
         return [self.row_head, *(n for n, _c in self.series), *(["Total"] if total else []), *self.extra_heads], rows
 
 
+PATTERNS = {0: parse_pattern("#,##0"), 1: parse_pattern("#,##0.0")}    # parsed once: format_decimal
+                                                                         # parses its pattern on every call
+
+
 def number(t: ConsoleTranslator, value: float, decimals: int = 0) -> str:
-    return format_decimal(round(value, decimals), format="#,##0" + ("." + "0" * decimals if decimals else ""),
-                          locale=t.locale)
+    return PATTERNS[decimals].apply(round(value, decimals), t.locale)
 
 
 def language_name(t: ConsoleTranslator, code: str) -> str:
