@@ -5,8 +5,8 @@ and returns plain rows the console turns into charts, tables and CSV files. Noth
 chat id, a name or a text written by a resident.
 
 The median time from submission to decision is ``percentile_cont(0.5)`` on PostgreSQL; SQLite has no
-such aggregate, so there only the durations of the period's decided submissions are fetched (one
-number a row, already sorted by SQL) and the middle one taken.
+such aggregate, so there window functions number each area's durations and the middle one (or the
+mean of the middle two) is picked — in SQL too, one row an area comes back.
 """
 from __future__ import annotations
 
@@ -194,19 +194,16 @@ async def decision_times(sessions: async_sessionmaker, period: Period,
                 select(SubmissionRow.area_key, func.count(), median).where(*where)
                 .group_by(SubmissionRow.area_key).order_by(SubmissionRow.area_key))
             return [DecisionTime(a, n, float(m) / 86400 if m is not None else None) for a, n, m in rows.all()]
+        # SQLite: no percentile aggregate; the middle row(s) of each area picked by window functions
         days = (func.julianday(SubmissionRow.decided_at) - func.julianday(SubmissionRow.created_at)).label("days")
-        rows = await session.execute(select(SubmissionRow.area_key, days).where(*where)
-                                     .order_by(SubmissionRow.area_key, days))
-        per_area: dict[str, list[float]] = defaultdict(list)
-        for a, d in rows.all():
-            per_area[a].append(float(d))
-        out = []
-        for a, values in per_area.items():
-            n = len(values)
-            mid = n // 2
-            median_days = values[mid] if n % 2 else (values[mid - 1] + values[mid]) / 2
-            out.append(DecisionTime(a, n, median_days))
-        return out
+        ranked = select(SubmissionRow.area_key.label("area"), days,
+                        func.row_number().over(partition_by=SubmissionRow.area_key, order_by=days).label("rn"),
+                        func.count().over(partition_by=SubmissionRow.area_key).label("n")).where(*where).subquery()
+        rows = await session.execute(
+            select(ranked.c.area, ranked.c.n, func.avg(ranked.c.days))
+            .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+            .group_by(ranked.c.area, ranked.c.n).order_by(ranked.c.area))
+        return [DecisionTime(a, n, float(m) if m is not None else None) for a, n, m in rows.all()]
 
 
 __all__ = ["Delivery", "DecisionTime", "EventFill", "Period", "broadcast_delivery", "decision_times",

@@ -10,7 +10,7 @@ from tests.test_console_browser import LINK, browser, world  # noqa: F401
 
 
 async def test_the_figures_page_draws_every_chart_filters_and_prints(world, browser, db, clock):  # noqa: F811
-    tg, base = world
+    tg, _base = world
     await neighbourhood(db.sessions, clock())
     await add_staff(db, 9001, "Dana")
     dana = tg.user(9001, first_name="Dana", language_code="de")

@@ -8,6 +8,7 @@ Counts only: no chart, table or file names a resident or shows what anyone wrote
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -166,7 +167,15 @@ async def build_charts(request: web.Request, f: Filters, areas: dict[str, str]) 
     group_of = {s: i for i, (statuses, _l, _c) in enumerate(STATUS_GROUPS) for s in statuses}
     area_name = lambda key: areas.get(key) or key or t._("no area")   # noqa: E731
 
-    monthly = await figures.submissions_by_month(sessions, f.period, area)
+    # the queries at once, each on its own connection (SQLite runs them in parallel threads)
+    monthly, by_kind, by_language, residents, (upcoming, past), deliveries, times = await asyncio.gather(
+        figures.submissions_by_month(sessions, f.period, area),
+        figures.submissions_by(sessions, "kind", f.period, area),
+        figures.submissions_by(sessions, "language", f.period, area),
+        figures.residents_by_language(sessions, area),
+        figures.event_fill(sessions, moment, area),
+        figures.broadcast_delivery(sessions, f.period, area),
+        figures.decision_times(sessions, f.period, area))
     per_month: dict[str, list[float]] = {m: [0.0] * len(STATUS_GROUPS) for m in f.months}
     per_area: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(STATUS_GROUPS))
     for a, month, status, n in monthly:
@@ -186,14 +195,14 @@ async def build_charts(request: web.Request, f: Filters, areas: dict[str, str]) 
               empty=t._("No submissions in this period.")),
     ]
     kinds: dict[str, float] = defaultdict(float)
-    for _a, kind, n in await figures.submissions_by(sessions, "kind", f.period, area):
+    for _a, kind, n in by_kind:
         kinds[kind] += n
     charts.append(Chart("kinds", t._("Submissions by kind"), t._("What residents sent in the period."),
                         t._("Kind"), [(t._("Submissions"), "s0")],
                         [(t.gettext(KINDS[k]) if k in KINDS else k, [n]) for k, n in
                          sorted(kinds.items(), key=lambda p: -p[1])], empty=t._("No submissions in this period.")))
     languages: dict[str, float] = defaultdict(float)
-    for _a, code, n in await figures.submissions_by(sessions, "language", f.period, area):
+    for _a, code, n in by_language:
         languages[code] += n
     charts.append(Chart("languages", t._("Submissions by language"),
                         t._("The language residents wrote in (their chat language)."), t._("Language"),
@@ -201,7 +210,6 @@ async def build_charts(request: web.Request, f: Filters, areas: dict[str, str]) 
                         [(language_name(t, c), [n]) for c, n in sorted(languages.items(), key=lambda p: -p[1])],
                         empty=t._("No submissions in this period.")))
 
-    residents = await figures.residents_by_language(sessions, area)
     area_keys = sorted({a for _l, a, _n in residents}, key=area_name)
     column = {a: i for i, a in enumerate(area_keys)}
     by_language: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(area_keys))
@@ -213,7 +221,6 @@ async def build_charts(request: web.Request, f: Filters, areas: dict[str, str]) 
                         [(language_name(t, c), v) for c, v in sorted(by_language.items(), key=lambda p: -sum(p[1]))],
                         empty=t._("No residents yet.")))
 
-    upcoming, past = await figures.event_fill(sessions, moment, area)
     event_series = [(t._("seats taken"), "s0"), (t._("seats free"), "s6"), (t._("waiting list"), "s1")]
     for key, title, desc, rows in (
             ("events-upcoming", t._("Upcoming events: seats and waiting lists"),
@@ -230,7 +237,6 @@ async def build_charts(request: web.Request, f: Filters, areas: dict[str, str]) 
             [[number(t, r.events), f"{number(t, 100 * r.seats_taken / r.capacity)} %" if r.capacity else "–"]
              for r in rows], empty=t._("No events.")))
 
-    deliveries = await figures.broadcast_delivery(sessions, f.period, area)
     charts.append(Chart("broadcasts", t._("Broadcast delivery"),
                         t._("The last broadcasts of the period: delivered, failed, not reachable (blocked the bot "
                             "or deleted the chat), still waiting."), t._("Broadcast"),
@@ -240,7 +246,6 @@ async def build_charts(request: web.Request, f: Filters, areas: dict[str, str]) 
                           [d.sent, d.failed, d.unreachable, d.waiting]) for d in deliveries],
                         empty=t._("No broadcasts in this period.")))
 
-    times = await figures.decision_times(sessions, f.period, area)
     charts.append(Chart("decision-time", t._("Median time to a decision"),
                         t._("Days from a submission to the team's decision (median), for the submissions of the "
                             "period that are decided."), t._("Area"), [(t._("days (median)"), "s4")],
