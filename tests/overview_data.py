@@ -50,7 +50,7 @@ async def neighbourhood(sessions, now: datetime, *, residents: int = 400, submis
         for i in range(events):
             capacity = rnd.choice([None, 12, 20, 30, 40])
             starts = now + timedelta(days=rnd.uniform(-120, 60))
-            taken = min(capacity, int(capacity * rnd.uniform(0.3, 1.0)) + 1) if capacity else rnd.randrange(40)
+            taken = (capacity if rnd.random() < .35 else int(capacity * rnd.uniform(.3, .95))) if capacity else rnd.randrange(40)
             event_rows.append(dict(uid=f"ov-{seed}-{i}", area_key=rnd.choice(AREAS), starts_at=starts,
                                    capacity=capacity, seats_taken=taken, reminder_leads=[],
                                    status="cancelled" if rnd.random() < .05 else "open",

@@ -34,6 +34,7 @@ async def test_the_figures_page_draws_every_chart_filters_and_prints(world, brow
     assert widths and all(w > 0 for w in widths)
     assert await browser.run(lambda: (browser.driver.find_element(By.ID, "print-page")).is_displayed())
     await browser.screenshot("console-overview.png")
+    await browser.screenshot("console-overview-residents.png", scroll_to="#chart-residents")
 
     area = await browser.find("select#area")
     await browser.run(area.send_keys, "QM Badstr")
