@@ -64,7 +64,8 @@ class Chart:
                     parts.append(dict(x=round(x, 1), w=round(max(width, 1), 1), css=css,
                                       tip=f"{label} · {name}: {number(t, value, self.decimals)}"))
                 x += width
-            bars.append(dict(y=y, ty=y + BAR_H - 4, label=label if len(label) <= 22 else label[:21] + "…", parts=parts, vx=round(x + 6, 1),
+            short = label if len(label) <= 22 else label[:21] + "…"      # the whole label is in the table
+            bars.append(dict(y=y, ty=y + BAR_H - 4, label=short, parts=parts, vx=round(x + 6, 1),
                              value=number(t, sum(values), self.decimals)))
         return dict(width=LABEL_W + BAR_W + VALUE_W, height=TOP * 2 + max(len(self.rows), 1) * ROW_H,
                     bars=bars, label_x=LABEL_W - 8, bar_h=BAR_H)
