@@ -82,6 +82,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
                   clock: Callable[[], datetime] = utc_now, *, texts: object | None = None) -> web.Application:
     from console.pages import audit, decide, home, offices, queue
+    from console.pages import overview
 
     app = web.Application(middlewares=[friendly_errors, security_headers, auth.session, csrf.check])
     app[CONFIG] = config
@@ -99,6 +100,7 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
     decide.add_routes(app)
     offices.add_routes(app)
     audit.add_routes(app)
+    overview.add_routes(app)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     return app
 
