@@ -68,7 +68,9 @@ async def test_a_close_typo_still_answers(book, areas):
 async def test_postcode_alone_names_its_areas(book, areas):
     result = await resolve("13357", book, areas)
     assert isinstance(result, PostcodeAreas)
-    assert result.area_keys == {"badstrasse", "pankstrasse"} and result.outside
+    # 13357 reaches QM Badstraße and Pankstraße, and QM Brunnenstraße through Hanne-Sobek-Platz (a square
+    # without house numbers in PLR 01300834 "Brunnenstraße"), as Berlin's address list has it.
+    assert result.area_keys == {"badstrasse", "pankstrasse", "brunnenstrasse"} and result.outside
     assert (await resolve("13357 Berlin", book, areas)) == result
     outside = await resolve("12305", book, areas)                    # Lichtenrade
     assert isinstance(outside, PostcodeAreas) and not outside.area_keys
