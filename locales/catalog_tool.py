@@ -55,7 +55,6 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 CONSOLE_SOURCE = ROOT.parent / "console"
 CONSOLE_DOMAIN = "console"
 CONSOLE_LANGUAGES = ("de", "en")
-UNREVIEWED = "unreviewed (machine translation)"
 
 
 class CatalogStatus(NamedTuple):
@@ -324,21 +323,11 @@ def unreviewed(code: str) -> list[tuple[str, Message]]:
     return out
 
 
-def mark_unreviewed(code: str, msgids: set[str] | None = None, domains: set[str] | None = None) -> int:
-    """Mark translations of ``code`` as unreviewed (all, or those with these msgids / in these catalogs)."""
-    return _edit_marks(code, domains, lambda m: (msgids is None or _key(m) in msgids) and not is_unreviewed(m),
-                       lambda m: m.user_comments.append(UNREVIEWED))
-
-
 def mark_reviewed(code: str, domains: set[str] | None = None) -> int:
     """A reviewer checked ``code`` (or only these catalogs): remove the unreviewed marks."""
     def drop(message: Message) -> None:
         message.user_comments = [c for c in message.user_comments if not c.strip().startswith("unreviewed")]
     return _edit_marks(code, domains, is_unreviewed, drop)
-
-
-def _key(message: Message) -> str:
-    return message.id if isinstance(message.id, str) else message.id[0]
 
 
 def _language(code: str):

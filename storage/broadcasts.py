@@ -65,10 +65,6 @@ def register_body(body: str, resolver: BodyResolver) -> None:
     _BODIES[body] = resolver
 
 
-def unregister_body(body: str) -> None:
-    _BODIES.pop(body, None)
-
-
 def audience_query(audience: Audience) -> Select:
     """(chat_id, language) of everyone the audience reaches, reachable and with consent."""
     query = select(ResidentRow.chat_id, ResidentRow.language).where(

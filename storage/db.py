@@ -26,11 +26,6 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def is_sqlite(engine_or_url: AsyncEngine | str) -> bool:
-    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
-    return url.startswith("sqlite")
-
-
 class _RunNow:
     """Stands in for aiosqlite's queue to its worker thread: runs each call at once, in this thread."""
 

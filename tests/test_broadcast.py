@@ -204,7 +204,7 @@ async def test_progress_is_reported_once_per_milestone(team, db, clock, resident
 async def test_the_terminal_user_sees_their_own_outbox_messages_only(team, db, clock, tmp_path):
     import io
 
-    from bot.cli import terminal_delivery
+    from bot.cli.serve import terminal_delivery
     from bot.terminal import TerminalChat
 
     out = io.StringIO()

@@ -130,7 +130,7 @@ async def send_or_watch(runtime, settings: Settings, broadcast_id: int, total: i
               "(no KIEZBOT_BOT_TOKEN here to send it myself).")
         return 0
     jobs = BroadcastJobs(runtime.sessions)
-    sending = None           # (delivery engine, bot) once this process sends
+    sending = None           # (delivery engine, bot, WhatsApp or None) once this process sends
     role = ""
     bar = tqdm(total=total, unit=" msg", desc=f"Broadcast #{broadcast_id}", file=sys.stderr)
     done = asyncio.Event()
@@ -198,6 +198,8 @@ async def send_or_watch(runtime, settings: Settings, broadcast_id: int, total: i
         if sending is not None:
             await sending[0].close()
             await sending[1].session.close()
+            if sending[2] is not None:
+                await sending[2].close()
     info = await jobs.get(broadcast_id)
     if info is not None:
         print(f"Broadcast #{broadcast_id} {'stopped' if info.state == 'stopped' else 'finished'}: "
@@ -206,16 +208,22 @@ async def send_or_watch(runtime, settings: Settings, broadcast_id: int, total: i
 
 
 def _sender(runtime, settings: Settings):  # noqa: ANN001, ANN202
-    """This process as the one sender of the bot token (while no `kiezbot run` is alive)."""
+    """This process as the one sender of the bot token (while no `kiezbot run` is alive): to Telegram, and
+    to the residents on WhatsApp when it is configured (as `kiezbot run` does)."""
     from bot.delivery.outbox_sender import TelegramSender
     from bot.scheduler import build_delivery
     from bot.telegram import make_bot
+    from bot.whatsapp.wiring import setup_whatsapp
 
     assert settings.bot_token is not None
     bot = make_bot(settings.bot_token.get_secret_value(), settings.api_base_url)
-    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, TelegramSender(bot),
+    sender = TelegramSender(bot)
+    wa = setup_whatsapp(settings, runtime.sessions, runtime.dialogs)     # None: WhatsApp not configured
+    delivery = build_delivery(settings, runtime.sessions, runtime.dialogs, wa.route(sender) if wa else sender,
                               clock=runtime.dialogs.clock, sender_kind="broadcast")
-    return delivery, bot
+    if wa:
+        wa.attach(delivery)
+    return delivery, bot, wa
 
 
 def add_parser(sub) -> None:  # noqa: ANN001

@@ -90,7 +90,7 @@ file are kept. Past, all-day and recurring entries are skipped. Place = LOCATION
 
 
 async def run(args: argparse.Namespace) -> int:
-    from bot.cli import _settings
+    from bot.cli.common import _settings
     from bot.runtime import open_runtime
 
     if args.meetings_command == "import":
