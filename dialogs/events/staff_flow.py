@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,62 +38,15 @@ from dialogs.events.resident_flow import (cancelled_notice, change_notice, promo
 from dialogs.core.i18n import N_, Translator
 from dialogs.core.messages import Button
 from dialogs.core.ports import ChatState, Store
+from dialogs.core.staff_input import InputError, local_time, parse_leads, parse_time, parse_when, read_when
 from dialogs.privacy.resident_flow import log_staff_access
 from dialogs.core.text import clip, esc
 
 MAX_CAPACITY = 10000
 MAX_PARTY = 20
-MAX_LEAD_DAYS = 60
 
 
-# --- reading what staff type --------------------------------------------------------------------
-_DATE_DE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})?$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?:\s*(?:uhr|h))?$", re.I)
-
-
-def parse_time(text: str) -> time | None:
-    match = _TIME.match(text.strip())
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    return time(hour, minute) if hour < 24 and minute < 60 else None
-
-
-def parse_date(text: str, today: date) -> date | None:
-    text = text.strip().rstrip(",")
-    try:
-        if match := _DATE_DE.match(text):
-            day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
-            if year is None:
-                candidate = date(today.year, month, day)
-                return candidate if candidate >= today else date(today.year + 1, month, day)
-            return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
-        if match := _DATE_ISO.match(text):
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
-    return None
-
-
-def parse_when(text: str, now: datetime, tz: str) -> datetime | None:
-    """ "24.12.2026 18:00", "24.12. 18 Uhr", "2026-12-24 18:00" -> aware datetime in ``tz``."""
-    cleaned = re.sub(r"^(\d{4}-\d{1,2}-\d{1,2})T", r"\1 ", text.strip())
-    cleaned = re.sub(r"\b(um|at)\b", " ", cleaned, flags=re.I).replace(",", " ")
-    parts = cleaned.split()
-    if len(parts) < 2:
-        return None
-    zone = ZoneInfo(tz)
-    day = parse_date(parts[0], now.astimezone(zone).date())
-    clock = parse_time(" ".join(parts[1:]))
-    if day is None or clock is None:
-        return None
-    return datetime.combine(day, clock, tzinfo=zone)
-
-
-_SPAN = re.compile(r"^(.*\d)\s*[-–]\s*(\d{1,2}(?:[:.]\d{2})?\s*(?:uhr|h)?)$", re.I)
-
-
+# --- reading what staff type: dialogs.core.staff_input (one grammar for every staff flow) -------
 def parse_span(text: str, now: datetime, tz: str, duration: timedelta | None
                ) -> tuple[datetime, datetime | None] | None:
     """ "24.12.2026 18:00-20:00" -> (start, end); "24.12.2026 18:00" -> (start, start + ``duration``)."""
@@ -102,30 +55,26 @@ def parse_span(text: str, now: datetime, tz: str, duration: timedelta | None
         start = parse_when(match.group(1), now, tz)
         end_clock = parse_time(match.group(2))
         if start is not None and end_clock is not None:
-            return start, datetime.combine(start.date(), end_clock, tzinfo=start.tzinfo)
+            try:
+                return start, local_time(start.date(), end_clock, tz, match.group(2))
+            except InputError:
+                return None
     start = parse_when(text, now, tz)
     if start is None:
         return None
     return start, (start + duration if duration is not None else None)
 
 
-_LEAD = re.compile(r"(\d+)\s*(tage|tag|t|days|day|d|stunden|stunde|std|hours|hour|h|minuten|min|minutes|m)\b", re.I)
-_UNIT_MINUTES = {"t": 1440, "d": 1440, "s": 60, "h": 60, "m": 1}
+_SPAN = re.compile(r"^(.*\d)\s*[-–]\s*(\d{1,2}(?:[:.]\d{2})?\s*(?:uhr|h)?)$", re.I)
 
 
-def parse_leads(text: str) -> tuple[int, ...] | None:
-    """ "3d 1h", "2 Tage, 2 Stunden", "90 min" -> minutes before the start, largest first."""
-    cleaned = text.strip().lower()
-    found = _LEAD.findall(cleaned)
-    if not found or re.sub(r"[\s,;+&]|\bund\b|\band\b", "", _LEAD.sub("", cleaned)):
+def read_leads(text: str) -> tuple[int, ...] | None:
+    """ "3d 1h", "2 Tage, 2 Stunden", "90 min" -> minutes before the start, largest first; None: unreadable."""
+    try:
+        leads = parse_leads(text)
+    except ValueError:
         return None
-    leads = set()
-    for number, unit in found:
-        minutes = int(number) * _UNIT_MINUTES[unit[0]]
-        if not 0 < minutes <= MAX_LEAD_DAYS * 1440:
-            return None
-        leads.add(minutes)
-    return tuple(sorted(leads, reverse=True))
+    return tuple(sorted({lead.total_minutes for lead in leads}, reverse=True))
 
 
 def leads_text(t: Translator, leads: tuple[int, ...] | list[int]) -> str:
@@ -475,9 +424,11 @@ async def on_text(ctx: Context) -> None:
         ctx.data["place"] = clip(text, MAX_PLACE)
         return await advance(ctx, "place")
     if step in ("start", "deadline"):
-        when = parse_when(text, ctx.now, ctx.engine.timezone)
-        if when is None:
-            ctx.say(t._("I could not read this date. Please write it like <i>24.12.2026 18:00</i>."))
+        try:
+            when = read_when(text, ctx.now, ctx.engine.timezone)
+        except InputError as error:
+            ctx.say(error.html(t) if error.kind == "gap" else
+                    t._("I could not read this date. Please write it like <i>24.12.2026 18:00</i>."))
             return
         previous = ctx.data.get(step)
         ctx.data[step] = when.isoformat()
@@ -489,11 +440,13 @@ async def on_text(ctx: Context) -> None:
         return await advance(ctx, step)
     if step == "end":
         start = _dt(ctx.data.get("start"))
-        clock = parse_time(text)
-        when = datetime.combine(start.date(), clock, tzinfo=start.tzinfo) if clock and start \
-            else parse_when(text, ctx.now, ctx.engine.timezone)
-        if when is None:
-            ctx.say(t._("I could not read this time. Please write it like <i>20:00</i> or <i>24.12.2026 20:00</i>."))
+        clock, tz = parse_time(text), ctx.engine.timezone
+        try:
+            when = local_time(start.astimezone(ZoneInfo(tz)).date(), clock, tz, text) if clock and start \
+                else read_when(text, ctx.now, tz)
+        except InputError as error:
+            ctx.say(error.html(t) if error.kind == "gap" else
+                    t._("I could not read this time. Please write it like <i>20:00</i> or <i>24.12.2026 20:00</i>."))
             return
         previous = ctx.data.get("end")
         ctx.data["end"] = when.isoformat()
@@ -517,7 +470,7 @@ async def on_text(ctx: Context) -> None:
         ctx.data["max_party"] = int(text)
         return await advance(ctx, "party")
     if step == "reminders":
-        leads = parse_leads(text)
+        leads = read_leads(text)
         if leads is None:
             ctx.say(t._("I could not read this. Examples: <i>2d 2h</i>, <i>1 day</i>, <i>90 min</i>."))
             return
@@ -721,7 +674,7 @@ async def on_edit_text(ctx: Context, step: str, text: str) -> None:
             return
         return await apply_capacity(ctx, event.id, int(text))
     elif step == "erem":
-        leads = parse_leads(text)
+        leads = read_leads(text)
         if leads is None:
             ctx.say(t._("I could not read this. Examples: <i>2d 2h</i>, <i>1 day</i>, <i>90 min</i>."))
             return
