@@ -12,8 +12,10 @@ New session (``/newmeeting``), one question at a time, each answer kept in the d
   ─> pending reminders cancelled, subscribers told in their language, new reminders planned.
 ``/cancelmeeting [ID]``: pick a session ─> [❌ Yes, cancel it | No] ─> subscribers told.
 
-Dates are read strictly ("14.02.2027 18:00" or "2027-02-14 18:00", Europe/Berlin); anything else
-gets a friendly retry in the same step. Confirm buttons act only on the session in the presser's own
+Dates are read in the one staff grammar of :mod:`dialogs.core.staff_input` ("14.02.2027 18:00",
+"2027-02-14 18:00", Europe/Berlin; a time skipped when the clocks go forward is refused, of the hour
+that happens twice in October the first is meant), with the session checks of :mod:`.staff_parsing`;
+anything else gets a friendly retry in the same step. Confirm buttons act only on the session in the presser's own
 draft, and moving or cancelling is a conditional update: of two team members clicking at once, one
 wins and the other is told.
 """
