@@ -9,7 +9,7 @@ import pytest
 from bot.settings import ConfigError, load_settings
 from dialogs.app import build_dialogs
 from dialogs.meetings.resident_flow import ReminderLeads, cancel_session, parse_leads, reminder_times
-from dialogs.meetings.staff_flow import InputError, parse_datetime
+from dialogs.meetings.staff_parsing import InputError, parse_datetime
 from dialogs.core.ports import Meeting
 from locales import load_catalogs
 from storage.unit_of_work import SqlUnitOfWork
@@ -68,16 +68,18 @@ def test_deadline_leads_fall_on_a_friendly_hour_or_count_back_from_the_end_of_th
     ("  14.02.2027   18:00 ", utc(2027, 2, 14, 17)),
     ("14.07.2027 18:00", utc(2027, 7, 14, 16)),                               # summer time
     ("31.10.2027 02:30", utc(2027, 10, 31, 0, 30)),                           # twice that night: the first
+    ("14.02.27 18:00", utc(2027, 2, 14, 17)),                                 # the one staff grammar
+    ("14.02.2027 18 Uhr", utc(2027, 2, 14, 17)),
+    ("14.02. 18:00", utc(2027, 2, 14, 17)),                                   # the next 14 February
 ])
 def test_dates_are_read_in_berlin_time(typed, expected):
     assert parse_datetime(typed, BERLIN, NOW) == expected
 
 
 @pytest.mark.parametrize(("typed", "complaint"), [
-    ("14.02.27 18:00", "could not read"),
     ("14/02/2027 18:00", "could not read"),
     ("14.02.2027", "could not read"),
-    ("14.02.2027 18 Uhr", "could not read"),
+    ("14.02.2027 18:00:00", "could not read"),
     ("morgen 18:00", "could not read"),
     ("30.02.2027 18:00", "not a valid date"),
     ("14.02.2027 24:00", "not a valid date"),

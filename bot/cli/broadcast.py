@@ -52,7 +52,7 @@ async def _broadcast(args: argparse.Namespace) -> int:
         if args.at:
             from zoneinfo import ZoneInfo
 
-            from dialogs.events.staff_flow import parse_when
+            from dialogs.core.staff_input import parse_when
             send_at = parse_when(args.at, now, settings.timezone)
             if send_at is None:
                 raise ConfigError(f"--at: {args.at!r} is no date and time; write it like '24.12.2026 18:00'")

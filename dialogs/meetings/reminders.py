@@ -1,55 +1,23 @@
-"""When sessions and deadlines are reminded: the lead-time grammar ("1d,2h"), the configured leads, and
+"""When sessions and deadlines are reminded: the configured lead times ("1d,2h", read by
+:func:`dialogs.core.staff_input.parse_leads`), and
 the reminder times of one session."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from dialogs.core.engine import Dialogs
 from dialogs.core.ports import Meeting, Subscriber
+from dialogs.core.staff_input import _LEAD, Lead, parse_leads  # noqa: F401  (_LEAD: resident_flow re-exports it)
 
 DEADLINE_REMINDER_TIME = time(10, 0)     # a friendly hour for "n days before the deadline"
 
 
-# --- lead times ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Lead:
-    """How long before a session (or deadline) a reminder goes out: "1d", "2h", "30m"."""
-
-    label: str
-    days: int = 0
-    minutes: int = 0
-
-
+# --- lead times (the grammar is shared with events: dialogs.core.staff_input) -------------------
 @dataclass(frozen=True)
 class ReminderLeads:
     sessions: tuple[Lead, ...]
     deadlines: tuple[Lead, ...]
-
-
-_LEAD = re.compile(r"^(\d{1,3})\s*([dhm])$")
-
-
-def parse_leads(text: str) -> tuple[Lead, ...]:
-    """``"1d,2h"`` -> leads, longest first. Empty or "none" means no reminders. Raises ValueError."""
-    text = (text or "").strip().lower()
-    if text in ("", "none", "off"):
-        return ()
-    leads: dict[str, Lead] = {}
-    for part in text.split(","):
-        match = _LEAD.match(part.strip())
-        if not match:
-            raise ValueError(f"{part.strip()!r} is not a lead time like 1d, 2h or 30m")
-        amount, unit = int(match.group(1)), match.group(2)
-        if amount == 0:
-            raise ValueError(f"{part.strip()!r}: a lead time must be more than zero")
-        lead = Lead(f"{amount}{unit}", days=amount) if unit == "d" else \
-            Lead(f"{amount}{unit}", minutes=amount * (60 if unit == "h" else 1))
-        if lead.days > 60 or lead.minutes > 60 * 24 * 60:
-            raise ValueError(f"{part.strip()!r}: at most 60 days")
-        leads[lead.label] = lead
-    return tuple(sorted(leads.values(), key=lambda lead: (lead.days, lead.minutes), reverse=True))
 
 
 DEFAULT_LEADS = ReminderLeads(sessions=parse_leads("1d,2h"), deadlines=parse_leads("3d"))

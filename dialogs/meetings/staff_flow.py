@@ -12,161 +12,28 @@ New session (``/newmeeting``), one question at a time, each answer kept in the d
   ─> pending reminders cancelled, subscribers told in their language, new reminders planned.
 ``/cancelmeeting [ID]``: pick a session ─> [❌ Yes, cancel it | No] ─> subscribers told.
 
-Dates are read strictly ("14.02.2027 18:00" or "2027-02-14 18:00", Europe/Berlin); anything else
-gets a friendly retry in the same step. Confirm buttons act only on the session in the presser's own
+Dates are read in the one staff grammar of :mod:`dialogs.core.staff_input` ("14.02.2027 18:00",
+"2027-02-14 18:00", Europe/Berlin; a time skipped when the clocks go forward is refused, of the hour
+that happens twice in October the first is meant), with the session checks of :mod:`.staff_parsing`;
+anything else gets a friendly retry in the same step. Confirm buttons act only on the session in the presser's own
 draft, and moving or cancelling is a conditional update: of two team members clicking at once, one
 wins and the other is told.
 """
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dialogs.core.engine import Context, Dialogs
 from dialogs.core.i18n import N_, Translator
-from dialogs.meetings.resident_flow import (BODY_ICONS, Lead, area_name, body_name, cancel_session, end_of_day, leads_of,
+from dialogs.meetings.resident_flow import (BODY_ICONS, Lead, area_name, body_name, cancel_session, leads_of,
                               move_session, schedule_session, session_text, when)
 from dialogs.core.messages import Button
 from dialogs.core.ports import BODIES, Meeting
 from dialogs.core.text import clip, esc
-
-MAX_PLACE = 200
-MAX_AGENDA = 3000
-MAX_AHEAD_DAYS = 2 * 366
-EXAMPLE_START = "14.02.2027 18:00"
-EXAMPLE_DATE = "07.02.2027"
-
-
-# --- reading what staff type -------------------------------------------------------------------
-class InputError(ValueError):
-    """A typed value that cannot be used: a translatable message (msgid) and its values."""
-
-    def __init__(self, msgid: str, **values: str) -> None:
-        super().__init__(msgid.format(**values))
-        self.msgid = msgid
-        self.values = values
-
-    def html(self, t: Translator) -> str:
-        return t._(self.msgid, **{k: esc(v) for k, v in self.values.items()})
-
-
-_DE_DATETIME = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s+(\d{1,2}):(\d{2})(?:\s*uhr)?$", re.IGNORECASE)
-_ISO_DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})$")
-_DE_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?:\s*uhr)?$", re.IGNORECASE)
-_URL = re.compile(r"^https?://[^\s<>\"]+$")
-
-
-def _local(naive: datetime, tz, typed: str) -> datetime:
-    aware = naive.replace(tzinfo=tz)
-    if aware.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) != naive:
-        raise InputError(N_("{text} does not exist: the clocks are put forward that night. "
-                            "Please choose another time."), text=typed)
-    return aware.astimezone(timezone.utc)
-
-
-def parse_datetime(text: str, tz, now: datetime) -> datetime:
-    """"14.02.2027 18:00" or "2027-02-14 18:00" in local time -> UTC; in the future, within two years."""
-    typed = " ".join(text.split())
-    match = _DE_DATETIME.match(typed)
-    if match:
-        day, month, year, hour, minute = (int(g) for g in match.groups())
-    else:
-        match = _ISO_DATETIME.match(typed)
-        if not match:
-            raise InputError(N_("I could not read “{text}”. Please type date and time like {example}."),
-                             text=clip(typed, 60), example=EXAMPLE_START)
-        year, month, day, hour, minute = (int(g) for g in match.groups())
-    try:
-        naive = datetime(year, month, day, hour, minute)
-    except ValueError:
-        raise InputError(N_("“{text}” is not a valid date and time. Please type it like {example}."),
-                         text=typed, example=EXAMPLE_START) from None
-    moment = _local(naive, tz, typed)
-    if moment <= now:
-        raise InputError(N_("{text} is in the past. Please type a date in the future."), text=typed)
-    if moment > now + timedelta(days=MAX_AHEAD_DAYS):
-        raise InputError(N_("{text} is more than two years ahead. Please check the year."), text=typed)
-    return moment
-
-
-def parse_date(text: str) -> date:
-    """"07.02.2027" or "2027-02-07"."""
-    typed = " ".join(text.split())
-    match = _DE_DATE.match(typed)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        match = _ISO_DATE.match(typed)
-        if not match:
-            raise InputError(N_("I could not read “{text}”. Please type a date like {example}."),
-                             text=clip(typed, 60), example=EXAMPLE_DATE)
-        year, month, day = (int(g) for g in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise InputError(N_("“{text}” is not a valid date. Please type it like {example}."),
-                         text=typed, example=EXAMPLE_DATE) from None
-
-
-def parse_end(text: str, start: datetime, tz, now: datetime) -> datetime:
-    """End of a session: a time on the start day ("20:00") or a full date and time; after the start."""
-    typed = " ".join(text.split())
-    match = _TIME.match(typed)
-    if match:
-        hour, minute = int(match.group(1)), int(match.group(2))
-        if hour > 23 or minute > 59:
-            raise InputError(N_("“{text}” is not a valid time. Please type it like 20:00."), text=typed)
-        naive = datetime.combine(start.astimezone(tz).date(), time(hour, minute))
-        end = _local(naive, tz, typed)
-    else:
-        try:
-            end = parse_datetime(typed, tz, now)
-        except InputError:
-            raise InputError(N_("I could not read “{text}”. Please type the time the session ends, like 20:00."),
-                             text=clip(typed, 60)) from None
-    if end <= start:
-        raise InputError(N_("The session cannot end at {text}: that is not after its start."), text=typed)
-    if end - start > timedelta(hours=24):
-        raise InputError(N_("The session cannot end at {text}: that is more than a day after its start."),
-                         text=typed)
-    return end
-
-
-def parse_deadline(text: str, start: datetime, tz, now: datetime) -> datetime:
-    """The jury's submission deadline: a date on or before the session day, not past."""
-    day = parse_date(text)
-    if day > start.astimezone(tz).date():
-        raise InputError(N_("The deadline {text} is after the session. Please type a date before it."),
-                         text=" ".join(text.split()))
-    deadline = end_of_day(day, tz).astimezone(timezone.utc)
-    if deadline <= now:
-        raise InputError(N_("{text} is in the past. Please type a date in the future."), text=" ".join(text.split()))
-    return deadline
-
-
-def parse_place(text: str) -> str:
-    place = " ".join(text.split())
-    if not place:
-        raise InputError(N_("Please type where the session takes place."))
-    if len(place) > MAX_PLACE:
-        raise InputError(N_("That is too long for a place ({n} characters). Please keep it under {limit}."),
-                         n=str(len(place)), limit=str(MAX_PLACE))
-    return place
-
-
-def parse_agenda_url(text: str) -> str:
-    url = text.strip()
-    if not _URL.match(url) or len(url) > 500:
-        raise InputError(N_("“{text}” is not a web link. Please start it with https://."), text=clip(url, 60))
-    return url
-
-
-def is_link(text: str) -> bool:
-    return bool(_URL.match(text.strip()))
+from dialogs.meetings.staff_parsing import (EXAMPLE_DATE, EXAMPLE_START, MAX_AGENDA, InputError, is_link,
+                                            parse_agenda_url, parse_datetime, parse_deadline, parse_end, parse_place)
 
 
 # --- drafts ------------------------------------------------------------------------------------
