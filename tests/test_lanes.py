@@ -1,8 +1,9 @@
 """One sender per bot token, and lanes: the team's messages go first, a broadcast in the gaps.
 
-The lane tests run the engine in real time, four times faster than Telegram allows (120 messages a
-second, 4 a second per chat, 80 a minute per group), and count delays in broadcast messages sent
-meanwhile: "within five seconds" at Telegram's 30 a second is within 150 of them.
+The lane tests run the engine in real time, twice as fast as Telegram allows (60 messages a second,
+2 a second per chat, 40 a minute per group), and count delays in broadcast messages sent meanwhile:
+"within five seconds" at Telegram's 30 a second is within 150 of them. (Four times as fast left a busy
+two-core CI machine too little slack for the engine's one-second progress look.)
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from storage.models import OutboxRow, ResidentRow
 from storage.repositories import SqlOutbox
 from tests.staff_tools import STAFF_CHAT
 
-SPEED = 4                                  # the lane tests run this much faster than Telegram allows
+SPEED = 2                                  # the lane tests run this much faster than Telegram allows
 FIVE_SECONDS = 150                         # broadcast messages Telegram takes in five seconds (30/s)
 
 
