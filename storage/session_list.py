@@ -15,8 +15,8 @@ from dialogs.core.ports import Meeting
 from storage.meetings import MeetingRow, MeetingSubscriptionRow, meeting_from_row
 
 
-async def session_list(sessions: async_sessionmaker, now: datetime, *, past: bool = False, area: str | None = None,
-                       body: str | None = None, limit: int = 200) -> list[Meeting]:
+async def session_list(sessions: async_sessionmaker, now: datetime, *, past: bool = False,
+                       area: str | None = None, body: str | None = None, limit: int = 200) -> list[Meeting]:
     """Upcoming sessions (soonest first) or past ones (latest first), cancelled ones included."""
     row = MeetingRow
     query = select(row).where(row.starts_at <= now if past else row.starts_at > now)

@@ -40,7 +40,8 @@ async def new_session(client, fields: dict[str, str]):  # noqa: ANN001, ANN201
     return await client.post(NEW, data={**form, **fields}, allow_redirects=False)
 
 
-async def change(client, meeting_id: int, changes: dict[str, str], *, form: dict[str, str] | None = None):  # noqa: ANN001, ANN201
+async def change(client, meeting_id: int, changes: dict[str, str], *,  # noqa: ANN001, ANN201
+                 form: dict[str, str] | None = None):
     path = f"/console/sessions/{meeting_id}"
     if form is None:
         form = form_fields(await (await client.get(path)).text())
@@ -66,8 +67,8 @@ async def test_a_session_planned_in_the_console_plans_the_subscribers_reminders(
     assert "QM Pankstraße" in listing and "Vor-Ort-Büro, Prinzenallee 30" in listing
 
 
-async def test_moving_in_the_console_tells_subscribers_exactly_what_the_chat_tells_them(signed_in, dana, db, dialogs,
-                                                                                         english, german):
+async def test_moving_in_the_console_tells_subscribers_exactly_what_the_chat_tells_them(
+        signed_in, dana, db, dialogs, english, german):
     by_chat = await plan(dialogs, start=berlin(2027, 2, 14, 18), end=berlin(2027, 2, 14, 20))
     by_console = await plan(dialogs, start=berlin(2027, 2, 14, 18), end=berlin(2027, 2, 14, 20))
     await subscribe(english)
@@ -121,7 +122,8 @@ async def test_cancelling_asks_first_then_tells_subscribers(signed_in, db, dialo
 
 
 async def test_a_jury_deadline_is_set_changed_and_removed_with_the_reminders(signed_in, db, dialogs, english):
-    jury = await plan(dialogs, body="jury", start=berlin(2027, 3, 14, 18), deadline=berlin(2027, 3, 7, 23, 59))
+    jury = await plan(dialogs, body="jury", start=berlin(2027, 3, 14, 18),
+                      deadline=berlin(2027, 3, 7, 23, 59))
     await subscribe(english, body="jury")
 
     def deadline_reminders(rows) -> list:  # noqa: ANN001
@@ -133,7 +135,7 @@ async def test_a_jury_deadline_is_set_changed_and_removed_with_the_reminders(sig
     assert done.status == 303, await page_text(done)
     rows = await outbox(db)
     assert deadline_reminders(rows) == [berlin(2027, 3, 7, 10)]
-    assert not [r for r in rows if r.purpose == "meeting-notice"]       # a deadline reaches them with reminders
+    assert not [r for r in rows if r.purpose == "meeting-notice"]    # a deadline reaches them by reminders
     assert "Mittwoch, 10. März 2027" in await page_text(await signed_in.get(f"/console/sessions/{jury.id}"))
     removed = await change(signed_in, jury.id, {"deadline": ""})
     assert removed.status == 303
@@ -141,7 +143,8 @@ async def test_a_jury_deadline_is_set_changed_and_removed_with_the_reminders(sig
     assert [line.action for line in await audit_lines(db)] == ["session-change", "session-change"]
 
 
-async def test_a_form_filled_before_someone_else_saved_is_refused_and_shows_the_current_state(signed_in, dialogs, db):
+async def test_a_form_filled_before_someone_else_saved_is_refused_and_shows_the_current_state(
+        signed_in, dialogs, db):
     council = await plan(dialogs, start=berlin(2027, 2, 14, 18))
     old_form = form_fields(await (await signed_in.get(f"/console/sessions/{council.id}")).text())
     assert (await change(signed_in, council.id, {"start": "21.02.2027 19:00"})).status == 303
@@ -241,7 +244,8 @@ async def upload(client, content: str, *, csrf: bool = True, **fields: str):  # 
     return await client.post("/console/sessions/import", data=data, allow_redirects=False)
 
 
-async def test_a_calendar_file_creates_sessions_and_the_same_file_again_changes_nothing(signed_in, db, english):
+async def test_a_calendar_file_creates_sessions_and_the_same_file_again_changes_nothing(
+        signed_in, db, english):
     await subscribe(english)
     first = await upload(signed_in, ICS)
     assert first.status == 200

@@ -20,8 +20,8 @@ from console.web import CONFIG, TEXTS, user_of
 from dialogs.core.i18n import N_
 from dialogs.core.ports import BODIES, Meeting
 from dialogs.core.staff_input import InputError
-from dialogs.meetings.staff_parsing import (MAX_AGENDA, MAX_PLACE, parse_agenda_url, parse_datetime, parse_deadline,
-                                            parse_end, parse_place)
+from dialogs.meetings.staff_parsing import (MAX_AGENDA, MAX_PLACE, parse_agenda_url, parse_datetime,
+                                            parse_deadline, parse_end, parse_place)
 from locales import languages
 
 
@@ -96,8 +96,8 @@ def read_new(form: Form, bot, area_keys: set[str], now: datetime) -> NewSession:
         deadline = _checked(form, "deadline", bot, parse_deadline, deadline_text, start, tz, now)
     if not form.ok or start is None or place is None:
         return NewSession(None)
-    return NewSession(Meeting(area_key=area, body=body, starts_at=start, ends_at=end, place=place, agenda=agenda,
-                              agenda_url=agenda_url, deadline=deadline))
+    return NewSession(Meeting(area_key=area, body=body, starts_at=start, ends_at=end, place=place,
+                              agenda=agenda, agenda_url=agenda_url, deadline=deadline))
 
 
 @dataclass

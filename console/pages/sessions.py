@@ -47,7 +47,8 @@ def unit_of_work(request: web.Request):  # noqa: ANN201
 
 def describe(meeting: Meeting, tz) -> str:  # noqa: ANN001
     """The session in an audit line (the team's log: no resident in it)."""
-    return f"#{meeting.id} {meeting.body} {meeting.area_key} {meeting.starts_at.astimezone(tz):%Y-%m-%d %H:%M}"
+    start = meeting.starts_at.astimezone(tz)
+    return f"#{meeting.id} {meeting.body} {meeting.area_key} {start:%Y-%m-%d %H:%M}"
 
 
 async def audit(store, request: web.Request, action: str, detail: str) -> None:  # noqa: ANN001
@@ -55,14 +56,18 @@ async def audit(store, request: web.Request, action: str, detail: str) -> None: 
                                   detail="console: " + detail, at=now(request))
 
 
-def when_text(t, starts_at: datetime, ends_at: datetime | None = None, fmt: str = "full") -> str:  # noqa: ANN001
+def when_text(t, starts_at: datetime, ends_at: datetime | None = None,  # noqa: ANN001
+              fmt: str = "full") -> str:
     """ "Sonntag, 14. Februar 2027, 18:00–20:00" in the team's language and time zone (Babel)."""
-    start = starts_at.astimezone(t.tz)
-    text = f"{format_date(start.date(), fmt, locale=t.locale)}, {format_time(start, 'short', locale=t.locale)}"
+    def moment(value: datetime, with_day: bool = True) -> str:
+        local = value.astimezone(t.tz)
+        clock = format_time(local, "short", locale=t.locale)
+        return f"{format_date(local.date(), fmt, locale=t.locale)}, {clock}" if with_day else clock
+
+    text = moment(starts_at)
     if ends_at is not None:
-        end = ends_at.astimezone(t.tz)
-        text += "–" + (format_time(end, "short", locale=t.locale) if end.date() == start.date()
-                       else f"{format_date(end.date(), fmt, locale=t.locale)}, {format_time(end, 'short', locale=t.locale)}")
+        same_day = ends_at.astimezone(t.tz).date() == starts_at.astimezone(t.tz).date()
+        text += "–" + moment(ends_at, not same_day)
     return text
 
 
@@ -79,7 +84,8 @@ async def list_page(request: web.Request, *, status: int = 200, **extra) -> web.
     extra.setdefault("import_error", "")
     extra.setdefault("import_detail", "")
     return render(request, "sessions.html", status=status, meetings=meetings, counts=counts, names=names,
-                  when_text=when_text, bodies=BODIES, body_labels=BODY_LABELS, past=past, values={"area": area, "body": body},
+                  when_text=when_text, bodies=BODIES, body_labels=BODY_LABELS, past=past,
+                  values={"area": area, "body": body},
                   **extra)
 
 
@@ -133,11 +139,12 @@ async def session_page(request: web.Request, meeting: Meeting, *, values: dict[s
                        errors: dict[str, str] | None = None, notice: str = "", status: int = 200,
                        template: str = "session.html") -> web.Response:
     t = translator(request)
+    tz = bot_translator(request, t.code).tz
     counts = await subscriber_counts(request.config_dict[SESSIONS])
     return render(request, template, status=status, meeting=meeting, names=await area_names(request),
                   when_text=when_text,
                   body_labels=BODY_LABELS, subscribers=counts.get((meeting.body, meeting.area_key), 0),
-                  values=values or change_values(meeting, bot_translator(request, t.code).tz), errors=errors or {},
+                  values=values or change_values(meeting, tz), errors=errors or {},
                   notice=notice, can_change=changeable(meeting, now(request)), example_start=EXAMPLE_START,
                   example_date=EXAMPLE_DATE, told=request.query.get("told", ""))
 
@@ -162,7 +169,8 @@ async def change(request: web.Request) -> web.StreamResponse:
     wanted = read_change(form, bot_translator(request, t.code), current, at)
     if wanted is None:
         values = dict(form.values, revision=form.raw("revision"))
-        return await session_page(request, current, values=values, errors=form.errors, notice="invalid", status=400)
+        return await session_page(request, current, values=values, errors=form.errors, notice="invalid",
+                                  status=400)
     if not wanted.fields:
         raise web.HTTPSeeOther(url_for(request, "session", id=current.id) + "?done=same")
     app = engine(request)
@@ -170,8 +178,8 @@ async def change(request: web.Request) -> web.StreamResponse:
         if set(wanted.fields) <= {"starts_at", "ends_at", "deadline"} and \
                 {"starts_at", "ends_at"} & set(wanted.fields):
             done = "moved"              # what /movemeeting does
-            result = await move_session(app, store, current.id, current.revision, wanted.starts_at, wanted.ends_at,
-                                        wanted.deadline, at)
+            result = await move_session(app, store, current.id, current.revision, wanted.starts_at,
+                                        wanted.ends_at, wanted.deadline, at)
             told = result.subscribers if result is not None else 0
         else:
             done = "changed"            # a new place, or the deadline alone: a revision as by the calendar
@@ -180,8 +188,8 @@ async def change(request: web.Request) -> web.StreamResponse:
         if result is not None:
             what = ", ".join(sorted(wanted.fields))
             await audit(store, request, f"session-{'move' if done == 'moved' else 'change'}",
-                        f"session {describe(current, t.tz)}: {what} changed (now {describe(result.meeting, t.tz)}); "
-                        f"{told} subscriber(s) told")
+                        f"session {describe(current, t.tz)}: {what} changed "
+                        f"(now {describe(result.meeting, t.tz)}); {told} subscriber(s) told")
     if result is None:
         fresh = await _meeting(request)
         if fresh is None:
@@ -219,7 +227,8 @@ async def cancel(request: web.Request) -> web.StreamResponse:
         fresh = await _meeting(request)
         assert fresh is not None
         return await session_page(request, fresh, notice="stale", status=409)
-    raise web.HTTPSeeOther(url_for(request, "session", id=current.id) + f"?done=cancelled&told={planned.subscribers}")
+    raise web.HTTPSeeOther(url_for(request, "session", id=current.id)
+                           + f"?done=cancelled&told={planned.subscribers}")
 
 
 def add_routes(app: web.Application) -> None:

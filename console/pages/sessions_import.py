@@ -56,6 +56,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     except (CalendarError, ImportProblem) as problem:
         return await _refused(request, values, str(problem))
     notes = [f"{e.describe()}: {note}" for e in entries for note in e.notes]
-    return render(request, "sessions_import.html", report=report, counts=counts, all_day=all_day, series=series,
-                  names=names, body_labels=BODY_LABELS, notes=notes, actions=ACTIONS, when_text=when_text,
+    return render(request, "sessions_import.html", report=report, counts=counts, all_day=all_day,
+                  series=series, names=names, body_labels=BODY_LABELS, notes=notes, actions=ACTIONS,
+                  when_text=when_text,
                   updated=counts["moved"] + counts["changed"] + counts["cancelled"])
