@@ -56,7 +56,6 @@ async def test_plan_a_session_see_it_listed_and_cancel_it(world, browser, db, di
     assert "Vor-Ort-Büro, Prinzenallee 30" in text and "Nachbarschaftsladen, Soldiner Str. 52" in text
     await browser.screenshot("console-sessions.png")
     await browser.screenshot("console-sessions-counts.png", scroll_to="#subscribed-heading")
-    await browser.screenshot("console-sessions-phone.png", (390, 844))
 
     await browser.run((await browser.find(f"table.sessions a[href$='/sessions/{planned}']")).click)
     await browser.run((await browser.find("a[href$='/cancel']")).click)
