@@ -1,6 +1,6 @@
-"""The session pages in a real browser (Debian's Chromium, headless, Selenium): Dana signs in by the bot's link
-from (fake) Telegram -> Sitzungen -> plans a Quartiersrat session with the form -> the list shows it with the
-subscriber counts -> she cancels it after the confirmation step, and the subscribed residents' notices are
+"""The session pages in a real browser (Debian's Chromium, headless, Selenium): Dana signs in by the bot's
+link from (fake) Telegram -> Sitzungen -> plans a Quartiersrat session with the form -> the list shows it with
+the subscriber counts -> she cancels it after the confirmation step, and the subscribed residents' notices are
 queued. With CONSOLE_SCREENSHOTS=docs docs/console-sessions.png is written (1366×768). A missing
 browser is a failure, never a skip (tests/test_console_browser.py)."""
 from __future__ import annotations
@@ -12,8 +12,9 @@ from tests.test_console_browser import LINK, browser, world  # noqa: F401
 
 
 async def residents_subscribe(dialogs) -> None:  # noqa: ANN001
-    for n, (body, area) in enumerate((("council", "pankstrasse"), ("council", "pankstrasse"), ("jury", "pankstrasse"),
-                                      ("council", "badstrasse"), ("jury", "soldiner"), ("council", "pankstrasse"))):
+    topics = (("council", "pankstrasse"), ("council", "pankstrasse"), ("jury", "pankstrasse"),
+              ("council", "badstrasse"), ("jury", "soldiner"), ("council", "pankstrasse"))
+    for n, (body, area) in enumerate(topics):
         resident = ChatClient(dialogs, chat_id=7100 + n, language_code="de")
         await resident.onboard("de")
         await resident.presses(f"meet:on:{body}:{area}")
@@ -24,8 +25,9 @@ async def test_plan_a_session_see_it_listed_and_cancel_it(world, browser, db, di
     await residents_subscribe(dialogs)
     await plan(dialogs, area="badstrasse", start=berlin(2026, 12, 9, 18, 30), end=berlin(2026, 12, 9, 20, 30),
                place="Vor-Ort-Büro, Koloniestraße 129")
-    await plan(dialogs, body="jury", start=berlin(2027, 1, 20, 18), place="Nachbarschaftsladen, Soldiner Str. 52",
-               area="soldiner", deadline=berlin(2027, 1, 13, 23, 59))
+    await plan(dialogs, body="jury", start=berlin(2027, 1, 20, 18),
+               place="Nachbarschaftsladen, Soldiner Str. 52", area="soldiner",
+               deadline=berlin(2027, 1, 13, 23, 59))
     await add_staff(db, 9001, "Dana")
     dana = tg.user(9001, first_name="Dana", language_code="de")
     await dana.send("/console")
@@ -42,7 +44,8 @@ async def test_plan_a_session_see_it_listed_and_cancel_it(world, browser, db, di
     from selenium.webdriver.support.ui import Select
     await browser.run(Select(await browser.find("select#body")).select_by_value, "council")
     await browser.run(Select(await browser.find("select#area")).select_by_value, "pankstrasse")
-    for field, value in (("start", "14.01.2027 18:00"), ("end", "20:00"), ("place", "Vor-Ort-Büro, Prinzenallee 30"),
+    for field, value in (("start", "14.01.2027 18:00"), ("end", "20:00"),
+                         ("place", "Vor-Ort-Büro, Prinzenallee 30"),
                          ("agenda_de", "Projektfonds 2027, Neues aus dem Kiez")):
         await browser.run((await browser.find(f"#{field}")).send_keys, value)
     await browser.run((await browser.find("form.edit button[type=submit]")).click)

@@ -294,3 +294,32 @@ async def test_forms_without_the_token_are_refused(signed_in, db, dialogs):
     async with db.sessions() as session:
         row = await session.get(MeetingRow, council.id)
         assert row.status == "scheduled" and row.revision == 0
+
+
+async def test_a_new_place_alone_is_announced_as_a_new_place(signed_in, db, dialogs, english):
+    council = await plan(dialogs, start=berlin(2027, 2, 14, 18))
+    await subscribe(english)
+    done = await change(signed_in, council.id, {"place": "Stadtteilzentrum, Pankstraße 47"})
+    assert done.status == 303
+    page = await page_text(await signed_in.get(done.headers["Location"]))
+    assert "Über die Änderung informiert: 1." in page
+    [notice] = [r for r in await outbox(db) if r.purpose == "meeting-notice"]
+    assert "New place" in notice.text and "Stadtteilzentrum, Pankstraße 47" in notice.text
+    same = await change(signed_in, council.id, {})
+    assert "es wurde nichts geändert" in await page_text(await signed_in.get(same.headers["Location"]))
+
+
+async def test_an_english_speaking_team_member_gets_the_pages_and_errors_in_english(dialogs, db, clock):
+    from tests.console_tools import ask_for_link, console_client, sign_in, team_member
+    kim = await team_member(dialogs, db, 8, "Kim", language="en")
+    client = await console_client(db, clock)
+    try:
+        await sign_in(client, await ask_for_link(kim))
+        listing = await page_text(await client.get("/console/sessions"))
+        assert "Plan a session" in listing and "Subscribed residents" in listing
+        wrong = await new_session(client, {**GOOD, "start": "01.01.2026 10:00", "end": "9:00"})
+        text = await page_text(wrong)
+        assert "Nothing was saved" in text
+        assert "01.01.2026 10:00 is in the past. Please type a date in the future." in text
+    finally:
+        await client.close()
