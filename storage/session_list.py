@@ -36,3 +36,10 @@ async def subscriber_counts(sessions: async_sessionmaker) -> dict[tuple[str, str
     query = select(sub.body, sub.area_key, func.count()).group_by(sub.body, sub.area_key)
     async with sessions() as session:
         return {(b, a): n for b, a, n in (await session.execute(query)).all()}
+
+
+async def one_session(sessions: async_sessionmaker, meeting_id: int) -> Meeting | None:
+    """A session for a page (a plain read; changes go through a unit of work)."""
+    async with sessions() as session:
+        row = await session.get(MeetingRow, meeting_id)
+        return meeting_from_row(row) if row is not None else None

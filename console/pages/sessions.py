@@ -30,7 +30,7 @@ from dialogs.meetings.sessions import cancel_session, move_session, revise_sessi
 from dialogs.meetings.staff_parsing import EXAMPLE_DATE, EXAMPLE_START
 from locales import languages
 from storage.offices import all_offices
-from storage.session_list import session_list, subscriber_counts
+from storage.session_list import one_session, session_list, subscriber_counts
 from storage.unit_of_work import SqlUnitOfWork
 
 BODY_LABELS = {"council": N_("Quartiersrat"), "jury": N_("Aktionsfondsjury")}
@@ -126,8 +126,7 @@ async def _meeting(request: web.Request) -> Meeting | None:
     raw = request.match_info["id"]
     if not raw.isdecimal() or len(raw) > 9:
         return None
-    async with unit_of_work(request)(0) as store:
-        return await store.meetings.get(int(raw))
+    return await one_session(request.config_dict[SESSIONS], int(raw))
 
 
 def changeable(meeting: Meeting, at: datetime) -> bool:
