@@ -52,7 +52,8 @@ async def test_plan_a_session_see_it_listed_and_cancel_it(world, browser, db, di
     await browser.expect("Gespeichert.")
     text = await browser.expect("3 Personen bekommen Erinnerungen")
     assert "Donnerstag, 14. Januar 2027, 18:00–20:00" in text
-    planned = browser.driver.current_url.split("?")[0].rsplit("/", 1)[1]
+    url = await browser.run(lambda: browser.driver.current_url)     # in the worker thread, as every call
+    planned = url.split("?")[0].rsplit("/", 1)[1]
 
     await browser.run((await browser.find("nav.main-nav a[href$='/sessions']")).click)
     text = await browser.expect("QM Pankstraße")
