@@ -207,23 +207,10 @@ class _DryRun(Exception):
     pass
 
 
-def imported_sessions(entries) -> tuple[list, list, list]:  # noqa: ANN001
-    """Calendar entries -> (timed single sessions, all-day entries, recurring entries)."""
-    from dialogs.meetings.calendar_import import ImportedSession
-
-    all_day = [e for e in entries if e.all_day]
-    series = [e for e in entries if not e.all_day and (e.recurring or e.recurrence_id)]
-    sessions = [ImportedSession(uid=e.uid, summary=e.summary, description=e.description, place=e.location,
-                                starts_at=e.starts_at, ends_at=e.ends_at, cancelled=e.cancelled,
-                                categories=e.categories, url=e.url, extra=dict(e.extra))
-                for e in entries if not e.all_day and not e.recurring and not e.recurrence_id]
-    return sessions, all_day, series
-
-
 async def import_calendar(app, entries, *, source: str, area: str | None, body: str | None,  # noqa: ANN001
                           dry_run: bool = False, out=None) -> int:  # noqa: ANN001
     """Apply a calendar file's sessions and print one line per entry; the exit code."""
-    from dialogs.meetings.calendar_import import BODY_WORDS, ImportProblem, fold, import_sessions
+    from dialogs.meetings.calendar_import import BODY_WORDS, ImportProblem, fold, import_sessions, imported_sessions
 
     out = out or sys.stdout
     if body is not None:

@@ -255,6 +255,18 @@ def _agenda(current: dict[str, str], german: str) -> dict[str, str]:
     return {**{k: v for k, v in current.items() if k != "de"}, "de": german}
 
 
+def imported_sessions(entries) -> tuple[list, list, list]:  # noqa: ANN001
+    """Calendar entries (``storage.ical.CalendarEntry``) -> (timed single sessions, all-day entries, recurring
+    entries): the command line and the console read a file the same way."""
+    all_day = [e for e in entries if e.all_day]
+    series = [e for e in entries if not e.all_day and (e.recurring or e.recurrence_id)]
+    sessions = [ImportedSession(uid=e.uid, summary=e.summary, description=e.description, place=e.location,
+                                starts_at=e.starts_at, ends_at=e.ends_at, cancelled=e.cancelled,
+                                categories=e.categories, url=e.url, extra=dict(e.extra))
+                for e in entries if not e.all_day and not e.recurring and not e.recurrence_id]
+    return sessions, all_day, series
+
+
 # --- the import ------------------------------------------------------------------------------------
 async def import_sessions(app: Dialogs, store: Store, entries: list[ImportedSession], now: datetime, *,
                           body: str | None = None, area_key: str | None = None) -> ImportReport:
