@@ -22,7 +22,7 @@ from dialogs.app import build_dialogs
 from dialogs.core.csv_safe import safe_writer
 from dialogs.core.engine import Dialogs
 from dialogs.events.staff_flow import ImportProblem, import_events
-from dialogs.events.rules import ImportedEvent
+from storage.event_import import plan_event_import
 from storage.ical import CalendarEntry, CalendarError, read_calendar_file
 
 EXIT_BAD_INPUT = 2
@@ -68,13 +68,8 @@ class _Abort(Exception):
 async def import_calendar(dialogs: Dialogs, entries: list[CalendarEntry], *, source: str, area: str | None,
                           capacity: int | None, max_party: int, out: TextIO = sys.stdout) -> int:
     now = dialogs.clock()
-    all_day = [e for e in entries if e.all_day]
-    series = [e for e in entries if not e.all_day and (e.recurring or e.recurrence_id)]
-    timed = [e for e in entries if not e.all_day and not e.recurring and not e.recurrence_id]
-    past = [e for e in timed if (e.ends_at or e.starts_at) <= now]
-    wanted = [ImportedEvent(uid=e.uid, title=e.summary, description=e.description, place=e.location,
-                            starts_at=e.starts_at, ends_at=e.ends_at, cancelled=e.cancelled)
-              for e in timed if (e.ends_at or e.starts_at) > now]
+    plan = plan_event_import(entries, now)
+    all_day, series, past, wanted = plan.all_day, plan.series, plan.past, plan.wanted
     try:
         async with dialogs.uow(0) as store:
             if area is not None and await store.areas.get(area) is None:
