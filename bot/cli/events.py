@@ -21,6 +21,7 @@ from typing import TextIO
 from dialogs.app import build_dialogs
 from dialogs.core.csv_safe import safe_writer
 from dialogs.core.engine import Dialogs
+from dialogs.events.rules import signup_rows
 from dialogs.events.staff_flow import ImportProblem, import_events
 from storage.event_import import plan_event_import
 from storage.ical import CalendarEntry, CalendarError, read_calendar_file
@@ -173,14 +174,11 @@ async def signups_csv(dialogs: Dialogs, event_id: int, *, include_cancelled: boo
             for s in signups:
                 await store.access_log.record(actor=actor, action="export", chat_id=s.chat_id,
                                               detail=f"event {event.id} sign-ups", at=dialogs.clock())
-    order = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
     buffer = io.StringIO()
     writer = safe_writer(buffer, delimiter=",")           # the one CSV guard (dialogs/core/csv_safe.py)
     writer.writerow(CSV_COLUMNS)
-    for s in sorted(signups, key=lambda s: (order[s.status], s.id)):
-        writer.writerow([s.display_name, s.party_size,
-                         s.signed_up_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), s.status,
-                         s.position if s.position is not None else ""])
+    for row in signup_rows(signups, tz):
+        writer.writerow(row)
     return buffer.getvalue()
 
 
