@@ -27,8 +27,10 @@ from dialogs.core.csv_safe import csv_bytes
 from dialogs.core.i18n import N_
 from dialogs.events.rules import Event, Signup, signup_rows
 from dialogs.events.staff_services import cancel_event, message_participants
+from locales import languages
 from storage.event_lists import ALL_AREAS, event_list
 
+NAMES = {lang.code: lang.name for lang in languages()}     # each language by its own name, as residents pick it
 PAGE = 25
 MAX_MESSAGE = 2000
 STATUSES = {"open": N_("registration open"), "closed": N_("registration closed"), "cancelled": N_("cancelled")}
@@ -100,7 +102,8 @@ async def show_event(request: web.Request, *, values: dict[str, str] | None = No
                   waiting=[s for s in signups if s.status == "waitlisted"], statuses=STATUSES,
                   signup_statuses=SIGNUP_STATUSES, done=done, counts=counts, over=_over(request, event),
                   title=event.text(t.code if t.code in event.texts else "de").title, when=when_text(t, event),
-                  values=values or {"key": secrets.token_urlsafe(12)}, errors=errors or {})
+                  values=values or {"key": secrets.token_urlsafe(12)}, errors=errors or {},
+                  language_names=lambda codes: ", ".join(NAMES.get(c, c) for c in codes))
 
 
 async def show(request: web.Request) -> web.StreamResponse:
