@@ -52,9 +52,9 @@ async def test_an_event_made_in_the_console_gets_a_sign_up_from_telegram_that_th
                          ("start", "03.12.2026 16:00"), ("end", "18:30"),
                          ("place", "Nachbarschaftsladen, Badstraße 10"), ("capacity", "12")):
         await browser.run((await browser.find(f"#{field}")).send_keys, value)
+    await browser.screenshot("console-event-new.png")
     await browser.run((await browser.find("details.more summary")).click)
     await browser.run((await browser.find("#title_en")).send_keys, "Advent crafts in the Kiez")
-    await browser.screenshot("console-event-new.png")
     await browser.run((await browser.find("form.edit button[type=submit]")).click)
     await browser.expect("Veröffentlicht.")
     event_id = int(EVENT_PAGE.search(browser.driver.current_url).group(1))
