@@ -244,3 +244,25 @@ async def test_the_list_shows_upcoming_and_past_per_area(signed_in, db, clock):
     assert "Vorbei" in past and "Kiezfest" not in past
     english = await signed_in.get("/console/events")
     assert 'aria-current="page">Veranstaltungen</a>' in await english.text()
+
+
+async def test_closing_registration_stops_new_sign_ups_and_keeps_the_old_ones(signed_in, db, dialogs):
+    event = await add_event(db)
+    await sign_up(db, dialogs, event.id, 3601, "Ann", 1)
+    token = await csrf_token(signed_in, f"/console/events/{event.id}")
+    path = f"/console/events/{event.id}/registration"
+    closed = await signed_in.post(path, data={"csrf": token, "status": "closed"})
+    assert "Die Anmeldung ist geschlossen." in await page_text(closed)
+    late = await sign_up(db, dialogs, event.id, 3602, "Bea", 1)
+    assert late.outcome == "refused" and late.reason == "closed"
+    assert [s.display_name for s in await signups_of(dialogs, event.id)] == ["Ann"]
+    reopened = await signed_in.post(path, data={"csrf": token, "status": "open"})
+    assert "Die Anmeldung ist wieder offen." in await page_text(reopened)
+    assert (await sign_up(db, dialogs, event.id, 3603, "Cem", 1)).outcome == "confirmed"
+    assert [line.action for line in await access_lines(db, "event-close")] == ["event-close"]
+    assert len(await access_lines(db, "event-reopen")) == 1
+
+
+async def signups_of(dialogs, event_id: int):  # noqa: ANN001, ANN201
+    async with dialogs.uow(0) as store:
+        return list(await store.events.signups(event_id))

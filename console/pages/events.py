@@ -5,6 +5,7 @@ message to everyone signed up, and cancelling.
     GET  /console/events/{id}                             the event, its sign-ups and waitlist
     GET  /console/events/{id}/signups.csv                 the same as CSV (through the one CSV guard)
     POST /console/events/{id}/message                     a text to everyone signed up or waiting
+    POST /console/events/{id}/registration                status=closed|open: close registration, or reopen
     GET  /console/events/{id}/cancel                      "really cancel? N people will be told"
     POST /console/events/{id}/cancel                      cancel, and tell them
 
@@ -26,7 +27,7 @@ from console.web import SESSIONS, message, now, render, translator, url_for
 from dialogs.core.csv_safe import csv_bytes
 from dialogs.core.i18n import N_
 from dialogs.events.rules import Event, Signup, signup_rows
-from dialogs.events.staff_services import cancel_event, message_participants
+from dialogs.events.staff_services import cancel_event, message_participants, set_registration
 from locales import languages
 from storage.event_lists import ALL_AREAS, event_list
 
@@ -169,10 +170,28 @@ async def cancel(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(url_for(request, "event", id=event_id) + f"?done={done}&told={told or 0}")
 
 
+async def registration(request: web.Request) -> web.StreamResponse:
+    """Close registration (sign-ups stay, nobody new can sign up) or open it again, as /closeevent does."""
+    status = (await request.post()).get("status")
+    if status not in ("open", "closed"):
+        raise web.HTTPBadRequest()
+    event_id, user, at = _event_id(request), member(request), now(request)
+    async with unit_of_work(request) as store:
+        outcome, _event = await set_registration(store, event_id, str(status))
+        if outcome == "done":
+            await store.access_log.record(actor=actor(user), action=f"event-{'close' if status == 'closed' else 'reopen'}",
+                                          chat_id=None, detail=f"console: event {event_id}", at=at)
+    if outcome == "gone":
+        raise web.HTTPNotFound()
+    done = {"done": status, "same": status, "cancelled": "already"}[outcome]
+    raise web.HTTPSeeOther(url_for(request, "event", id=event_id) + f"?done={done}")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/events", list_events, name="events")
     app.router.add_get(r"/events/{id:\d+}", show, name="event")
     app.router.add_get(r"/events/{id:\d+}/signups.csv", download, name="event_csv")
     app.router.add_post(r"/events/{id:\d+}/message", send_message, name="event_message")
+    app.router.add_post(r"/events/{id:\d+}/registration", registration, name="event_registration")
     app.router.add_get(r"/events/{id:\d+}/cancel", confirm_cancel, name="event_cancel")
     app.router.add_post(r"/events/{id:\d+}/cancel", cancel, name="event_cancel_post")

@@ -74,6 +74,20 @@ async def cancel_event(store: Store, engine: Dialogs, now: datetime, event_id: i
     return told
 
 
+async def set_registration(store: Store, event_id: int, status: str) -> tuple[str, Event | None]:
+    """Close registration (sign-ups stay, nobody new) or open it again: "done", "same" (it already is),
+    "cancelled" or "gone"."""
+    event = await store.events.lock(event_id)
+    if event is None:
+        return "gone", None
+    if event.status == "cancelled":
+        return "cancelled", event
+    if event.status == status:
+        return "same", event
+    await store.events.update(event.id, status=status)
+    return "done", await store.events.get(event.id)
+
+
 async def message_participants(store: Store, engine: Dialogs, now: datetime, event_id: int, text: str, *,
                                message_key: str) -> int | None:
     """The team's text to everyone signed up or waiting, through the outbox (each with the event named in
