@@ -84,6 +84,7 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
     from console.pages import audit, decide, home, offices, queue
     from console.pages import overview
     from console.pages import sessions as session_pages
+    from console.pages import event_edit, event_import, events
 
     app = web.Application(middlewares=[friendly_errors, security_headers, auth.session, csrf.check])
     app[CONFIG] = config
@@ -103,6 +104,9 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
     audit.add_routes(app)
     overview.add_routes(app)
     session_pages.add_routes(app)
+    event_import.add_routes(app)
+    event_edit.add_routes(app)
+    events.add_routes(app)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     return app
 
