@@ -121,27 +121,10 @@ async def preview(app: Any, text: str, reader: str, *, html: bool = False) -> st
     return done.text if done.text.strip() else None
 
 
-async def offer_many(app: Any, text: str, texts: dict[str, str], languages: list[str]) -> dict[str, str]:
-    """Machine translations of ``text`` (the team's language) for every language in ``languages`` without a
-    text of its own (typed texts always win; Einfache Sprache reads German), translated now and at once;
-    a language the service did not answer for in time is left out."""
-    p = policy(app)
-    if settings(app).live is None:
-        return {}
-    wanted = [r.target_language for r in p.for_many(submission_source(0, "many"), {**texts, p.team_language: text},
-                                                    languages)]
-    codes = [code for code in languages if base_code(code) in wanted and not (texts.get(code) or "").strip()]
-    seen: dict[str, str] = {}
-    for code in codes:                     # one request per language, not per variant
-        seen.setdefault(base_code(code), code)
-    found = await asyncio.gather(*(preview(app, text, code) for code in seen.values()))
-    return {code: shown for code, shown in zip(seen.values(), found) if shown}
-
-
 def jobs_by_field(jobs: list[Job], source_id: int) -> dict[tuple[str, str], Job]:
     """``(task, field) -> job`` of one submission (translations into the team's language and transcripts)."""
     return {(j.task, j.source.field): j for j in jobs if j.source.id == source_id}
 
 
 __all__ = ["DEFAULT_WAIT", "TranslationSettings", "ask_for_note", "ask_for_submission", "configure", "for_reader",
-           "jobs_by_field", "offer_many", "policy", "preview", "settings", "submission_source"]
+           "jobs_by_field", "policy", "preview", "settings", "submission_source"]
