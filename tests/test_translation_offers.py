@@ -3,12 +3,15 @@ missing language (accept, edit, drop), and residents then read the text in their
 machine translation — against the fake LibreTranslate (which "translates" by upper-casing)."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest_asyncio
 
 from bot.translation.libretranslate import LibreTranslate
 from dialogs.translation import flows as translation_flows
 from dialogs.translation import offers
 from dialogs.translation.jobs import TranslationPolicy
+from dialogs.translation.ports import Detection, Translation
 from dialogs.translation.protect import ProtectingTranslator
 from tests.chat import ChatClient
 from tests.event_helpers import add_resident, get_event
@@ -178,3 +181,49 @@ async def test_the_session_preview_offers_machine_translations_of_the_agenda(tra
     assert "2. PROJEKTFONDS 2027" in rows[subscribers["tr"]] and "Makine çevirisi" in rows[subscribers["tr"]]
     assert "2. Projektfonds 2027" in rows[subscribers["ar"]]     # dropped: German, as before
     assert "Fundusz projektowy" in rows[subscribers["pl"]] and "Tłumaczenie maszynowe" not in rows[subscribers["pl"]]
+
+
+class GatedTranslator:
+    """A translation service that answers only when the test lets it (the preview's wait, made visible)."""
+
+    name = "gated"
+
+    def __init__(self) -> None:
+        self.asked = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def translate(self, text: str, source: str | None, target: str, *, html: bool = False) -> Translation:
+        self.asked.set()
+        await self.answer.wait()
+        return Translation(text.upper(), source, self.name)
+
+    async def detect(self, text: str) -> Detection:
+        return Detection(None)
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_while_the_preview_waits_for_the_service_other_updates_are_handled(dialogs, db, monkeypatch):
+    """The wait happens outside the update's transaction — on SQLite that transaction holds the database's
+    only write lock, so waiting inside it would stop every other resident and team member meanwhile."""
+    monkeypatch.setattr(translation_flows, "PREVIEW_SECONDS", 600.0)     # the service answers when let
+    gated = GatedTranslator()
+    translation_flows.configure(dialogs, TranslationPolicy(translate=True, team_language="de"), live=gated)
+    await add_staff(db, DANA)
+    dana = staff_in_group(dialogs, DANA, "en")
+    await event_preview(dana)
+    offering = asyncio.create_task(dana.presses("evadm:mt"))
+    await asyncio.wait_for(gated.asked.wait(), 60)
+    english = ChatClient(dialogs, chat_id=3004, language_code="en")
+    await add_resident(db, 3004, "en")
+    events = await asyncio.wait_for(english.says("/events"), 60)        # handled while the translation waits
+    assert "There are no upcoming events" in events.text
+    assert not offering.done()
+    gated.answer.set()
+    offered = await offering
+    assert offered_languages(offered, "evadm") == {lang.code for lang in dialogs.catalogs.languages} - {
+        "de", "de_simple", "en"}
+    assert TITLE.upper() in offered.text and "did not answer" not in offered.text
+    preview = await dana.presses("evadm:mtok:tr")                       # the offers were kept: the second round's
+    assert TITLE.upper() in preview.text
