@@ -117,3 +117,14 @@ async def test_a_message_that_cannot_be_edited_is_sent_anew(world, bot):
     [part] = TelegramSender(bot).plan(Reply("Die Karte, neu", replace=own.message_id))
     sent = await part(STAFF_CHAT)
     assert sent != own.message_id and [m.text for m in staff.inbox] == ["Die Karte, neu"]
+
+
+async def test_a_card_sent_as_a_caption_is_drawn_again_in_its_caption(world, tg, bot):
+    staff, _runner, _delivery = world
+    photo = tg.add_file(b"\xff\xd8\xff\xe0" + bytes(64) + b"\xff\xd9", "photo", mime_type="image/jpeg",
+                        width=640, height=480)
+    sent = await bot.send_photo(STAFF_CHAT, photo.file_id, caption="Karte")
+    [part] = TelegramSender(bot).plan(Reply("🌐 Karte, übersetzt", replace=sent.message_id))
+    assert await part(STAFF_CHAT) == sent.message_id
+    [shown] = staff.inbox
+    assert shown.text == "🌐 Karte, übersetzt" and shown.edits[-1]["method"] == "editMessageCaption"

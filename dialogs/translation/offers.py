@@ -93,9 +93,10 @@ def offer_button(ctx: Context, prefix: str) -> list[Button]:
 
 def can_offer(ctx: Context, original: str, have: Iterable[str]) -> bool:
     """Whether the preview shows :func:`offer_button`: a service, a German text, a language without a text."""
-    own = set(have)
+    own = {base_code(code) for code in have}
     return bool(original.strip()) and available(ctx.engine) and \
-        any(lang.code not in own for lang in ctx.engine.catalogs.languages)
+        any(base_code(lang.code) not in own and flows.for_reader(ctx.engine, lang.code)
+            for lang in ctx.engine.catalogs.languages)
 
 
 async def offer(ctx: Context, prefix: str, original: Mapping[str, str], have: Iterable[str]) -> bool:
