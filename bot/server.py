@@ -153,7 +153,8 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
     if whatsapp is not None:
         housekeeping.add("whatsapp", whatsapp.daily(settings))
     fleet = FleetJobs(runtime.engine)
-    translation = build_runner(settings, runtime.sessions, bot, clock=runtime.dialogs.clock,
+    translation = build_runner(settings, runtime.sessions, bot, whatsapp.client if whatsapp else None,
+                               clock=runtime.dialogs.clock,
                                announce=announcer(runtime.dialogs, delivery.tick))   # None: no service configured
     if translation is not None:      # the team's previews translate live, through the runner's service
         translation_flows.configure(runtime.dialogs, policy(settings), live=translation.translator)

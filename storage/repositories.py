@@ -345,6 +345,15 @@ class SqlOutbox:
             found.setdefault(chat_id, []).extend(ids or ([single] if single is not None else []))
         return found
 
+    async def first_message(self, chat_id: int, key: str) -> int | None:
+        row = (await self.session.execute(
+            select(OutboxRow.message_ids, OutboxRow.message_id)
+            .where(OutboxRow.state == "sent", OutboxRow.chat_id == chat_id, OutboxRow.dedupe_key == key))).first()
+        if row is None:
+            return None
+        ids, single = row
+        return ids[0] if ids else single
+
     async def enqueue_many(self, messages: Sequence[Outgoing]) -> int:
         """Like ``enqueue`` for each message (keys already stored are skipped); returns how many were added."""
         keys = [m.key for m in messages if m.key is not None]

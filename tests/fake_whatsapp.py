@@ -28,7 +28,12 @@ Wire protocol, as Meta documents it (developers.facebook.com/docs/whatsapp/cloud
   130429 (rate limit), 131056 (pair rate limit), 131026 (undeliverable), 132000 (template parameter count),
   132001 (template does not exist), 132018 (template parameter format), 131000 (something went wrong).
 * Media: ``GET /{version}/{media_id}`` → ``{"url", "mime_type", "sha256", "file_size", "id",
-  "messaging_product"}``; the URL (served by the fake) needs the same bearer token.
+  "messaging_product"}``; the URL (served by the fake) needs the same bearer token and is valid for five
+  minutes (``fake.url_ttl``; the URL carries its expiry as ``ext``, like Meta's lookaside URLs): after
+  that it answers 404 without a Graph error body, and a new ``GET /{media_id}`` gives a fresh URL.
+  ``fake.stale_urls = n`` hands out the next n URLs already expired (as if kiezbot had waited too long);
+  ``fake.delete_media(id)`` makes the media id unknown, as after Meta's 30 days (``GET`` answers error 100
+  "Unsupported get request").
   ``POST /{version}/{phone_number_id}/media`` (multipart: file, type, messaging_product) → ``{"id"}``.
 * Webhooks: ``{"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [{"field":
   "messages", "value": {"messaging_product", "metadata": {"display_phone_number", "phone_number_id"},
@@ -222,6 +227,9 @@ class FakeWhatsApp:
         self.errors: list[tuple[dict, int]] = []  # refused bodies and the error code
         self.unreachable: set[str] = set()
         self.media: dict[str, Media] = {}
+        self.url_ttl = 300.0                      # seconds a media URL works (Meta: five minutes)
+        self.stale_urls = 0                       # the next n media URLs are handed out expired
+        self.downloads: list[str] = []            # media ids whose bytes were fetched
         self.last_inbound: dict[str, float] = {}
         self.webhook_answers: list[int] = []      # kiezbot's HTTP status for each webhook POST
         self._faults: list[int] = []
@@ -278,6 +286,10 @@ class FakeWhatsApp:
         media = Media(str(10**15 + next(self._ids)), content, mime_type)
         self.media[media.id] = media
         return media
+
+    def delete_media(self, media_id: str) -> None:
+        """The media id is gone (deleted, or older than Meta's 30 days)."""
+        self.media.pop(media_id, None)
 
     def sign(self, body: bytes, secret: str | None = None) -> str:
         key = (secret if secret is not None else self.app_secret).encode()
@@ -490,7 +502,12 @@ class FakeWhatsApp:
                 raise GraphError(100, "Unsupported get request. Object with ID does not exist")
         except GraphError as exc:
             return exc.response()
-        return web.json_response({"url": f"{self.base_url}/download/{media.id}?hash={secrets.token_hex(4)}",
+        expires = int(self.clock() + self.url_ttl)
+        if self.stale_urls > 0:
+            self.stale_urls -= 1
+            expires = int(self.clock()) - 1
+        url = f"{self.base_url}/download/{media.id}?ext={expires}&hash={secrets.token_hex(4)}"
+        return web.json_response({"url": url,
                                   "mime_type": media.mime_type, "sha256": hashlib.sha256(media.content).hexdigest(),
                                   "file_size": len(media.content), "id": media.id, "messaging_product": "whatsapp"})
 
@@ -498,6 +515,8 @@ class FakeWhatsApp:
         if request.headers.get("Authorization", "") != f"Bearer {self.access_token}":
             return web.Response(status=401, text="Unauthorized")
         media = self.media.get(request.match_info["media_id"])
-        if media is None:
+        expires = request.query.get("ext", "")
+        if media is None or not expires.isdecimal() or int(expires) < self.clock():
             return web.Response(status=404)
+        self.downloads.append(media.id)
         return web.Response(body=media.content, content_type=media.mime_type.split(";")[0])

@@ -310,6 +310,13 @@ class MemoryOutbox:
         return found
 
 
+    async def first_message(self, chat_id: int, key: str) -> int | None:
+        for row in self.t.outbox:
+            if row.state == "sent" and row.chat_id == chat_id and row.dedupe_key == key:
+                return row.message_ids[0] if row.message_ids else row.message_id
+        return None
+
+
 class MemoryAccessLog:
     def __init__(self, data: MemoryData, tables: Tables) -> None:
         self.key = data.pseudonym_key

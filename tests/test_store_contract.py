@@ -286,6 +286,21 @@ async def test_sent_messages_finds_a_key_and_its_parts_but_not_a_longer_key(stor
         assert await s.outbox.sent_messages([]) == {}
 
 
+async def test_first_message_is_the_first_part_of_exactly_that_key_in_that_chat(store):
+    async with store.uow(ALEX) as s:
+        for key in ("card:BAD-2026-001", "card:BAD-2026-001:r1", "card:BAD-2026-002"):
+            await s.outbox.enqueue(-100777, Reply(key), key=key)
+    await store.deliver("card:BAD-2026-001:r1", [13, 14])
+    async with store.uow(ALEX) as s:
+        assert await s.outbox.first_message(-100777, "card:BAD-2026-001") is None     # queued, not sent yet
+    await store.deliver("card:BAD-2026-001", [11, 12])
+    async with store.uow(ALEX) as s:
+        assert await s.outbox.first_message(-100777, "card:BAD-2026-001") == 11
+        assert await s.outbox.first_message(-100777, "card:BAD-2026-001:r1") == 13
+        assert await s.outbox.first_message(ALEX, "card:BAD-2026-001") is None
+        assert await s.outbox.first_message(-100777, "card:BAD-2026-002") is None
+
+
 # --- areas ----------------------------------------------------------------------------------------------
 
 async def test_areas_and_offices_are_those_of_the_areas_file(store):

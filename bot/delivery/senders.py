@@ -22,10 +22,15 @@ from aiogram.types import BufferedInputFile
 
 from bot.telegram import keyboard
 from dialogs.core.logsafe import who
-from dialogs.core.messages import Reply
+from dialogs.core.messages import MAX_CAPTION, Reply
 from dialogs.core.replies import chunk_replies
+from dialogs.core.text import visible_length
 
 log = logging.getLogger(__name__)
+
+# Telegram's answers when a message cannot be drawn again in place (then it is sent anew).
+CANNOT_EDIT = ("message to edit not found", "message can't be edited", "no text in the message",
+               "no caption in the message", "MESSAGE_ID_INVALID")
 
 Part = Callable[[int], Awaitable["int | None"]]     # sends one Bot API message to a chat -> message_id
 
@@ -72,8 +77,11 @@ class TelegramSender:
     def plan(self, reply: Reply) -> list[Part]:
         if reply.withdraw:
             return [lambda chat, mid=mid: self._withdraw(chat, mid, reply.text) for mid in reply.withdraw]
+        pieces = chunk_replies([reply])
+        if reply.replace is not None and len(pieces) == 1 and not (reply.venue or reply.media or reply.document):
+            return [lambda chat, mid=reply.replace, p=pieces[0]: self._replace(chat, mid, p)]
         parts: list[Part] = []
-        for piece in chunk_replies([reply]):
+        for piece in pieces:
             if piece.text:
                 parts.append(lambda chat, p=piece: self._call(
                     self.bot.send_message(chat, p.text, reply_markup=keyboard(p))))
@@ -93,6 +101,32 @@ class TelegramSender:
                 parts.append(lambda chat, d=d: self._call(self.bot.send_document(
                     chat, BufferedInputFile(d.content, d.filename), caption=d.caption or None)))
         return parts
+
+    async def _replace(self, chat: int, message_id: int, reply: Reply) -> int | None:
+        """Draw message ``message_id`` again in place (its text, or its caption if it is a photo or voice
+        note); where Telegram no longer lets kiezbot edit it — deleted ("message to edit not found"),
+        "message can't be edited", a caption too short for the text — send ``reply`` as a new message.
+        Returns the id of the message that shows it."""
+        markup = keyboard(reply)
+        try:
+            try:
+                await self._call(self.bot.edit_message_text(text=reply.text, chat_id=chat, message_id=message_id,
+                                                            reply_markup=markup))
+                return message_id
+            except Rejected as exc:
+                if "no text in the message" not in str(exc) or visible_length(reply.text) > MAX_CAPTION:
+                    raise
+            await self._call(self.bot.edit_message_caption(caption=reply.text, chat_id=chat, message_id=message_id,
+                                                           reply_markup=markup))
+            return message_id
+        except Rejected as exc:
+            reason = str(exc)
+            if "not modified" in reason:                 # it shows exactly this already
+                return message_id
+            if not any(why in reason for why in CANNOT_EDIT):
+                raise
+            log.info("message %s in chat %s cannot be edited (%s); sending it anew", message_id, who(chat), exc)
+        return await self._call(self.bot.send_message(chat, reply.text, reply_markup=markup))
 
     async def _withdraw(self, chat: int, message_id: int, replacement: str) -> None:
         """Delete one earlier message; where Telegram refuses (older than 48 hours and kiezbot is no

@@ -24,7 +24,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from dialogs.translation.jobs import RetryPolicy, TranslationPolicy
-from dialogs.translation.ports import ServiceError, Transcriber
+from dialogs.translation.ports import AudioSource, ServiceError, Transcriber
 from dialogs.translation.protect import ProtectingTranslator
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from bot.settings import Settings
     from bot.translation.runner import TranslationRunner
+    from bot.whatsapp.client import WhatsAppClient
     from storage.handles import Sessions
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,9 @@ def policy(settings: Settings) -> TranslationPolicy:
 
 
 def build_runner(settings: Settings, sessions: Sessions, bot: Bot | None = None,
-                 **options: object) -> TranslationRunner | None:
-    """The job runner for ``kiezbot run``; None when no service is configured ("none")."""
+                 whatsapp: WhatsAppClient | None = None, **options: object) -> TranslationRunner | None:
+    """The job runner for ``kiezbot run``; None when no service is configured ("none"). Voice notes come
+    from Telegram (``bot``) and, when WhatsApp is configured, from Meta's Cloud API (``whatsapp``)."""
     from bot.translation.runner import RunnerConfig, TranslationRunner
     from bot.translation.telegram_audio import TelegramAudio
     translator = build_translator(settings)
@@ -77,7 +79,10 @@ def build_runner(settings: Settings, sessions: Sessions, bot: Bot | None = None,
     if translator is None and transcriber is None:
         return None
     config = RunnerConfig(retry=RetryPolicy(max_attempts=settings.translate_max_attempts))
-    audio = TelegramAudio(bot) if bot is not None and transcriber is not None else None
+    audio: AudioSource | None = TelegramAudio(bot) if bot is not None and transcriber is not None else None
+    if whatsapp is not None and transcriber is not None:
+        from bot.whatsapp.audio import WhatsAppAudio
+        audio = WhatsAppAudio(whatsapp, audio)
     return TranslationRunner(sessions, translator=translator, transcriber=transcriber, audio=audio, config=config,
                              **options)  # type: ignore[arg-type]
 

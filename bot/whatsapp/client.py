@@ -95,6 +95,15 @@ class MediaTooLarge(Exception):
     pass
 
 
+class UrlExpired(RetryLater):
+    """The media URL (valid for five minutes after ``GET /{media-id}``) no longer answers: ask for a new one."""
+
+
+# What the media URL answers once its five minutes are over (or its signature does not fit): no Graph
+# error body, just the status. The token was taken a moment before by ``GET /{media-id}``.
+URL_GONE = {401, 403, 404, 410}
+
+
 class WhatsAppClient:
     """One business phone number's sending side. ``base_url`` includes the Graph API version."""
 
@@ -189,12 +198,21 @@ class WhatsAppClient:
 
     async def download(self, media_id: str, max_bytes: int) -> MediaFile:
         """The file behind a media id from a webhook: its URL first, then the bytes (same token),
-        refused beyond ``max_bytes`` before and while downloading."""
+        refused beyond ``max_bytes`` before and while downloading. A URL that expired between the two
+        requests is asked for once more; :class:`UrlExpired` if the new one fails too."""
+        try:
+            return await self._download_once(media_id, max_bytes)
+        except UrlExpired:
+            return await self._download_once(media_id, max_bytes)
+
+    async def _download_once(self, media_id: str, max_bytes: int) -> MediaFile:
         info = await self.media_info(media_id)
         if int(info.get("file_size") or 0) > max_bytes:
             raise MediaTooLarge(f"{info.get('file_size')} bytes")
         try:
             async with self.session.get(str(info["url"]), headers=self._auth) as resp:
+                if resp.status in URL_GONE:
+                    raise UrlExpired(0, f"media URL HTTP {resp.status}", resp.status)
                 if resp.status != 200:
                     raise classify(0, f"media download HTTP {resp.status}", resp.status)
                 chunks, size = [], 0

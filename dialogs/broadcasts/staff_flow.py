@@ -32,8 +32,7 @@ from dialogs.events.staff_flow import parse_when
 from dialogs.core.i18n import N_, Translator
 from dialogs.core.messages import MAX_TEXT, Button, Reply
 from dialogs.core.text import esc, visible_length
-from dialogs.translation import flows as translation_flows
-from dialogs.translation import view as translation_view
+from dialogs.translation import offers
 
 MAX_BROADCAST_TEXT = MAX_TEXT - 400          # room for the header and the "only in German" note
 
@@ -154,8 +153,8 @@ async def show_versions(ctx: Context, note: str = "") -> None:
     missing = [lang for lang in ctx.engine.catalogs.languages if lang.code not in texts]
     rows = [[Button(ctx._("Add {language}", language=ctx.t.ltr(lang.name)), f"bcast:lang:{lang.code}")]
             for lang in missing]
-    if FALLBACK_LANGUAGE in texts and missing and translation_flows.settings(ctx.engine).live is not None:
-        rows.append([Button("🌐 " + ctx._("Offer machine translations"), "bcast:mt")])
+    if offers.can_offer(ctx, texts.get(FALLBACK_LANGUAGE, ""), texts):
+        rows.append(offers.offer_button(ctx, "bcast"))
     rows.append([Button(ctx._("Preview"), "bcast:preview"), Button(ctx._("Cancel"), "bcast:cancel")])
     lines = [note] if note else []
     lines.append(ctx._("Versions so far: {languages}. Add another language, or look at the preview — everyone "
@@ -176,13 +175,10 @@ async def on_text(ctx: Context) -> None:
     texts = ctx.data.setdefault("texts", {})
     texts[code] = text
     if code == FALLBACK_LANGUAGE:     # machine translations of the old German text are out of date
-        for stale in ctx.data.pop("machine_codes", []):
+        for stale in offers.stale(ctx):
             texts.pop(stale, None)
-        ctx.data.pop("machine", None)
     else:                             # typed by the team: wins over a machine translation
-        ctx.data.get("machine", {}).pop(code, None)
-        if code in ctx.data.get("machine_codes", []):
-            ctx.data["machine_codes"].remove(code)
+        offers.typed(ctx, code)
     await show_versions(ctx, ctx._("Saved the {language} text.", language=language_name(ctx, code)))
 
 
@@ -220,52 +216,25 @@ async def preview(ctx: Context) -> None:
         [Button(ctx._("Change the texts"), "bcast:edit"), Button(ctx._("Cancel"), "bcast:cancel")]])
 
 
-# --- machine translations for the missing languages --------------------------------------------------
+# --- machine translations for the missing languages (dialogs.translation.offers) ---------------------
 async def offer_machine(ctx: Context) -> None:
-    """Translate the German text now into every language without a version; each is offered to accept,
-    edit or drop (texts the team typed always win)."""
     texts: dict[str, str] = ctx.data.get("texts", {})
-    codes = [lang.code for lang in ctx.engine.catalogs.languages]
-    machine = await translation_flows.offer_many(ctx.engine, texts.get(FALLBACK_LANGUAGE, ""), texts, codes)
-    ctx.data["machine"] = machine
-    if not machine:
-        return await show_versions(ctx, "🌐 " + ctx._(
-            "The translation service did not answer in time; residents without a version in their language get "
-            "the German text."))
-    for code, text in machine.items():
-        show_machine(ctx, code, text)
+    await offers.offer(ctx, "bcast", {"text": texts.get(FALLBACK_LANGUAGE, "")}, texts)
     await show_versions(ctx)
 
 
-def show_machine(ctx: Context, code: str, text: str) -> None:
-    ctx.say("🌐 " + ctx._("Machine translation into {language}:", language=language_name(ctx, code)) + "\n\n"
-            + esc(text),
-            [[Button("✅ " + ctx._("Accept"), f"bcast:mtok:{code}"), Button("✏️ " + ctx._("Edit"), f"bcast:mted:{code}"),
-              Button("🗑 " + ctx._("Drop"), f"bcast:mtno:{code}")]])
-
-
-def machine_text(ctx: Context, code: str, text: str) -> str:
-    """The accepted translation as residents get it: marked as a machine translation, in their language."""
-    t = ctx.engine.translator(code)
-    name = translation_view.language_name(FALLBACK_LANGUAGE, t.language.locale) or FALLBACK_LANGUAGE
-    return f"{translation_view.MARK} {t._(translation_view.MACHINE_FROM, language=name)}\n\n{text}"
-
-
 async def on_machine(ctx: Context, action: str, code: str) -> None:
-    machine: dict[str, str] = ctx.data.get("machine", {})
-    if code not in machine:
-        ctx.toast = ctx._("This button is no longer valid.")
+    fields = offers.decide(ctx, action, code, "text")
+    if fields is None:
         return
     ctx.data.pop("token", None)
     if action == "mtok":
-        ctx.data.setdefault("texts", {})[code] = machine_text(ctx, code, machine.pop(code))
-        ctx.data.setdefault("machine_codes", []).append(code)
+        ctx.data.setdefault("texts", {})[code] = fields["text"]
         return await show_versions(ctx, ctx._("Saved the {language} text.", language=language_name(ctx, code)))
     if action == "mted":
         await ask_text(ctx, code)
-        ctx.say(esc(machine[code]))            # to copy, change and send back
+        ctx.say(esc(fields["text"]))            # to copy, change and send back
         return
-    machine.pop(code)
     await show_versions(ctx)
 
 

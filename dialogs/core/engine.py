@@ -32,7 +32,7 @@ from dialogs.core.logsafe import who
 from dialogs.core.messages import Button, Document, Inbound, Reply, Venue
 from dialogs.core.model import Resident
 from dialogs.core.ports import ChatState, Clock, Store, UnitOfWork
-from dialogs.core import safety
+from dialogs.core import outside, safety
 from dialogs.core.replies import needs_rlm, rtl_lines
 from dialogs.core.text import esc
 
@@ -262,40 +262,43 @@ class Dialogs:
         return lock
 
     async def handle(self, inbound: Inbound) -> tuple[list[Reply], str | None]:
-        """Handle one update; returns the replies (to send after the commit) and a toast text."""
-        chat_id = inbound.sender.chat_id
+        """One update: replies (sent after the commit), a toast; slow calls outside (:mod:`.outside`)."""
         inbound, clipped = safety.clip_text(inbound)
-        async with self._lock((chat_id, inbound.sender.user_id)):
-            async with self.uow(chat_id) as store:
-                ctx = await self._context(store, inbound)
-                if inbound.sender.chat_kind == "private" and not ctx.is_staff:
-                    verdict = self.flood.hit(inbound.sender.user_id, ctx.now)
-                    if verdict is not safety.Verdict.OK:
-                        if verdict is safety.Verdict.WARN:
-                            notice = safety.slow_down_notice(ctx.t)
-                            if inbound.kind == "press":
-                                ctx.toast = notice
-                            else:
-                                ctx.say(notice)
-                        return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast   # nothing stored
-                if clipped:
-                    ctx.say(safety.clipped_notice(ctx.t))
-                before = ChatState(ctx.state.step, dict(ctx.state.data))
-                try:
-                    await self._route(ctx)
-                    if before.step and ctx.state.step != before.step and not ctx.forgotten:
-                        for leave in self.leaving:
-                            leave(ctx, before)
-                except Exception:
-                    # A bug must not leave the resident stuck in a broken step: log it, reset
-                    # the conversation (committed, so the next message starts clean), apologise.
-                    log.exception("flow failed for chat %s on %s", who(chat_id), inbound.kind)
-                    ctx.replies.clear()
-                    ctx.reset()
-                    ctx.say(ctx.t._("Sorry, something went wrong on my side. Please try again."))
-                    await ctx.show_menu()
-                await self._finish(ctx, store)
-            return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast
+        async with self._lock((inbound.sender.chat_id, inbound.sender.user_id)):
+            return await outside.rounds(lambda first: self._handle(inbound, clipped, first))
+
+    async def _handle(self, inbound: Inbound, clipped: bool, first: bool) -> tuple[list[Reply], str | None]:
+        async with self.uow(chat_id := inbound.sender.chat_id) as store:
+            ctx = await self._context(store, inbound)
+            if first and inbound.sender.chat_kind == "private" and not ctx.is_staff:
+                verdict = self.flood.hit(inbound.sender.user_id, ctx.now)
+                if verdict is not safety.Verdict.OK:
+                    if verdict is safety.Verdict.WARN:
+                        notice = safety.slow_down_notice(ctx.t)
+                        if inbound.kind == "press":
+                            ctx.toast = notice
+                        else:
+                            ctx.say(notice)
+                    return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast   # nothing stored
+            if clipped:
+                ctx.say(safety.clipped_notice(ctx.t))
+            before = ChatState(ctx.state.step, dict(ctx.state.data))
+            try:
+                await self._route(ctx)
+                if before.step and ctx.state.step != before.step and not ctx.forgotten:
+                    for leave in self.leaving:
+                        leave(ctx, before)
+            except Exception:
+                # A bug must not leave the resident stuck in a broken step: log it, reset
+                # the conversation (committed, so the next message starts clean), apologise.
+                log.exception("flow failed for chat %s on %s", who(chat_id), inbound.kind)
+                ctx.replies.clear()
+                ctx.reset()
+                ctx.say(ctx.t._("Sorry, something went wrong on my side. Please try again."))
+                await ctx.show_menu()
+            outside.check()            # the first round wants slow calls: rolled back, made, run again
+            await self._finish(ctx, store)
+        return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast
 
     async def _context(self, store: Store, inbound: Inbound) -> Context:
         chat_id = inbound.sender.chat_id

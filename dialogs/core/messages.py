@@ -124,6 +124,10 @@ class Reply:
     # Take back earlier messages of kiezbot in the recipient chat (Telegram message ids): each is
     # deleted, or where Telegram no longer allows that, overwritten with ``text``.
     withdraw: list[int] = field(default_factory=list)
+    # Draw an earlier message of kiezbot in the recipient chat (Telegram message id) again in place: its
+    # text (or caption) and buttons become these; where Telegram no longer allows that (the message is
+    # gone, or can no longer be edited), the reply is sent as a new message instead.
+    replace: int | None = None
 
 
 def reply_to_dict(reply: Reply) -> dict:
@@ -143,6 +147,8 @@ def reply_to_dict(reply: Reply) -> dict:
         out["media"] = [{"kind": m.kind, "file_id": m.file_id, "caption": m.caption} for m in reply.media]
     if reply.withdraw:
         out["withdraw"] = list(reply.withdraw)
+    if reply.replace is not None:
+        out["replace"] = reply.replace
     return out
 
 
@@ -157,4 +163,5 @@ def reply_from_dict(data: dict) -> Reply:
         document = Document(d["filename"], base64.b64decode(d["content"]), d.get("caption") or "")
     media = [Media(m["kind"], m["file_id"], m.get("caption") or "") for m in data.get("media") or []]
     return Reply(text=data.get("text") or "", buttons=buttons, venue=venue, document=document, media=media,
-                 withdraw=[int(i) for i in data.get("withdraw") or []])
+                 withdraw=[int(i) for i in data.get("withdraw") or []],
+                 replace=int(data["replace"]) if data.get("replace") is not None else None)

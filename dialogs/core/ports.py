@@ -86,6 +86,9 @@ class Outbox(Protocol):
     # Telegram ids of delivered messages, per chat, whose key is one of ``keys`` or one of them
     # followed by ":…" ("card:BAD-2026-001" also finds "card:BAD-2026-001:r1", not "card:BAD-2026-0010").
     async def sent_messages(self, keys: Sequence[str]) -> dict[int, list[int]]: ...
+    # The Telegram id of the first message delivered under exactly ``key`` in ``chat_id`` (a card to draw
+    # again in place), None when it is not delivered (yet).
+    async def first_message(self, chat_id: int, key: str) -> int | None: ...
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,13 @@ from dialogs.core.engine import Context, Dialogs
 from dialogs.core.i18n import N_
 from dialogs.core.messages import Button
 from dialogs.core.staff_input import InputError, local_time, parse_time, parse_when, read_when  # noqa: F401
-from dialogs.core.text import clip
+from dialogs.core.text import clip, esc
 from dialogs.events.rules import (DEFAULT_REMINDER_LEADS, FALLBACK_LANGUAGE, MAX_DESCRIPTION, MAX_PLACE, MAX_TITLE,
                                   EventText, NewEvent)
 from dialogs.events.staff_edit import (apply_leads, ask_cancel_event, close_event, edit_event, event_list,
                                        list_signups, on_edit_text, on_event_button, reopen_event)
 from dialogs.events.staff_services import ImportProblem, ImportReport, import_events  # noqa: F401  (bot/cli/events)
+from dialogs.translation import offers
 from dialogs.events.staff_texts import MAX_CAPACITY, MAX_PARTY, _dt, _language_name, _stay, draft_lines, read_leads
 
 
@@ -69,7 +70,7 @@ async def ask(ctx: Context, name: str) -> None:
                     language=_language_name(ctx, ctx.data.get("lang", FALLBACK_LANGUAGE))),
                 [[Button(t._("Skip"), "evadm:skip")]])
     elif name == "languages":
-        have = set(ctx.data.get("texts", {}))
+        have = set(ctx.data.get("texts", {})) - offers.machine_made(ctx)     # machine-made: the team may type theirs
         others = [lang for lang in ctx.engine.catalogs.languages if lang.code not in have]
         buttons = [Button(lang.name, f"evadm:lang:{lang.code}") for lang in others]
         rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
@@ -120,6 +121,9 @@ async def preview(ctx: Context) -> None:
             [Button(t._("✏️ Party size"), "evadm:fix:party"), Button(t._("✏️ Deadline"), "evadm:fix:deadline"),
              Button(t._("✏️ Reminders"), "evadm:fix:reminders")],
             [Button(t._("🗑 Discard"), "evadm:discard")]]
+    texts = ctx.data.get("texts", {})
+    if offers.can_offer(ctx, texts.get(FALLBACK_LANGUAGE, {}).get("title", ""), texts):
+        rows.insert(1, offers.offer_button(ctx, "evadm"))
     ctx.say(t._("<b>Preview</b> — is everything right?") + "\n\n" + "\n".join(draft_lines(ctx)), rows)
 
 
@@ -173,12 +177,15 @@ async def on_text(ctx: Context) -> None:
             return
         texts = ctx.data.setdefault("texts", {})
         lang = ctx.data.get("lang", FALLBACK_LANGUAGE)
-        texts[lang] = {"title": text, "description": texts.get(lang, {}).get("description", "")}
+        kept = "" if lang in offers.machine_made(ctx) else texts.get(lang, {}).get("description", "")
+        texts[lang] = {"title": text, "description": kept}
+        typed(ctx, lang)
         return await ask(ctx, "description")
     if step == "description":
         lang = ctx.data.get("lang", FALLBACK_LANGUAGE)
         ctx.data.setdefault("texts", {}).setdefault(lang, {"title": "", "description": ""})["description"] = \
             clip(text, MAX_DESCRIPTION)
+        typed(ctx, lang)
         return await after_description(ctx)
     if step == "place":
         ctx.data["place"] = clip(text, MAX_PLACE)
@@ -241,6 +248,35 @@ async def on_text(ctx: Context) -> None:
     ctx.say(t._("Please tap one of the buttons above, or /cancel."))
 
 
+def typed(ctx: Context, lang: str) -> None:
+    """The team typed a title or description in ``lang``: a changed German text withdraws the machine
+    translations of the old one; a text of their own wins over a machine translation."""
+    if lang != FALLBACK_LANGUAGE:
+        return offers.typed(ctx, lang)
+    texts = ctx.data.get("texts", {})
+    for code in offers.stale(ctx):
+        texts.pop(code, None)
+
+
+async def on_machine(ctx: Context, action: str, code: str) -> None:
+    """The preview's machine translations: offer them, or accept, edit or drop one (:mod:`dialogs.translation.offers`)."""
+    texts = ctx.data.setdefault("texts", {})
+    if action == "mt":
+        await offers.offer(ctx, "evadm", texts.get(FALLBACK_LANGUAGE, {}), texts)
+        return await preview(ctx)
+    fields = offers.decide(ctx, action, code, "description")
+    if fields is None:
+        return
+    if action == "mtok":
+        texts[code] = {"title": clip(fields["title"], MAX_TITLE), "description": clip(fields["description"],
+                                                                                        MAX_DESCRIPTION)}
+    if action != "mted":
+        return await preview(ctx)
+    ctx.data["lang"] = code
+    await ask(ctx, "title")
+    ctx.say("\n\n".join(esc(text) for text in fields.values() if text.strip()))    # to copy, change and send back
+
+
 async def after_description(ctx: Context) -> None:
     if ctx.data.get("editing") and ctx.data.get("lang") == FALLBACK_LANGUAGE:
         return await preview(ctx)
@@ -257,6 +293,7 @@ async def on_button(ctx: Context) -> None:
     valid = {"skip": {"description"}, "lang": {"languages"}, "langs": {"languages"}, "area": {"area"},
              "cap": {"capacity"}, "party": {"party"}, "dl": {"deadline"}, "rem": {"reminders", "erem"},
              "publish": {"preview"}, "discard": {"preview"}, "fix": {"preview"},
+             **{action: {"preview"} for action in ("mt", *offers.ACTIONS)},
              "abort": {"confirm", "confirmcancel", "etime", "eplace", "ecap", "erem"}}
     if step not in valid.get(action, set()):
         ctx.toast = t._("This button is no longer valid.")
@@ -267,8 +304,10 @@ async def on_button(ctx: Context) -> None:
         return
     if action == "skip":
         return await after_description(ctx)
+    if action == "mt" or action in offers.ACTIONS:
+        return await on_machine(ctx, action, arg)
     if action == "lang":
-        if arg not in ctx.engine.catalogs.by_code or arg in ctx.data.get("texts", {}):
+        if arg not in ctx.engine.catalogs.by_code or arg in set(ctx.data.get("texts", {})) - offers.machine_made(ctx):
             ctx.toast = t._("This button is no longer valid.")
             return
         ctx.data["lang"] = arg

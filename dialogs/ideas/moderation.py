@@ -330,7 +330,8 @@ async def withdraw_staff_copies(store: Store, engine: Dialogs, chat_id: int, now
     t = engine.translator(engine.default_language)
     text = t._("🗑 Removed at the resident's request ({refs}).", refs=esc(", ".join(sub.ref for sub in subs)))
     withdrawn = 0
-    for staff_chat, message_ids in (await store.outbox.sent_messages(keys)).items():
+    for staff_chat, sent in (await store.outbox.sent_messages(keys)).items():
+        message_ids = list(dict.fromkeys(sent))     # a card drawn again in place has its message once
         await store.outbox.enqueue(staff_chat, Reply(text, withdraw=message_ids), due_at=now, purpose="withdraw")
         withdrawn += len(message_ids)
     return withdrawn

@@ -142,8 +142,12 @@ async def post_card(ctx: Context, sub: Submission) -> None:
     if chat is None:
         log.info("no staff chat configured (KIEZBOT_STAFF_CHAT_ID): %s is stored and shown in /queue only", sub.ref)
         return
-    key = f"card:{sub.ref}" if not sub.revisions else f"card:{sub.ref}:r{sub.revisions}"
-    await ctx.notify(chat, await team_card(ctx.store, ctx.engine, sub), key=key, purpose="staff_card")
+    await ctx.notify(chat, await team_card(ctx.store, ctx.engine, sub), key=card_key(sub), purpose="staff_card")
+
+
+def card_key(sub: Submission) -> str:
+    """The outbox key of the card of ``sub`` as posted to the staff chat (a revision is posted anew)."""
+    return f"card:{sub.ref}" if not sub.revisions else f"card:{sub.ref}:r{sub.revisions}"
 
 
 async def team_card(store: Store, engine: Dialogs, sub: Submission) -> Reply:
@@ -204,7 +208,9 @@ def _for_team(job: Job, team: str) -> bool:
 
 async def redraw_translated(store: Store, engine: Dialogs, finished: Sequence[Job], now: datetime) -> int:
     """The job runner finished ``finished``: draw the card of each submission concerned again in the staff
-    chat, once all of its jobs for the team are finished (a later announce covers the rest). Idempotent:
+    chat, once all of its jobs for the team are finished (a later announce covers the rest) — in place of
+    the card posted before, or as a new message when that one is not delivered yet, deleted or can no
+    longer be edited (the delivery decides, :class:`bot.delivery.senders.TelegramSender`). Idempotent:
     the outbox key names the jobs the card shows. Returns how many cards were queued."""
     chat = engine.staff_chat_id
     team = flows.policy(engine).team_language
@@ -222,6 +228,8 @@ async def redraw_translated(store: Store, engine: Dialogs, finished: Sequence[Jo
         t = engine.translator(engine.default_language)
         text = "🌐 " + t._("Translated: {ref}", ref=esc(sub.ref)) + "\n" + await card_text(store, engine, t, sub)
         key = f"card:{sub.ref}:tr:{sub.version}:{len(jobs)}:{max(j.id for j in jobs)}"
-        await store.outbox.enqueue(chat, Reply(text, card_buttons(t, sub)), due_at=now, key=key, purpose="staff_card")
+        posted = await store.outbox.first_message(chat, card_key(sub))     # drawn again in place where it can be
+        await store.outbox.enqueue(chat, Reply(text, card_buttons(t, sub), replace=posted), due_at=now, key=key,
+                                   purpose="staff_card")
         queued += 1
     return queued

@@ -26,14 +26,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dialogs.core.engine import Context, Dialogs
-from dialogs.core.i18n import N_, Translator
-from dialogs.meetings.resident_flow import (BODY_ICONS, Lead, area_name, body_name, cancel_session, leads_of,
+from dialogs.core.i18n import N_
+from dialogs.meetings.resident_flow import (BODY_ICONS, area_name, body_name, cancel_session, leads_of,
                               move_session, schedule_session, session_text, when)
 from dialogs.core.messages import Button
 from dialogs.core.ports import BODIES, Meeting
 from dialogs.core.text import clip, esc
 from dialogs.meetings.staff_parsing import (EXAMPLE_DATE, EXAMPLE_START, MAX_AGENDA, InputError, is_link,
                                             parse_agenda_url, parse_datetime, parse_deadline, parse_end, parse_place)
+from dialogs.meetings.staff_texts import preview_text, short_label
+from dialogs.translation import offers
 
 
 # --- drafts ------------------------------------------------------------------------------------
@@ -47,28 +49,6 @@ def meeting_from_draft(data: dict[str, Any]) -> Meeting:
     return Meeting(area_key=data["area"], body=data["body"], starts_at=start, ends_at=_dt(data.get("end")),
                    place=data["place"], agenda=dict(data.get("agenda") or {}), agenda_url=data.get("agenda_url"),
                    deadline=_dt(data.get("deadline")))
-
-
-def describe_lead(t: Translator, lead: Lead) -> str:
-    if lead.days:
-        return t.ngettext("{n} day before", "{n} days before", lead.days)
-    if lead.minutes % 60 == 0:
-        return t.ngettext("{n} hour before", "{n} hours before", lead.minutes // 60)
-    return t.ngettext("{n} minute before", "{n} minutes before", lead.minutes)
-
-
-def describe_deadline_lead(t: Translator, lead: Lead) -> str:
-    if lead.days:
-        return t.ngettext("{n} day before the deadline", "{n} days before the deadline", lead.days)
-    if lead.minutes % 60 == 0:
-        return t.ngettext("{n} hour before the deadline ends", "{n} hours before the deadline ends",
-                          lead.minutes // 60)
-    return t.ngettext("{n} minute before the deadline ends", "{n} minutes before the deadline ends", lead.minutes)
-
-
-def short_label(t: Translator, meeting: Meeting, name: str) -> str:
-    return clip(f"#{meeting.id} {BODY_ICONS[meeting.body]} {body_name(t, meeting.body)} · {name} · "
-                f"{t.date(meeting.starts_at, 'short')} {t.time(meeting.starts_at)}", 60)
 
 
 # --- /newmeeting -------------------------------------------------------------------------------
@@ -131,21 +111,12 @@ async def preview(ctx: Context) -> None:
     meeting = meeting_from_draft(ctx.data)
     name = await area_name(ctx.store, meeting.area_key)
     subscribers = len(await ctx.store.meetings.subscribers(meeting.body, meeting.area_key))
-    leads = leads_of(ctx.engine)
-    lead_list = [describe_lead(t, lead) for lead in leads.sessions]
-    if meeting.body == "jury" and meeting.deadline is not None:
-        lead_list += [describe_deadline_lead(t, lead) for lead in leads.deadlines]
     languages = [lang.name for lang in ctx.engine.catalogs.languages if lang.code in meeting.agenda]
-    lines = [t._("<b>Preview</b> — residents will see:"), "", session_text(t, meeting, name, agenda_limit=MAX_AGENDA),
-             ""]
-    if languages:
-        lines.append(t._("Agenda in: {languages}", languages=", ".join(languages)))
-    lines.append(t.ngettext("{n} resident gets reminders for this body and area.",
-                            "{n} residents get reminders for this body and area.", subscribers))
-    if lead_list:
-        lines.append(t._("Reminders go out: {leads}.", leads=", ".join(lead_list)))
-    ctx.say("\n".join(lines), [[Button(t._("✅ Save"), "meetstaff:save:")],
-                               [Button(t._("Start over"), "meetstaff:restart:"), Button(t._("Cancel"), "meetstaff:stop:")]])
+    rows = [[Button(t._("✅ Save"), "meetstaff:save:")],
+            [Button(t._("Start over"), "meetstaff:restart:"), Button(t._("Cancel"), "meetstaff:stop:")]]
+    if offers.can_offer(ctx, meeting.agenda.get("de", ""), meeting.agenda):
+        rows.insert(1, offers.offer_button(ctx, "meetstaff"))
+    ctx.say(preview_text(t, meeting, name, languages, subscribers, leads_of(ctx.engine)), rows)
 
 
 async def on_text(ctx: Context) -> None:
@@ -185,6 +156,9 @@ async def on_text(ctx: Context) -> None:
             code = ctx.data.pop("lang", "")
             if code in ctx.engine.catalogs.by_code:
                 ctx.data.setdefault("agenda", {})[code] = clip(text, MAX_AGENDA)
+                offers.typed(ctx, code)                 # the team's own text wins over a machine translation
+            if ctx.data.pop("back_to_preview", False):
+                return await preview(ctx)
             ctx.state.step = "meetstaff.more"
             return ask_more_languages(ctx)
         if step == "deadline":
@@ -229,6 +203,8 @@ async def on_button(ctx: Context) -> None:
         ctx.state.step = "meetstaff.translation"
         ctx.say(ctx._("Type the agenda in {language}:", language=ctx.engine.language(arg).name))
         return
+    if (action == "mt" or action in offers.ACTIONS) and step == "meetstaff.preview":
+        return await on_machine(ctx, action, arg)
     if action == "save" and step == "meetstaff.preview":
         return await save(ctx)
     if action == "restart" and step.startswith("meetstaff."):
@@ -248,6 +224,27 @@ async def on_button(ctx: Context) -> None:
     if action == "docancel" and step == "meetstaff.confirmcancel" and arg == str(ctx.data.get("id")):
         return await do_cancel(ctx)
     ctx.toast = ctx._("This button is no longer valid.")
+
+
+async def on_machine(ctx: Context, action: str, code: str) -> None:
+    """The preview's machine translations of the agenda: offer them, or accept, edit or drop one
+    (:mod:`dialogs.translation.offers`)."""
+    agenda = ctx.data.setdefault("agenda", {})
+    if action == "mt":
+        await offers.offer(ctx, "meetstaff", {"agenda": agenda.get("de", "")}, agenda)
+        return await preview(ctx)
+    fields = offers.decide(ctx, action, code, "agenda")
+    if fields is None:
+        return
+    if action == "mted":
+        ctx.data.update(lang=code, back_to_preview=True)
+        ctx.state.step = "meetstaff.translation"
+        ctx.say(ctx._("Type the agenda in {language}:", language=ctx.engine.language(code).name) + "\n\n"
+                + esc(fields["agenda"]))                # to copy, change and send back
+        return
+    if action == "mtok":
+        agenda[code] = clip(fields["agenda"], MAX_AGENDA)
+    await preview(ctx)
 
 
 async def save(ctx: Context) -> None:

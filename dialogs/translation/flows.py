@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dialogs.core import outside
 from dialogs.translation.jobs import SUBMISSION, Job, Source, TranslationPolicy, note_field, note_voice_field, voice_field
 from dialogs.translation.languages import base_code, needs_translation, source_hint
 from dialogs.translation.ports import ServiceError, Translator
@@ -107,35 +108,23 @@ def for_reader(app: Any, reader: str | None) -> bool:
 
 async def preview(app: Any, text: str, reader: str, *, html: bool = False) -> str | None:
     """``text`` (the team's language) in the reader's language now, if the service answers within
-    :data:`PREVIEW_SECONDS`; ``None`` otherwise (the caller then relies on a job)."""
+    :data:`PREVIEW_SECONDS`; ``None`` otherwise (the caller then relies on a job). Inside an update the
+    wait happens outside its database transaction (:mod:`dialogs.core.outside`)."""
     found = settings(app)
     if found.live is None or not for_reader(app, reader):
         return None
-    try:
-        done = await asyncio.wait_for(found.live.translate(text, found.policy.team_language, base_code(reader),
-                                                           html=html), PREVIEW_SECONDS)
-    except (ServiceError, asyncio.TimeoutError, OSError) as exc:
-        log.info("translation preview: the service did not answer (%s); a job will translate it",
-                 type(exc).__name__)
-        return None
-    return done.text if done.text.strip() else None
+    live, source, target = found.live, found.policy.team_language, base_code(reader)
 
-
-async def offer_many(app: Any, text: str, texts: dict[str, str], languages: list[str]) -> dict[str, str]:
-    """Machine translations of ``text`` (the team's language) for every language in ``languages`` without a
-    text of its own (typed texts always win; Einfache Sprache reads German), translated now and at once;
-    a language the service did not answer for in time is left out."""
-    p = policy(app)
-    if settings(app).live is None:
-        return {}
-    wanted = [r.target_language for r in p.for_many(submission_source(0, "many"), {**texts, p.team_language: text},
-                                                    languages)]
-    codes = [code for code in languages if base_code(code) in wanted and not (texts.get(code) or "").strip()]
-    seen: dict[str, str] = {}
-    for code in codes:                     # one request per language, not per variant
-        seen.setdefault(base_code(code), code)
-    found = await asyncio.gather(*(preview(app, text, code) for code in seen.values()))
-    return {code: shown for code, shown in zip(seen.values(), found) if shown}
+    async def translate() -> str | None:
+        try:
+            done = await asyncio.wait_for(live.translate(text, source, target, html=html), PREVIEW_SECONDS)
+        except (ServiceError, asyncio.TimeoutError, OSError) as exc:
+            log.info("translation preview: the service did not answer (%s); a job will translate it",
+                     type(exc).__name__)
+            return None
+        return done.text if done.text.strip() else None
+    # Not inside the update's transaction: the engine makes the call between two rounds (dialogs.core.outside).
+    return await outside.call(("translate", text, source, target, html), translate)
 
 
 def jobs_by_field(jobs: list[Job], source_id: int) -> dict[tuple[str, str], Job]:
@@ -144,4 +133,4 @@ def jobs_by_field(jobs: list[Job], source_id: int) -> dict[tuple[str, str], Job]
 
 
 __all__ = ["DEFAULT_WAIT", "TranslationSettings", "ask_for_note", "ask_for_submission", "configure", "for_reader",
-           "jobs_by_field", "offer_many", "policy", "preview", "settings", "submission_source"]
+           "jobs_by_field", "policy", "preview", "settings", "submission_source"]
