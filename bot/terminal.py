@@ -105,8 +105,8 @@ class TerminalChat:
         as Telegram's language_code), its "OK" is the only tap, as for a resident on Telegram."""
         await self.send("/start")
         one_tap = f"consent:yes:{language}"
-        steps = [one_tap] if any(b.data == one_tap for b in self.buttons) else [f"lang:{language}", "consent:yes"]
-        for data in steps:
+        offered = any(b.data == one_tap for b in self.buttons)
+        for data in [one_tap] if offered else [f"lang:{language}", "consent:yes"]:
             if any(b.data == data for b in self.buttons):
                 replies, _ = await self.dialogs.handle(Inbound("press", self.sender, data=data))
                 self._print(f"you> [{data}]")

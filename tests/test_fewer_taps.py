@@ -61,7 +61,8 @@ async def test_turkish_newcomer_sends_an_idea_in_six_taps(staffed, db):
     menu = await ayse.taps("Tamam, başlayalım")                  # agrees to the notice it read, in Turkish
     assert "Ne yapmak istersiniz?" in menu.text
     stored = await stored_about(db, 4242)
-    assert stored["language"] == "tr" and stored["consent_at"] is not None and stored["display_name"] == "Ayşe"
+    assert stored["language"] == "tr" and stored["consent_at"] is not None
+    assert stored["display_name"] == "Ayşe"
 
     await ayse.taps("Fikir gönder")
     await ayse.taps("Proje fikri")
@@ -76,7 +77,8 @@ async def test_turkish_newcomer_sends_an_idea_in_six_taps(staffed, db):
 
     assert len(ayse.tapped) <= 6, ayse.tapped                    # Start, OK, idea, kind, area, Send
     row = await submission(db, ref)
-    assert (row.status, row.kind, row.language, row.title) == ("new", "project", "tr", "Panke boyunca banklar")
+    assert (row.status, row.kind, row.language) == ("new", "project", "tr")
+    assert row.title == "Panke boyunca banklar"
     [card] = await outbox(db, "staff_card")                     # the team's card went to the group
     assert ref in card.text
     await add_staff(db, 7001, "Dana")

@@ -399,7 +399,7 @@ async def test_ten_languages_on_a_compact_keyboard_with_the_proposed_one_first(d
     answer = await client.says("/start")
     rows, consent = answer.replies[-1].buttons[:5], answer.replies[-1].buttons[5:]
     assert [len(row) for row in rows] == [2, 2, 2, 2, 2]
-    assert [[b.data for b in row] for row in consent] == [["consent:yes:uk"], ["consent:read:uk"]]  # notice below
+    assert [[b.data for b in row] for row in consent] == [["consent:yes:uk"], ["consent:read:uk"]]   # notice
     assert rows[0][0].label == "✓ Українська"
     assert "Якою мовою" in answer.text
     labels = {b.label.lstrip("\u200f✓ ") for row in rows for b in row}

@@ -394,7 +394,7 @@ async def test_looking_at_events_in_the_middle_of_a_draft_keeps_it(staffed, engl
     offer = await english.taps("Submit an idea")
     assert "unfinished draft: “Tool library”" in offer.text
     summary = await english.taps("Continue the draft")
-    assert "photos" in summary.text                            # where they were: the summary (offering photos)
+    assert "photos" in summary.text                            # where they were: the summary offers photos
     assert "Lending drills and ladders" in summary.text        # the text is still there
     sent = await english.taps("Send")
     assert ref_in(sent.text)

@@ -250,7 +250,7 @@ class Dialogs:
         return next((lang.code for lang in self.catalogs.languages if base and lang.code == base), None)
 
     def guess_language(self, language_code: str | None) -> str:
-        """The language to propose: the app's language when we offer it (:meth:`app_language`), else the default."""
+        """The language to propose: the app's language if offered (:meth:`app_language`), else the default."""
         return self.app_language(language_code) or self.default_language
 
     # --- handling ---------------------------------------------------------------------------

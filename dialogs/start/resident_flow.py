@@ -47,8 +47,8 @@ async def start(ctx: Context) -> None:
 
 def app_language(ctx: Context) -> str | None:
     """The language of a new resident's Telegram app when we offer it: the notice can come in it at once."""
-    sender = ctx.inbound.sender
-    if ctx.resident.language is not None or ctx.resident.consent_at is not None or sender.channel == "whatsapp":
+    sender, resident = ctx.inbound.sender, ctx.resident
+    if resident.language is not None or resident.consent_at is not None or sender.channel == "whatsapp":
         return None
     return ctx.engine.app_language(sender.language_code)
 
