@@ -131,7 +131,6 @@ def session_steps(kind: str, rnd: random.Random) -> list[tuple[str, str]]:
                 "text",
                 "Wir wünschen uns einen Ort, an dem Nachbarn sich treffen können, ohne etwas zu kaufen.",
             ),
-            ("press", "idea:next:media"),
             ("press", "idea:send"),
         ]
     if kind == "events":

@@ -99,9 +99,14 @@ class TerminalChat:
         return replies
 
     async def quick_start(self, language: str) -> None:
-        """Walk the first-contact flow for the terminal user: /start, pick ``language``, acknowledge."""
+        """Walk the first-contact flow for the terminal user: /start, pick ``language``, acknowledge.
+
+        When the first answer already shows the notice in ``language`` (``--lang`` is the app's language,
+        as Telegram's language_code), its "OK" is the only tap, as for a resident on Telegram."""
         await self.send("/start")
-        for data in (f"lang:{language}", "consent:yes"):
+        one_tap = f"consent:yes:{language}"
+        offered = any(b.data == one_tap for b in self.buttons)
+        for data in [one_tap] if offered else [f"lang:{language}", "consent:yes"]:
             if any(b.data == data for b in self.buttons):
                 replies, _ = await self.dialogs.handle(Inbound("press", self.sender, data=data))
                 self._print(f"you> [{data}]")

@@ -86,7 +86,6 @@ async def draft_project_idea(client: ChatClient, title: str = "Benches along the
         await client.taps(area)
     await client.says(title)
     await client.says(text)
-    await client.taps("Done")
 
 
 async def send_project_idea(client: ChatClient, title: str = "Benches along the Panke",

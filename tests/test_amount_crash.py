@@ -14,7 +14,7 @@ ABSURD = "999999999999999999999999999"          # 27 digits: more than Python's 
 ])
 def test_an_absurd_amount_is_answered_in_the_residents_language_and_the_draft_stays(seeded_file, tmp_path,
                                                                                      lang, asks, later):
-    typed = ["/idea", "1", "1", "Fest", "Text.", ABSURD, "150", "1"]    # 1 at the media step: Done
+    typed = ["/idea", "1", "1", "Fest", "Text.", ABSURD, "150"]         # then the summary
     result = kiezbot("chat", "--lang", lang, "--chat-id", "777",
                      env={"KIEZBOT_DATABASE_URL": f"sqlite:///{seeded_file}"},
                      stdin="\n".join(typed) + "\n", cwd=tmp_path)

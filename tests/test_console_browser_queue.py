@@ -101,6 +101,8 @@ async def test_open_a_submission_in_the_queue_approve_it_and_the_resident_hears_
     await step(ada.send("Panke yolunda banklar"))
     await step(ada.send("Panke yolunda daha fazla bank olsun, yaşlı komşular dinlenebilsin. Özellikle köprü ile "
                         "oyun alanı arasında hiç oturacak yer yok."))
+    await step(ada.press(None, "idea:edit"))                 # "Change something" on the summary
+    await step(ada.press(None, "idea:edit:media"))           # "Photos and location"
     await step(ada.send_photo(PHOTO.read_bytes()))
     await step(ada.send_voice(duration=42))
     await step(ada.press(None, "idea:next:media"))

@@ -118,7 +118,6 @@ async def resident_uses_kiezbot(tg: FakeTelegram, ada: SimChat) -> None:
     await after(ada, ada.send_voice(duration=7))             # kept in any step
     await after(ada, ada.send_photo())
     await after(ada, ada.send_location(LATITUDE, LONGITUDE))
-    await press(ada, "idea:next:media")
     await press(ada, "idea:send")
     # 2. a question to the team
     await press(ada, "idea:ask")

@@ -36,7 +36,6 @@ async def idea_with_photo_in_the_staff_group(db, tg, bot, clock):  # noqa: F811
     await ada.says("Swap shelf in the stairwell")
     await ada.says("A shelf where neighbours leave books and toys.")
     await ada.sends("photo", file_id=photo.file_id)
-    await ada.presses("idea:next:media")
     await ada.presses("idea:send")
     await engine(db, bot, clock).drain()
     card, picture = [m for m in group.inbox if not m.deleted]

@@ -36,7 +36,6 @@ async def test_export_for_a_council_session(staffed, english, db, monkeypatch, t
     await english.says('=HYPERLINK("http://evil.example","click")')
     await english.says("+49 call me; text with, commas and \"quotes\"")
     await english.sends("photo", file_id="PHOTO-SECRET-FILE-ID")
-    await english.taps("Done")
     await english.taps("Send")
     second = await send_project_idea(english, title="@everyone benches", area="QM Pankstraße")
     row = await submission(db, second)

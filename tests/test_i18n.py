@@ -397,8 +397,9 @@ def test_language_is_proposed_from_telegram(dialogs, telegram, proposed):
 async def test_ten_languages_on_a_compact_keyboard_with_the_proposed_one_first(dialogs):
     client = ChatClient(dialogs, chat_id=6001, language_code="uk")
     answer = await client.says("/start")
-    rows = answer.replies[-1].buttons
+    rows, consent = answer.replies[-1].buttons[:5], answer.replies[-1].buttons[5:]
     assert [len(row) for row in rows] == [2, 2, 2, 2, 2]
+    assert [[b.data for b in row] for row in consent] == [["consent:yes:uk"], ["consent:read:uk"]]   # notice
     assert rows[0][0].label == "✓ Українська"
     assert "Якою мовою" in answer.text
     labels = {b.label.lstrip("\u200f✓ ") for row in rows for b in row}

@@ -29,8 +29,10 @@ async def test_idea_with_voice_note_and_photo_reaches_the_team(staffed, english,
     await english.says("Repair café in the Soldiner Kiez")
     after_voice = await english.sends("voice", file_id="VOICE-1", duration=42)
     assert "1 voice note received" in after_voice.text and "Next" in " ".join(after_voice.buttons)
-    photos = await english.taps("Next")
+    photos = await english.taps("Next")                      # the summary, which offers photos
     assert "photos (up to 5)" in photos.text
+    await english.taps("Change something")
+    await english.taps("Photos and location")
     after_photo = await english.sends("photo", file_id="PHOTO-1")
     assert "1 photo received" in after_photo.text
     summary = await english.taps("Done")
@@ -69,8 +71,7 @@ async def test_german_aktionsfonds_application_with_voice_and_photo(staffed, ger
     too_much = await german.says("1.600 Euro")
     assert "1.600,00 € ist mehr, als der Aktionsfonds für eine Aktion zahlen kann" in too_much.text
     await german.says("320,50 €")
-    await german.sends("photo", file_id="PHOTO-DE")
-    summary = await german.taps("Fertig")
+    summary = await german.sends("photo", file_id="PHOTO-DE")   # sent at the summary: kept, summary again
     assert "Bitte prüfen Sie vor dem Absenden" in summary.text
     assert "Materialkosten: 320,50 €" in summary.text and "1 Sprachnachricht" in summary.text
     sent = await german.taps("Absenden")
@@ -87,8 +88,7 @@ async def test_area_found_by_the_office_finder_is_preset(staffed, english):
     title = await english.taps("Hint about the neighbourhood")
     assert "short title" in title.text                       # the area question was skipped
     await english.says("Broken street lamp")
-    await english.says("The lamp at the corner is dark since Monday.")
-    summary = await english.taps("Done")
+    summary = await english.says("The lamp at the corner is dark since Monday.")
     assert "Area: QM Badstraße" in summary.text
 
 
@@ -109,8 +109,7 @@ async def test_aktionsfonds_explains_the_rules_and_corrects_amounts(staffed, eng
     assert "could not read an amount" in not_a_number.text
     zero = await english.says("0")
     assert "greater than zero" in zero.text
-    await english.says("1.200,50 €")
-    summary = await english.taps("Done")
+    summary = await english.says("1.200,50 €")
     assert "Material costs: €1,200.50" in summary.text
     await english.taps("Send")
     [row] = await submissions(db)
@@ -125,8 +124,7 @@ async def test_amounts_as_residents_write_them(staffed, english, typed, shown):
     await english.taps("QM Badstraße")
     await english.says("Street party")
     await english.says("A small street party.")
-    await english.says(typed)
-    summary = await english.taps("Done")
+    summary = await english.says(typed)
     assert f"Material costs: {shown}" in summary.text
 
 
@@ -137,9 +135,8 @@ async def test_over_the_cap_can_become_a_project_idea(staffed, english, db):
     await english.says("Playground")
     await english.says("A new playground.")
     await english.says("25000")
-    media = await english.taps("Send it as a project idea")
-    assert "photos" in media.text
-    summary = await english.taps("Done")
+    summary = await english.taps("Send it as a project idea")
+    assert "photos" in summary.text                          # offered on the summary
     assert "Kind: Project idea" in summary.text and "Material costs" not in summary.text
     await english.taps("Send")
     [row] = await submissions(db)
@@ -162,7 +159,6 @@ async def test_next_jury_session_and_deadline_are_shown_when_known(staffed, engl
 async def test_a_part_can_be_changed_from_the_summary(staffed, english, db):
     await start_project_draft(english, "Old title")
     await english.says("Old text.")
-    await english.taps("Done")
     parts = await english.taps("Change something")
     assert {"Title", "Text or voice note", "Photos and location", "Area", "Kind"} <= set(parts.buttons)
     assert "Material costs" not in parts.buttons               # only for Aktionsfonds applications
@@ -208,8 +204,7 @@ async def test_draft_survives_a_restart_and_can_be_resumed_or_discarded(staffed,
     assert "unfinished draft: “Community garden”" in offer.text
     resumed = await again.taps("Continue the draft")
     assert "Now describe it" in resumed.text
-    await again.says("Raised beds in the courtyard.")
-    summary = await again.taps("Done")
+    summary = await again.says("Raised beds in the courtyard.")
     assert "Community garden" in summary.text and "Raised beds" in summary.text
     offer = await again.says("/menu")
     assert "unfinished draft" in offer.text
@@ -239,7 +234,6 @@ async def test_daily_limit_keeps_the_draft_until_tomorrow(db, clock):
     await alex.taps("QM Badstraße")
     await alex.says("Three")
     await alex.says("The third idea today.")
-    await alex.taps("Done")
     refused = await alex.taps("Send")
     assert "already sent 2 submissions today" in refused.text and "draft is kept" in refused.text
     assert len(await submissions(db)) == 2
@@ -255,7 +249,6 @@ async def test_daily_limit_keeps_the_draft_until_tomorrow(db, clock):
 async def test_double_tap_on_send_stores_and_forwards_once(staffed, english, db):
     await start_project_draft(english, "Book exchange")
     await english.says("A shelf for books at the square.")
-    await english.taps("Done")
     first, second = await asyncio.gather(english.presses("idea:send"), english.presses("idea:send"))
     assert len(await submissions(db)) == 1
     assert len(await outbox(db, "staff_card")) == 1
@@ -283,7 +276,6 @@ async def test_limits_on_titles_texts_photos_and_voice_notes(staffed, english, d
     await english.sends("voice", file_id="V2", duration=10)
     third = await english.sends("voice", file_id="V3", duration=10)
     assert "already added 2 voice notes" in third.text
-    await english.taps("Done")
     await english.taps("Change something")
     await english.taps("Text or voice note")
     too_long = await english.says("x" * (MAX_TEXT + 1))
@@ -298,8 +290,7 @@ async def test_limits_on_titles_texts_photos_and_voice_notes(staffed, english, d
 
 async def test_what_residents_type_is_escaped_everywhere(staffed, english, db):
     await start_project_draft(english, "<b>Bold</b> & <script>")
-    await english.says("Text with <i>tags</i> & ampersands")
-    summary = await english.taps("Done")
+    summary = await english.says("Text with <i>tags</i> & ampersands")
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;script&gt;" in summary.html
     assert "<b>Bold</b>" not in summary.html
     await english.taps("Send")
@@ -382,7 +373,6 @@ async def test_removing_the_only_voice_note_asks_for_the_description_again(staff
     await start_project_draft(english, "Voice only")
     await english.sends("voice", file_id="V1", duration=12)
     await english.taps("Next")
-    await english.taps("Done")
     await english.taps("Change something")
     edit = await english.taps("Text or voice note")
     assert "Remove the voice notes" in " ".join(edit.buttons)
@@ -403,10 +393,9 @@ async def test_looking_at_events_in_the_middle_of_a_draft_keeps_it(staffed, engl
     await english.says("/cancel")                              # another flow's /cancel keeps it too
     offer = await english.taps("Submit an idea")
     assert "unfinished draft: “Tool library”" in offer.text
-    resumed = await english.taps("Continue the draft")
-    assert "photos" in resumed.text                            # where they were: the text is still there
-    summary = await english.taps("Done")
-    assert "Lending drills and ladders" in summary.text
+    summary = await english.taps("Continue the draft")
+    assert "photos" in summary.text                            # where they were: the summary offers photos
+    assert "Lending drills and ladders" in summary.text        # the text is still there
     sent = await english.taps("Send")
     assert ref_in(sent.text)
     assert len(await submissions(db)) == 1

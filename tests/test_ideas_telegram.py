@@ -74,6 +74,8 @@ async def test_idea_with_voice_and_photo_through_telegram(telegram, db):
     await step(ada.send("Bänke <für> alle & mehr"))
     await step(ada.send_voice(duration=30))
     await step(ada.press(None, "idea:next:body"))
+    await step(ada.press(None, "idea:edit"))                 # "Change something" on the summary
+    await step(ada.press(None, "idea:edit:media"))           # "Photos and location"
     await step(ada.send_photo())
     summary = await step(ada.press(None, "idea:next:media"))
     assert "Bänke <für> alle & mehr" in summary.text and "1 Sprachnachricht" in summary.text

@@ -37,7 +37,6 @@ async def german_idea(staffed, german, db):
     await german.presses("idea:area:badstrasse")
     await german.says("Bänke an der Panke")
     await german.says("Mehr Bänke am Panke-Weg, damit Ältere sich ausruhen können.")
-    await german.presses("idea:next:media")
     sent = await german.presses("idea:send")
     ref = (await submission_by_chat(db, german.sender.chat_id)).ref
     assert ref in sent.text

@@ -78,7 +78,6 @@ async def send_idea(client: ChatClient, title: str = TITLE, text: str = TEXT) ->
     await client.presses("idea:area:badstrasse")
     await client.says(title)
     await client.says(text)
-    await client.presses("idea:next:media")
     await client.presses("idea:send")
 
 
@@ -127,7 +126,6 @@ async def test_an_arabic_voice_note_reaches_the_card_as_text_with_its_german_tra
     await arabic.says("مقاعد")
     await arabic.sends("voice", file_id="voice-ar-1", duration=20)
     await arabic.presses("idea:next:body")
-    await arabic.presses("idea:next:media")
     await arabic.presses("idea:send")
     [first] = await outbox(db, "staff_card")
     assert "Sprachnachricht" in first.text and ARABIC not in first.text

@@ -237,21 +237,21 @@ class Dialogs:
         lang = self.language(code)
         return Translator(lang, self.catalogs.translations(lang.code), self.timezone)
 
-    def guess_language(self, language_code: str | None) -> str:
-        """Telegram's language_code -> one of the offered languages, else the default.
+    def app_language(self, language_code: str | None) -> str | None:
+        """Telegram's language_code -> one of the offered languages, or None when we do not offer it.
 
         Telegram sends an IETF tag from the user's app settings: "tr", "ar", "uk", "en-GB", "pt-br".
         Only the primary subtag counts ("ar-SA" -> ar, "ro-MD" -> ro); a language we do not offer
-        ("pt-br", "fa") gets the default. A variant such as Einfache Sprache is never guessed — the
+        ("pt-br", "fa") gives None. A variant such as Einfache Sprache is never guessed — the
         resident picks it on the language keyboard.
         """
-        if language_code:
-            base = language_code.strip().replace("-", "_").split("_")[0].lower()
-            base = LANGUAGE_ALIASES.get(base, base)
-            for lang in self.catalogs.languages:
-                if lang.code == base:
-                    return lang.code
-        return self.default_language
+        base = (language_code or "").strip().replace("-", "_").split("_")[0].lower()
+        base = LANGUAGE_ALIASES.get(base, base)
+        return next((lang.code for lang in self.catalogs.languages if base and lang.code == base), None)
+
+    def guess_language(self, language_code: str | None) -> str:
+        """The language to propose: the app's language if offered (:meth:`app_language`), else the default."""
+        return self.app_language(language_code) or self.default_language
 
     # --- handling ---------------------------------------------------------------------------
     def _lock(self, key: tuple[int, int]) -> asyncio.Lock:

@@ -102,7 +102,7 @@ async def start_revision(ctx: Context, arg: str) -> None:
     ctx.goto("ideas.review", kind=c.kind, area=c.area_key, title=c.title, text=c.text,
              voices=[[v.file_id, v.duration] for v in sub.voices], photos=[p.file_id for p in sub.photos],
              location=[c.latitude, c.longitude] if c.latitude is not None else None,
-             costs_cents=c.costs_cents, body_done=True, media_done=True, rules_shown=True,
+             costs_cents=c.costs_cents, body_done=True, rules_shown=True,
              revise_of=sub.id, revise_ref=sub.ref)
     if not ctx.data["location"]:
         ctx.data.pop("location")

@@ -62,9 +62,7 @@ def next_step(d: dict[str, Any]) -> str:
         return "body"
     if kind == "aktionsfonds" and d.get("costs_cents") is None:
         return "costs"
-    if kind != "question" and not d.get("media_done"):
-        return "media"
-    return "review"
+    return "review"          # photos and the place are offered on the summary, not as a step of their own
 
 
 async def advance(ctx: Context) -> None:
@@ -216,6 +214,10 @@ async def review(ctx: Context) -> None:
         lines.append("📍 " + ctx._("Location added."))
     if d.get("costs_cents") is not None:
         lines.append("💶 " + ctx._("Material costs: {amount}", amount=t.money(euros(d["costs_cents"]))))
+    if d["kind"] != "question" and not photos and not d.get("location"):
+        # No step of its own for them (one tap fewer), and no extra button (WhatsApp shows three as buttons).
+        lines += ["", ctx._("You can still add photos (up to {max}) or the place on the map (📎 → Location): "
+                            "just send them now.", max=MAX_PHOTOS)]
     ctx.say("\n".join(lines).replace("\n\n\n", "\n\n"),
             [[Button("✅ " + ctx._("Send"), "idea:send"), Button("✏️ " + ctx._("Change something"), "idea:edit")],
              cancel_row(ctx)])

@@ -8,8 +8,8 @@ Steps (the draft lives in the conversation state, so it survives restarts)::
       short title (≤ 80 characters)                                    ideas.title
       text (≤ 2,000) and/or voice notes (≤ 2, ≤ 5 min each) [Next]     ideas.body
       Aktionsfonds only: the rules, the next jury session, the amount  ideas.costs
-      photos (≤ 5) and/or location [Done]                              ideas.media
       summary [Send] [Change something] [Cancel]                       ideas.review
+         (photos ≤ 5 and/or a location: sent at any step, the summary reminds of them; no step of their own)
          └─ change: pick a part ─> that step ─> back to the summary
          └─ send: daily limit? ─> stored, reference BAD-2026-014 ─> card to the team (outbox) ─> menu
     menu "❓ Ask the team" / /ask [text]: area ─> question (text or voice) ─> summary ─> send
@@ -146,7 +146,6 @@ async def on_button(ctx: Context) -> None:
         d["body_done"] = True
         return await advance(ctx)
     if action == "next" and arg == step_of(ctx) == "media":
-        d["media_done"] = True
         return await advance(ctx)
     if action == "rm" and arg in ("voices", "photos", "location"):
         d.pop(arg, None)

@@ -5,6 +5,12 @@ Steps of a first contact::
     /start ──> language buttons (proposed from Telegram's language) ──tap──>
     privacy notice (two lines + link to /privacy) ──"OK"──> main menu
 
+When the Telegram app's language is one we offer, the first answer already carries the notice in that
+language under the language buttons, and its "OK" agrees and keeps that language: one tap instead of two
+(a resident whose app is in Turkish reads the notice in Turkish before anything is stored). On WhatsApp
+the language is only guessed from the number's country and a list holds at most ten rows, so there
+the two steps stay apart.
+
 Anything sent before "OK" is not stored: the engine says so and asks to send it again afterwards.
 
 ``/cancel`` and ``/menu`` return to the menu from any step; ``/language`` changes the language;
@@ -39,11 +45,26 @@ async def start(ctx: Context) -> None:
         await ctx.show_menu(ctx._("Welcome back! What would you like to do?"))
 
 
+def app_language(ctx: Context) -> str | None:
+    """The language of a new resident's Telegram app when we offer it: the notice can come in it at once."""
+    sender, resident = ctx.inbound.sender, ctx.resident
+    if resident.language is not None or resident.consent_at is not None or sender.channel == "whatsapp":
+        return None
+    return ctx.engine.app_language(sender.language_code)
+
+
 async def ask_language(ctx: Context) -> None:
     proposed = ctx.resident.language or ctx.engine.guess_language(ctx.inbound.sender.language_code)
-    ctx.say(ctx._("Hello! I am kiezbot, the assistant of your neighbourhood management office. "
-                  "Which language would you like?"),
-            language_buttons(ctx, proposed))
+    text = ctx._("Hello! I am kiezbot, the assistant of your neighbourhood management office. "
+                 "Which language would you like?")
+    known = app_language(ctx)
+    if known is None:
+        ctx.say(text, language_buttons(ctx, proposed))
+        return
+    text += "\n\n" + notice_text(ctx) + "\n\n" + ctx._(
+        "Tap “{button}” to continue in {language}, or tap another language.",
+        button=ctx._("OK, let's go"), language=ctx.t.ltr(ctx.t.language.name))
+    ctx.say(text, language_buttons(ctx, known) + consent_rows(ctx, known))
 
 
 async def on_language(ctx: Context) -> None:
@@ -71,19 +92,34 @@ def channel_note(ctx: Context) -> str:
                            "only the team sees it, and /delete erases it too.")
 
 
-async def show_notice(ctx: Context) -> None:
-    text = operator_text(ctx, "notice") or (
+def notice_text(ctx: Context) -> str:
+    return operator_text(ctx, "notice") or (
         ctx._("Privacy in short: I store your Telegram user ID, your language and what you send me, "
               "so that the team can answer you. You can see or delete your data at any time: /privacy")
         + channel_note(ctx) + "\n\n" + notice_details(ctx))
-    ctx.say(text,
-            [[Button(ctx._("OK, let's go"), "consent:yes")], [Button(ctx._("Read the full text"), "consent:read")]])
+
+
+def consent_rows(ctx: Context, language: str = "") -> list[list[Button]]:
+    """"OK" and "Read the full text"; with ``language`` (no language stored yet) "OK" also keeps that one."""
+    suffix = f":{language}" if language else ""
+    return [[Button(ctx._("OK, let's go"), "consent:yes" + suffix)],
+            [Button(ctx._("Read the full text"), "consent:read" + suffix)]]
+
+
+async def show_notice(ctx: Context, language: str = "") -> None:
+    ctx.say(notice_text(ctx), consent_rows(ctx, language))
 
 
 async def on_consent(ctx: Context) -> None:
-    [choice] = ctx.inbound.parts(1, rest=True)
+    choice, code = ctx.inbound.parts(2)
     if ctx.resident.language is None:
-        return await ask_language(ctx)
+        if code not in ctx.engine.catalogs.by_code:
+            return await ask_language(ctx)
+        ctx.t = ctx.engine.translator(code)       # the language the notice was shown in
+        if choice == "read":
+            await privacy(ctx)
+            return await show_notice(ctx, code)
+        ctx.resident.language = code
     if choice == "read":
         await privacy(ctx)
         return await show_notice(ctx)
