@@ -58,10 +58,21 @@ CLOCK = web.AppKey("console_clock", Callable[[], datetime])
 # Where a decision's message to the resident gets its language and translation settings: the bot's
 # dialogs engine in ``kiezbot run``; console/pages/decide.py's ResidentTexts otherwise.
 TEXTS = web.AppKey("console_texts", object)
+# The delivery engine's tick in ``kiezbot run``; ``kiezbot console`` alone has no delivery engine (the
+# bot's finds the rows at its next tick, within a second).
+KICK = web.AppKey("console_kick", Callable[[], None])
 
 
 def now(request: web.Request) -> datetime:
     return request.config_dict[CLOCK]()
+
+
+def kick_delivery(request: web.Request, store: Any) -> None:
+    """After a staff action's unit of work committed: when it queued messages (``store.queued``, e.g. a
+    decision's notice to the resident), they go out now rather than at the delivery engine's next tick."""
+    kick = request.config_dict.get(KICK)
+    if kick is not None and store.queued:
+        kick()
 
 
 def translator(request: web.Request) -> ConsoleTranslator:

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from console.forms import Form
 from console.pages.queue import REF, show_submission
-from console.web import CONFIG, SESSIONS, TEXTS, now, translator, url_for, user_of
+from console.web import CONFIG, SESSIONS, TEXTS, kick_delivery, now, translator, url_for, user_of
 from dialogs.core.i18n import N_, Translator
 from dialogs.ideas.decisions import Actor, decide
 from dialogs.ideas.rules import MAX_TEXT, REJECT_REASONS, Event, Submission
@@ -136,6 +136,7 @@ async def post_decision(request: web.Request) -> web.StreamResponse:
                                    note=note or None, texts=texts, now=at)
             status, sub = outcome.status, outcome.submission
         last = (await store.submissions.events(sub_id) or [None])[-1] if status == "changed" else None
+    kick_delivery(request, store)
     if status in ("done", "mine"):
         done = action if status == "done" else "mine"
         raise web.HTTPSeeOther(url_for(request, "submission", ref=ref) + f"?done={done}")

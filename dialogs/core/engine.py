@@ -29,7 +29,7 @@ from typing import Any
 
 from dialogs.core.i18n import RLM, Language, Translator
 from dialogs.core.logsafe import who
-from dialogs.core.messages import Button, Document, Inbound, Reply, Venue
+from dialogs.core.messages import Button, Document, Handled, Inbound, Reply, Venue
 from dialogs.core.model import Resident
 from dialogs.core.ports import ChatState, Clock, Store, UnitOfWork
 from dialogs.core import safety
@@ -261,8 +261,9 @@ class Dialogs:
             self._locks[key] = lock
         return lock
 
-    async def handle(self, inbound: Inbound) -> tuple[list[Reply], str | None]:
-        """Handle one update; returns the replies (to send after the commit) and a toast text."""
+    async def handle(self, inbound: Inbound) -> Handled:
+        """Handle one update; returns the replies (to send after the commit), a toast text and whether
+        outbox messages were queued (the caller then kicks delivery)."""
         chat_id = inbound.sender.chat_id
         inbound, clipped = safety.clip_text(inbound)
         async with self._lock((chat_id, inbound.sender.user_id)):
@@ -277,7 +278,8 @@ class Dialogs:
                                 ctx.toast = notice
                             else:
                                 ctx.say(notice)
-                        return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast   # nothing stored
+                        # nothing stored
+                        return Handled([self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast)
                 if clipped:
                     ctx.say(safety.clipped_notice(ctx.t))
                 before = ChatState(ctx.state.step, dict(ctx.state.data))
@@ -295,7 +297,7 @@ class Dialogs:
                     ctx.say(ctx.t._("Sorry, something went wrong on my side. Please try again."))
                     await ctx.show_menu()
                 await self._finish(ctx, store)
-            return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast
+            return Handled([self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast, store.queued)
 
     async def _context(self, store: Store, inbound: Inbound) -> Context:
         chat_id = inbound.sender.chat_id
