@@ -22,8 +22,8 @@ from dialogs.app import build_dialogs
 from dialogs.core.csv_safe import safe_writer
 from dialogs.core.engine import Dialogs
 from dialogs.events.staff_flow import ImportProblem, import_events
-from dialogs.events.rules import ImportedEvent
-from storage.ical import CalendarEntry, CalendarError, read_calendar_file
+from dialogs.core.calendar import CalendarEntry, single_dates
+from storage.ical import CalendarError, read_calendar_file
 
 EXIT_BAD_INPUT = 2
 CSV_COLUMNS = ["display_name", "party_size", "signed_up_at", "status", "waitlist_position"]
@@ -68,13 +68,9 @@ class _Abort(Exception):
 async def import_calendar(dialogs: Dialogs, entries: list[CalendarEntry], *, source: str, area: str | None,
                           capacity: int | None, max_party: int, out: TextIO = sys.stdout) -> int:
     now = dialogs.clock()
-    all_day = [e for e in entries if e.all_day]
-    series = [e for e in entries if not e.all_day and (e.recurring or e.recurrence_id)]
-    timed = [e for e in entries if not e.all_day and not e.recurring and not e.recurrence_id]
+    timed, all_day, series = single_dates(entries)
     past = [e for e in timed if (e.ends_at or e.starts_at) <= now]
-    wanted = [ImportedEvent(uid=e.uid, title=e.summary, description=e.description, place=e.location,
-                            starts_at=e.starts_at, ends_at=e.ends_at, cancelled=e.cancelled)
-              for e in timed if (e.ends_at or e.starts_at) > now]
+    wanted = [e for e in timed if (e.ends_at or e.starts_at) > now]
     try:
         async with dialogs.uow(0) as store:
             if area is not None and await store.areas.get(area) is None:
