@@ -68,10 +68,12 @@ async def serve_console(settings: Settings, sessions) -> int:  # noqa: ANN001
     from console.app import build_console, standalone
     from bot.translation import policy as translation_policy
     from console.pages.decide import ResidentTexts
+    from dialogs.meetings import reminders as meeting_reminders
     from dialogs.translation import flows as translation_flows
 
     texts = ResidentTexts(settings.default_locale, settings.timezone)     # the residents' languages for decisions
     translation_flows.configure(texts, translation_policy(settings))       # the team's notes translated, as in chat
+    meeting_reminders.configure(texts, settings.meeting_reminders, settings.deadline_reminders)   # console sessions
     runner = await start_site(standalone(build_console(console_config(settings), sessions, texts=texts)),
                               settings.console_host, settings.console_port)
     log.info("staff console on %s:%s/console (links point to %s)", settings.console_host, settings.console_port,

@@ -84,6 +84,8 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
                   kick: Callable[[], None] | None = None) -> web.Application:
     from console.pages import audit, decide, home, offices, queue
     from console.pages import overview
+    from console.pages import sessions as session_pages, sessions_import
+    from console.pages import event_edit, event_import, events
 
     app = web.Application(middlewares=[friendly_errors, security_headers, auth.session, csrf.check])
     app[CONFIG] = config
@@ -104,6 +106,11 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
     offices.add_routes(app)
     audit.add_routes(app)
     overview.add_routes(app)
+    sessions_import.add_routes(app)      # before the sessions' /sessions/{id}
+    session_pages.add_routes(app)
+    event_import.add_routes(app)
+    event_edit.add_routes(app)
+    events.add_routes(app)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     return app
 

@@ -44,7 +44,13 @@ def free_port() -> int:
 
 
 class Browser:
-    """A headless Chromium; every call runs in a thread (``await browser.run(driver.get, url)``)."""
+    """A headless Chromium; every call runs in a thread (``await browser.run(driver.get, url)``).
+
+    *Every* call, properties included (``element.text``, ``driver.current_url``): each is an HTTP request to
+    chromedriver, which waits for a navigation in progress to finish loading — and the page comes from the
+    console on this test's event loop. Read on the loop's thread, it blocks the loop that would serve the
+    page, until Selenium's 120-second read time-out (three times, with its retries).
+    """
 
     def __init__(self) -> None:
         from selenium import webdriver
@@ -68,7 +74,11 @@ class Browser:
         return await self.run(self.driver.find_element, By.CSS_SELECTOR, css)
 
     async def text(self) -> str:
-        return (await self.find("main")).text
+        main = await self.find("main")
+        return await self.run(lambda: main.text)
+
+    async def url(self) -> str:
+        return await self.run(lambda: self.driver.current_url)
 
     async def expect(self, expected: str, timeout: float = 30) -> str:
         """The page's text once it contains ``expected`` (a click that navigates returns before the next

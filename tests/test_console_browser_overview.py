@@ -40,7 +40,7 @@ async def test_the_figures_page_draws_every_chart_filters_and_prints(world, brow
     await browser.run(area.send_keys, "QM Badstr")
     await browser.run((await browser.find("form.figures-filters button.primary")).click)
     await browser.expect("Einsendungen pro Gebiet")
-    assert "area=badstrasse" in browser.driver.current_url
+    assert "area=badstrasse" in await browser.url()
     rows = await browser.run(browser.driver.find_elements, By.CSS_SELECTOR, "#chart-areas tbody tr")
     assert len(rows) == 1
 

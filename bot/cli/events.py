@@ -21,8 +21,10 @@ from typing import TextIO
 from dialogs.app import build_dialogs
 from dialogs.core.csv_safe import safe_writer
 from dialogs.core.engine import Dialogs
+from dialogs.events.rules import signup_rows
 from dialogs.events.staff_flow import ImportProblem, import_events
-from dialogs.core.calendar import CalendarEntry, single_dates
+from dialogs.core.calendar import CalendarEntry
+from storage.event_import import plan_event_import
 from storage.ical import CalendarError, read_calendar_file
 
 EXIT_BAD_INPUT = 2
@@ -68,9 +70,8 @@ class _Abort(Exception):
 async def import_calendar(dialogs: Dialogs, entries: list[CalendarEntry], *, source: str, area: str | None,
                           capacity: int | None, max_party: int, out: TextIO = sys.stdout) -> int:
     now = dialogs.clock()
-    timed, all_day, series = single_dates(entries)
-    past = [e for e in timed if (e.ends_at or e.starts_at) <= now]
-    wanted = [e for e in timed if (e.ends_at or e.starts_at) > now]
+    plan = plan_event_import(entries, now)
+    all_day, series, past, wanted = plan.all_day, plan.series, plan.past, plan.wanted
     try:
         async with dialogs.uow(0) as store:
             if area is not None and await store.areas.get(area) is None:
@@ -174,14 +175,11 @@ async def signups_csv(dialogs: Dialogs, event_id: int, *, include_cancelled: boo
             for s in signups:
                 await store.access_log.record(actor=actor, action="export", chat_id=s.chat_id,
                                               detail=f"event {event.id} sign-ups", at=dialogs.clock())
-    order = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
     buffer = io.StringIO()
     writer = safe_writer(buffer, delimiter=",")           # the one CSV guard (dialogs/core/csv_safe.py)
     writer.writerow(CSV_COLUMNS)
-    for s in sorted(signups, key=lambda s: (order[s.status], s.id)):
-        writer.writerow([s.display_name, s.party_size,
-                         s.signed_up_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), s.status,
-                         s.position if s.position is not None else ""])
+    for row in signup_rows(signups, tz):
+        writer.writerow(row)
     return buffer.getvalue()
 
 

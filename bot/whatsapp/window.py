@@ -47,6 +47,7 @@ WINDOW = timedelta(hours=24)
 UNREQUESTED = {
     "meeting-reminder": "reminder", "event-reminder": "reminder",
     "event-change": "event_change", "event-cancelled": "event_change", "event-promoted": "event_change",
+    "event-message": "event_change",
     "meeting-notice": "event_change",
     "idea_notice": "decision",
     "broadcast": "broadcast",

@@ -35,12 +35,14 @@ NOTE_REQUIRED = ("re", "ask", "rev")
 
 
 class ResidentTexts:
-    """The residents' languages (the chat's catalogs) for the message that tells them the decision."""
+    """The residents' languages (the chat's catalogs) for the message that tells them the decision; and
+    the flows' settings (``options``, e.g. session reminder lead times) where the console plans messages."""
 
     def __init__(self, default_language: str, timezone: str) -> None:
         self.catalogs = load_catalogs()
         self.default = default_language
         self.timezone = timezone
+        self.options: dict = {}
 
     def translator(self, code: str | None) -> Translator:
         language = self.catalogs.language(code or self.default)

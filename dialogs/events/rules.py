@@ -259,3 +259,16 @@ def refusal_reason(event: Event | None, now: datetime) -> str:
 
 def registration_open(event: Event, now: datetime) -> bool:
     return refusal_reason(event, now) == ""
+
+
+SIGNUP_ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
+
+
+def signup_rows(signups: Sequence[Signup], tz: str | ZoneInfo) -> list[list[object]]:
+    """An event's sign-ups as a spreadsheet's rows (the CLI's and the console's CSV): display name, party
+    size, time of sign-up in the team's zone, status, waitlist position — no chat ids. Signed up first,
+    then the waitlist in its order, then cancelled ones."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return [[s.display_name, s.party_size, s.signed_up_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), s.status,
+             s.position if s.position is not None else ""]
+            for s in sorted(signups, key=lambda s: (SIGNUP_ORDER[s.status], s.id))]

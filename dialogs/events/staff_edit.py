@@ -7,7 +7,7 @@ from dialogs.core.messages import Button
 from dialogs.core.text import clip, esc
 from dialogs.events.resident_flow import reschedule_reminders
 from dialogs.events.rules import MAX_PLACE, Event
-from dialogs.events.staff_services import cancel_event, change_capacity, change_event
+from dialogs.events.staff_services import cancel_event, change_capacity, change_event, set_registration
 from dialogs.events.staff_texts import (MAX_CAPACITY, _dt, _stay, capacity_text, event_card, leads_text, parse_span,
                                         read_leads)
 from dialogs.privacy.resident_flow import log_staff_access
@@ -203,20 +203,17 @@ async def _set_status(ctx: Context, command: str, status: str) -> None:
     event = await _event_from_args(ctx, command)
     if event is None:
         return
-    event = await ctx.store.events.lock(event.id)
-    assert event is not None
-    if event.status == "cancelled":
+    outcome, changed = await set_registration(ctx.store, event.id, status)
+    if outcome == "cancelled":
         ctx.say(t._("A cancelled event cannot be changed."))
         return
-    if event.status == status:
+    if outcome == "same":
         ctx.say(t._("Registration is already closed.") if status == "closed" else t._("Registration is already open."))
         return
-    await ctx.store.events.update(event.id, status=status)
-    event = await ctx.store.events.get(event.id)
-    assert event is not None
+    assert changed is not None
     ctx.reset()
     ctx.say((t._("🔒 Registration closed. Sign-ups stay; nobody new can sign up.") if status == "closed"
-             else t._("🔓 Registration is open again.")) + "\n\n" + event_card(ctx, event))
+             else t._("🔓 Registration is open again.")) + "\n\n" + event_card(ctx, changed))
 
 
 async def ask_cancel_event(ctx: Context) -> None:

@@ -1,5 +1,6 @@
-"""Event services shared by the staff chat and the command line (``kiezbot events import``): change,
-cancel, new capacity, calendar import — each tells the participants in their languages."""
+"""Event services shared by the staff chat, the command line (``kiezbot events import``) and the staff
+console: change, cancel, new capacity, calendar import, a message to everyone signed up — each tells the
+participants in their languages."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from dialogs.core.ports import Store
 from dialogs.core.text import clip
 from dialogs.events.resident_flow import (cancelled_notice, change_notice, promote_waitlist, reschedule_reminders,
                                           translator_for)
+from dialogs.events.texts import team_message_notice
 from dialogs.events.rules import (FALLBACK_LANGUAGE, MAX_DESCRIPTION, MAX_PLACE, MAX_TITLE, Event, EventText,
                                   NewEvent)
 
@@ -69,6 +71,37 @@ async def cancel_event(store: Store, engine: Dialogs, now: datetime, event_id: i
         t = await translator_for(store, engine, signup.chat_id)
         await store.outbox.enqueue(signup.chat_id, cancelled_notice(t, event), due_at=now,
                                    key=f"event:{event.id}:cancelled:{signup.id}", purpose="event-cancelled")
+        told += 1
+    return told
+
+
+async def set_registration(store: Store, event_id: int, status: str) -> tuple[str, Event | None]:
+    """Close registration (sign-ups stay, nobody new) or open it again: "done", "same" (it already is),
+    "cancelled" or "gone"."""
+    event = await store.events.lock(event_id)
+    if event is None:
+        return "gone", None
+    if event.status == "cancelled":
+        return "cancelled", event
+    if event.status == status:
+        return "same", event
+    await store.events.update(event.id, status=status)
+    return "done", await store.events.get(event.id)
+
+
+async def message_participants(store: Store, engine: Dialogs, now: datetime, event_id: int, text: str, *,
+                               message_key: str) -> int | None:
+    """The team's text to everyone signed up or waiting, through the outbox (each with the event named in
+    their language). ``message_key`` names this message: sending the same one twice queues it once, and
+    cancelling the event withdraws what is not sent yet. None: no such event, or it is cancelled."""
+    event = await store.events.get(event_id)
+    if event is None or event.status == "cancelled":
+        return None
+    told = 0
+    for signup in await store.events.signups(event.id):
+        t = await translator_for(store, engine, signup.chat_id)
+        await store.outbox.enqueue(signup.chat_id, team_message_notice(t, event, text), due_at=now,
+                                   key=f"event:{event.id}:message:{message_key}:{signup.id}", purpose="event-message")
         told += 1
     return told
 

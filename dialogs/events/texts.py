@@ -1,5 +1,5 @@
 """What residents read about an event: its summary, their sign-up's status, and the notices when the
-waitlist moves, a reminder is due, or the team changes or cancels the event."""
+waitlist moves, a reminder is due, the team changes or cancels the event, or writes to everyone signed up."""
 from __future__ import annotations
 
 import re
@@ -117,3 +117,10 @@ def cancelled_notice(t: Translator, event: Event) -> Reply:
                  buttons=[[Button(t._("📅 Other events"), "ev:list:0:")]])
 
 
+
+
+def team_message_notice(t: Translator, event: Event, text: str) -> Reply:
+    """The team's own words to everyone signed up (one text for all), headed by the event in the
+    resident's language so they know which event it is about."""
+    head = t._("📣 A message from the team about “{title}” ({when}):", title=title_of(t, event), when=when_of(t, event))
+    return Reply(text=head + "\n\n" + esc(text), buttons=[[Button(t._("My sign-ups"), "ev:mine:")]])
