@@ -1,7 +1,8 @@
 """What every console page uses: the configuration, the signed-in member, the language, rendering."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from console.i18n import LANGUAGES, ConsoleTranslator, console_language, from_accept_language
 from storage.console import ConsoleUser
+from storage.unit_of_work import SqlUnitOfWork
 
 PREFIX = "/console"
 MAX_FORM_BYTES = 128 * 1024      # a console form: far above any honest use, far below a flood
@@ -67,9 +69,13 @@ def now(request: web.Request) -> datetime:
     return request.config_dict[CLOCK]()
 
 
-def kick_delivery(request: web.Request, store: Any) -> None:
-    """After a staff action's unit of work committed: when it queued messages (``store.queued``, e.g. a
-    decision's notice to the resident), they go out now rather than at the delivery engine's next tick."""
+@asynccontextmanager
+async def staff_unit_of_work(request: web.Request, chat_id: int) -> AsyncIterator[Any]:
+    """One transaction for a staff action, as a chat update has (the staff services run in it unchanged).
+    Once it committed, messages it queued (``store.queued``: a decision's notice, an event's change) go out
+    now where this process delivers (:data:`KICK`), rather than at the delivery engine's next tick."""
+    async with SqlUnitOfWork(request.config_dict[SESSIONS], None)(chat_id) as store:   # type: ignore[arg-type]
+        yield store
     kick = request.config_dict.get(KICK)
     if kick is not None and store.queued:
         kick()

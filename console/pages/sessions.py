@@ -23,7 +23,7 @@ from babel.dates import format_date, format_time
 
 from console.forms import Form
 from console.pages.session_forms import (actor, bot_translator, change_values, engine, read_change, read_new)
-from console.web import SESSIONS, message, now, render, translator, url_for
+from console.web import SESSIONS, message, now, render, staff_unit_of_work, translator, url_for
 from dialogs.core.i18n import N_
 from dialogs.core.ports import BODIES, Meeting
 from dialogs.meetings.sessions import cancel_session, move_session, revise_session, schedule_session
@@ -31,7 +31,6 @@ from dialogs.meetings.staff_parsing import EXAMPLE_DATE, EXAMPLE_START
 from locales import languages
 from storage.offices import all_offices
 from storage.session_list import one_session, session_list, subscriber_counts
-from storage.unit_of_work import SqlUnitOfWork
 
 BODY_LABELS = {"council": N_("Quartiersrat"), "jury": N_("Aktionsfondsjury")}
 DONE = ("new", "moved", "changed", "cancelled", "same")
@@ -42,7 +41,8 @@ async def area_names(request: web.Request) -> dict[str, str]:
 
 
 def unit_of_work(request: web.Request):  # noqa: ANN201
-    return SqlUnitOfWork(request.config_dict[SESSIONS], None)   # type: ignore[arg-type]
+    """``unit_of_work(request)(chat_id)``: one transaction for a staff action (console/web.py)."""
+    return lambda chat_id: staff_unit_of_work(request, chat_id)
 
 
 def describe(meeting: Meeting, tz) -> str:  # noqa: ANN001
