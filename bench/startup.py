@@ -30,7 +30,7 @@ async def main():
     rt = await open_runtime(Settings(database_url=sys.argv[1]), quiet=True)
     ready = time.perf_counter() - t0
     from dialogs.core.messages import Inbound, Sender
-    replies, _ = await rt.dialogs.handle(Inbound.parse_text(Sender(1, 1, "de"), "/start"))
+    replies, _, _ = await rt.dialogs.handle(Inbound.parse_text(Sender(1, 1, "de"), "/start"))
     first = time.perf_counter() - t0
     await rt.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

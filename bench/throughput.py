@@ -556,13 +556,12 @@ async def main() -> None:
             if not args.no_delivery:
                 from bot.delivery.outbox_sender import TelegramSender
                 from bot.scheduler import build_delivery
-                from bot.server import deliver_after_update
                 from bot.settings import Settings
 
                 delivery = build_delivery(
                     Settings(bot_token=TOKEN), db.sessions, dialogs, TelegramSender(kiez_bot)
                 )
-                kiez_dp.update.outer_middleware(deliver_after_update(delivery))
+                transport.after_update = delivery.tick    # as kiezbot run: a kick after an update that queued
             bots = {"bare": (bare_dispatcher(), bare_bot), "kiezbot": (kiez_dp, kiez_bot)}
             profiler = None
             for run in range(args.runs + 1):  # run 0 warms up (caches, compiled SQL, connections)

@@ -8,7 +8,7 @@ import signal
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.delivery.outbox_sender import DeliveryEngine, TelegramSender
+from bot.delivery.outbox_sender import TelegramSender
 from bot.health import CachedCheck, Health, telegram_check
 from bot.logformat import json_formatters, update_context
 from bot.logredact import redact_secrets
@@ -22,7 +22,6 @@ from bot.translation.announce import announcer
 from bot.whatsapp.wiring import setup_whatsapp
 from dialogs.translation import flows as translation_flows
 from storage.leader import FleetJobs, UpdatesMode, UpdatesModeTaken
-from storage.outbox import queued_count
 from storage.privacy import load_pseudonym_key
 from storage.webhook import webhook_secret
 
@@ -47,11 +46,13 @@ def console_config(settings: Settings):  # noqa: ANN201 — console.web.ConsoleC
                          bot_token=settings.bot_token.get_secret_value() if settings.bot_token else "")
 
 
-def with_console(app: web.Application, settings: Settings, sessions, clock, texts=None) -> web.Application:  # noqa: ANN001
-    """The staff console under /console of ``app`` when KIEZBOT_CONSOLE_ENABLED (console/app.py)."""
+def with_console(app: web.Application, settings: Settings, sessions, clock, texts=None,  # noqa: ANN001
+                 kick=None) -> web.Application:  # noqa: ANN001
+    """The staff console under /console of ``app`` when KIEZBOT_CONSOLE_ENABLED (console/app.py); ``kick``:
+    the delivery engine's tick, so what a staff action queued goes out now."""
     if settings.console_enabled:
         from console.app import build_console, mount
-        mount(app, build_console(console_config(settings), sessions, clock, texts=texts))
+        mount(app, build_console(console_config(settings), sessions, clock, texts=texts, kick=kick))
     return app
 
 
@@ -100,20 +101,6 @@ def daily_jobs(runtime: Runtime) -> Housekeeping:
     return housekeeping
 
 
-def deliver_after_update(delivery: DeliveryEngine):  # noqa: ANN201
-    """Outer middleware: messages an update queued for other chats go out now, not at the next tick.
-    Only an update that queued something starts a drain (see storage.outbox.queued_count): a drain
-    costs a few statements even when nothing is due, and most updates queue nothing."""
-    async def middleware(handler, event, data):  # noqa: ANN001, ANN202
-        before = queued_count()
-        try:
-            return await handler(event, data)
-        finally:
-            if queued_count() != before:
-                delivery.tick()
-    return middleware
-
-
 async def serve(settings: Settings, *, webhook: bool = False) -> int:
     """Polling (one process) or webhook mode (one or many processes on one database, see the README's
     "Deploy" section). Every process delivers outbox messages; housekeeping runs in one per day."""
@@ -147,6 +134,9 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
     sender = TelegramSender(bot)
     delivery = build_delivery(settings, runtime.sessions, runtime.dialogs,
                               whatsapp.route(sender) if whatsapp else sender, sender_kind="run")
+    # Messages an update queued for other chats go out now, not at the next tick: the transports kick the
+    # delivery engine after an update whose unit of work queued something (dialogs' Handled.queued).
+    transport.after_update = delivery.tick
     if whatsapp is not None:
         whatsapp.attach(delivery)
     housekeeping = daily_jobs(runtime)
@@ -160,7 +150,6 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
         translation_flows.configure(runtime.dialogs, policy(settings), live=translation.translator)
     scheduler = build_scheduler(settings, delivery, housekeeping, fleet, translation)
     dp.update.outer_middleware(update_context())
-    dp.update.outer_middleware(deliver_after_update(delivery))
     telegram = CachedCheck(telegram_check(bot))
     started: asyncio.Task | None = None
     try:
@@ -180,7 +169,7 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
             if settings.console_enabled or whatsapp is not None:     # WhatsApp's webhook needs a server
                 try:
                     app = with_console(health_app(runtime, telegram), settings, runtime.sessions,
-                                       runtime.dialogs.clock, runtime.dialogs)
+                                       runtime.dialogs.clock, runtime.dialogs, kick=delivery.tick)
                     if whatsapp is not None:
                         whatsapp.register(app)
                     site = await start_site(app, settings.console_host, settings.console_port)
@@ -205,7 +194,7 @@ async def _serve(settings: Settings, runtime: Runtime, webhook: bool) -> int:
                   else await webhook_secret(runtime.sessions))
         redact_secrets(secret)
         app = with_console(health_app(runtime, telegram), settings, runtime.sessions, runtime.dialogs.clock,
-                           runtime.dialogs)
+                           runtime.dialogs, kick=delivery.tick)
         if whatsapp is not None:
             whatsapp.register(app)
         # Not in the background: Telegram gets its 200 once the update is handled and committed. The

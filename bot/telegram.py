@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -179,9 +180,13 @@ async def call_with_retry(make_call, what: str):
 
 
 class TelegramTransport:
-    def __init__(self, bot: Bot, dialogs: Dialogs) -> None:
+    def __init__(self, bot: Bot, dialogs: Dialogs, *, after_update: Callable[[], None] | None = None) -> None:
         self.bot = bot
         self.dialogs = dialogs
+        # Called after an update that queued outbox messages (``Handled.queued``), once its own replies
+        # are out: ``kiezbot run`` passes the delivery engine's tick, so messages an update queued for
+        # other chats go out now, not at the next tick.
+        self.after_update = after_update
         self.router = Router(name=__name__)
         self.router.message.register(self.on_message)
         # No filters: aiogram 3.31 runs a plain (non-async) filter such as ``F.data`` in a worker thread
@@ -204,8 +209,9 @@ class TelegramTransport:
     async def on_message(self, message: Message) -> None:
         if message.chat.type == ChatType.CHANNEL:
             return
-        replies, _ = await self.dialogs.handle(inbound_from_message(message))
-        await self.deliver(message.chat.id, replies, None)
+        handled = await self.dialogs.handle(inbound_from_message(message))
+        await self.deliver(message.chat.id, handled.replies, None)
+        self._kick(handled.queued)
 
     async def on_callback(self, query: CallbackQuery) -> None:
         message = query.message
@@ -215,14 +221,19 @@ class TelegramTransport:
             return
         inbound = Inbound("press", sender_of(query.from_user, chat), data=query.data,
                           message_id=message.message_id)
-        replies, toast = await self.dialogs.handle(inbound)
+        handled = await self.dialogs.handle(inbound)
         try:
-            await query.answer(text=plain(toast)[:200] if toast else None)
+            await query.answer(text=plain(handled.toast)[:200] if handled.toast else None)
         except TelegramBadRequest:   # too old to answer: harmless
             pass
         except Exception:  # noqa: BLE001 — committed already: see deliver()
             log.exception("answering a button press failed")   # the log line carries the chat pseudonymised
-        await self.deliver(chat.id, replies, message.message_id)
+        await self.deliver(chat.id, handled.replies, message.message_id)
+        self._kick(handled.queued)
+
+    def _kick(self, queued: bool) -> None:
+        if queued and self.after_update is not None:
+            self.after_update()
 
     async def deliver(self, chat_id: int, replies: list[Reply], edit_message_id: int | None) -> None:
         """Send an update's replies. The update is committed by now, so nothing here raises: in webhook

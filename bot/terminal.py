@@ -88,10 +88,10 @@ class TerminalChat:
         inbound = self.to_inbound(line)
         if inbound is None:
             return []
-        replies, toast = await self.dialogs.handle(inbound)
-        if toast:
-            self._print(f"         ({plain(toast)})")
-        replies = chunk_replies(replies)
+        handled = await self.dialogs.handle(inbound)
+        if handled.toast:
+            self._print(f"         ({plain(handled.toast)})")
+        replies = chunk_replies(handled.replies)
         for reply in replies:
             self.render(reply)
         if self.after_exchange is not None:
@@ -108,9 +108,9 @@ class TerminalChat:
         offered = any(b.data == one_tap for b in self.buttons)
         for data in [one_tap] if offered else [f"lang:{language}", "consent:yes"]:
             if any(b.data == data for b in self.buttons):
-                replies, _ = await self.dialogs.handle(Inbound("press", self.sender, data=data))
+                handled = await self.dialogs.handle(Inbound("press", self.sender, data=data))
                 self._print(f"you> [{data}]")
-                for reply in chunk_replies(replies):
+                for reply in chunk_replies(handled.replies):
                     self.render(reply)
 
     async def run(self, stdin: TextIO = sys.stdin, language: str | None = None) -> None:

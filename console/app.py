@@ -23,7 +23,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from console import auth, csrf
-from console.web import (CLOCK, CONFIG, MAX_FORM_BYTES, PREFIX, SESSIONS, TEXTS, ConsoleConfig, Handler, message,
+from console.web import (CLOCK, CONFIG, KICK, MAX_FORM_BYTES, PREFIX, SESSIONS, TEXTS, ConsoleConfig, Handler, message,
                          template_gettext, template_ngettext, utc_now)
 from dialogs.core.i18n import N_
 
@@ -80,10 +80,11 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 
 def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
-                  clock: Callable[[], datetime] = utc_now, *, texts: object | None = None) -> web.Application:
+                  clock: Callable[[], datetime] = utc_now, *, texts: object | None = None,
+                  kick: Callable[[], None] | None = None) -> web.Application:
     from console.pages import audit, decide, home, offices, queue
     from console.pages import overview
-    from console.pages import sessions as session_pages
+    from console.pages import sessions as session_pages, sessions_import
     from console.pages import event_edit, event_import, events
 
     app = web.Application(middlewares=[friendly_errors, security_headers, auth.session, csrf.check])
@@ -92,6 +93,8 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
     app[CLOCK] = clock
     if texts is not None:
         app[TEXTS] = texts
+    if kick is not None:             # the delivery engine's tick, where this process has one (console/web.py)
+        app[KICK] = kick
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                                extensions=["jinja2.ext.i18n"], default_helpers=False,
                                undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -103,6 +106,7 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
     offices.add_routes(app)
     audit.add_routes(app)
     overview.add_routes(app)
+    sessions_import.add_routes(app)      # before the sessions' /sessions/{id}
     session_pages.add_routes(app)
     event_import.add_routes(app)
     event_edit.add_routes(app)

@@ -1,7 +1,8 @@
 """What every console page uses: the configuration, the signed-in member, the language, rendering."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from console.i18n import LANGUAGES, ConsoleTranslator, console_language, from_accept_language
 from storage.console import ConsoleUser
+from storage.unit_of_work import SqlUnitOfWork
 
 PREFIX = "/console"
 MAX_FORM_BYTES = 128 * 1024      # a console form: far above any honest use, far below a flood
@@ -58,10 +60,25 @@ CLOCK = web.AppKey("console_clock", Callable[[], datetime])
 # Where a decision's message to the resident gets its language and translation settings: the bot's
 # dialogs engine in ``kiezbot run``; console/pages/decide.py's ResidentTexts otherwise.
 TEXTS = web.AppKey("console_texts", object)
+# The delivery engine's tick in ``kiezbot run``; ``kiezbot console`` alone has no delivery engine (the
+# bot's finds the rows at its next tick, within a second).
+KICK = web.AppKey("console_kick", Callable[[], None])
 
 
 def now(request: web.Request) -> datetime:
     return request.config_dict[CLOCK]()
+
+
+@asynccontextmanager
+async def staff_unit_of_work(request: web.Request, chat_id: int) -> AsyncIterator[Any]:
+    """One transaction for a staff action, as a chat update has (the staff services run in it unchanged).
+    Once it committed, messages it queued (``store.queued``: a decision's notice, an event's change) go out
+    now where this process delivers (:data:`KICK`), rather than at the delivery engine's next tick."""
+    async with SqlUnitOfWork(request.config_dict[SESSIONS], None)(chat_id) as store:   # type: ignore[arg-type]
+        yield store
+    kick = request.config_dict.get(KICK)
+    if kick is not None and store.queued:
+        kick()
 
 
 def translator(request: web.Request) -> ConsoleTranslator:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dialogs.broadcasts.sending import Audience, BroadcastInfo
 from storage.db import writer_session_factory
 from storage.models import Base, OutboxRow, ResidentRow, utcnow
-from storage.outbox import BULK, FINAL_STATES, aware, note_queued
+from storage.outbox import BULK, FINAL_STATES, aware
 
 
 class BroadcastRow(Base):
@@ -99,6 +99,7 @@ class SqlBroadcasts:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.queued = False           # created or stopped one in this transaction (see SqlStore.queued)
 
     def bodies(self) -> Sequence[str]:
         return sorted(_BODIES)
@@ -116,7 +117,7 @@ class SqlBroadcasts:
                            report_chat_id=report_chat_id, created_at=now, send_at=send_at)
         self.session.add(row)
         await self.session.flush()
-        note_queued()                   # the delivery engine expands it into outbox rows
+        self.queued = True              # the delivery engine expands it into outbox rows
         return row.id
 
     async def get(self, broadcast_id: int) -> BroadcastInfo | None:
@@ -137,7 +138,7 @@ class SqlBroadcasts:
             update(OutboxRow).where(OutboxRow.broadcast_id == broadcast_id,
                                     OutboxRow.state.in_(("pending", "claimed")))
             .values(state="cancelled", last_error="broadcast stopped", claimed_by=None, claimed_until=None))
-        note_queued()                   # the delivery engine sends the final report
+        self.queued = True              # the delivery engine sends the final report
         return True
 
 

@@ -1,4 +1,5 @@
-"""Reading iCalendar files (.ics) from a team's calendar: events and council/jury sessions share it.
+"""Reading iCalendar files (.ics) from a team's calendar: events and council/jury sessions share it, and
+the record it returns (:class:`dialogs.core.calendar.CalendarEntry`).
 
 :func:`parse_calendar` reads and checks the whole file before anyone writes anything: a file that is
 too large, not a calendar, or has an entry without a start time raises :class:`CalendarError` with one
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
+
+from dialogs.core.calendar import CalendarEntry
 
 MAX_BYTES = 1024 * 1024
 # Longer UIDs are refused (one line naming the entry). Exchange writes UIDs of several hundred characters;
@@ -29,29 +32,6 @@ _ESCAPE = re.compile(r"\\([\\;,nN])")
 
 class CalendarError(ValueError):
     """The file cannot be used; the message is one line for the person who gave it."""
-
-
-@dataclass(frozen=True)
-class CalendarEntry:
-    uid: str
-    summary: str
-    description: str
-    location: str
-    starts_at: datetime            # UTC; for an all-day entry midnight of ``day`` in default_tz
-    ends_at: datetime | None       # None when the entry gives neither DTEND nor DURATION
-    all_day: bool = False
-    day: date | None = None        # the first day of an all-day entry
-    recurring: bool = False        # has RRULE or RDATE: a series, not a single date
-    recurrence_id: bool = False    # an exception of a series (one changed instance)
-    cancelled: bool = False        # STATUS:CANCELLED, or the calendar is a METHOD:CANCEL message
-    sequence: int = 0
-    categories: tuple[str, ...] = ()
-    url: str = ""
-    extra: dict[str, str] = field(default_factory=dict)    # X- properties: upper-cased name -> text
-    notes: tuple[str, ...] = ()    # what the icalendar library warned about reading this entry, one line each
-
-    def describe(self) -> str:
-        return f"“{self.summary or '(no title)'}” (UID {self.uid})"
 
 
 def _text(component, name: str) -> str:   # noqa: ANN001

@@ -50,25 +50,6 @@ IN_FLIGHT = ("claimed", "sending")
 UNCONFIRMED = "unconfirmed: the process stopped while Telegram was being asked; sent again"
 
 
-_queued = 0
-
-
-def note_queued() -> None:
-    """Called by every storage function that gives the delivery engine something to do now (a message
-    queued, a broadcast created or stopped). Process-wide and only ever counted up."""
-    global _queued
-    _queued += 1
-
-
-def queued_count() -> int:
-    """How often :func:`note_queued` was called in this process: the update middleware of ``kiezbot run``
-    compares it before and after an update and starts a drain only when it moved (an update that queued
-    nothing — most of them — costs the delivery engine nothing). A move caused by a concurrent update, or
-    by a transaction that was then rolled back, only means one drain more; the scheduler's tick every
-    second finds everything else (e.g. reminders that become due later)."""
-    return _queued
-
-
 def finished_before(cutoff: datetime) -> tuple[Any, ...]:
     """Conditions of the rows housekeeping may delete: final, created and last touched before ``cutoff``
     (``KIEZBOT_OUTBOX_KEEP_DAYS`` ago). The one definition, used by :meth:`OutboxQueue.purge` and the

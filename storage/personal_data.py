@@ -3,9 +3,11 @@
 ``/mydata`` (GDPR Art. 15), ``/delete`` (Art. 17), the retention job and the CLI all go through
 :class:`SqlPersonalData`, which asks every registered *contributor* in turn. Each feature that stores
 anything about a resident registers one contributor per kind of data, next to its models, and lists
-its module in ``storage/all_models.py``. Every entry point wires them all at start-up and refuses to
-start while a table is neither covered nor declared (``storage/wiring.py``); the port below wires them
-too on first use, so no code path can export or erase with half a registry.
+its module in ``storage/all_models.py``. Every entry point wires them all once at start-up and refuses
+to start while a table is neither covered nor declared (``storage/wiring.py``, which marks the registry
+wired). Export and erasure refuse loudly (:class:`NotWired`) in a process that was not wired, instead of
+silently answering with half a registry; this module does not import the wiring itself (the wiring
+imports every feature, and every feature imports this module).
 
 What a feature must register
 ----------------------------
@@ -165,10 +167,24 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _ensure_wired() -> None:
-    from storage import wiring
-    if not wiring.is_wired():
-        wiring.wire()
+_wired = False
+
+
+class NotWired(RuntimeError):
+    """Export, erasure or retention in a process whose entry point never called ``storage.wiring.wire()``."""
+
+
+def mark_wired() -> None:
+    """Called by :func:`storage.wiring.wire` once every feature's registrations are imported."""
+    global _wired
+    _wired = True
+
+
+def require_wired(what: str) -> None:
+    """Raise :class:`NotWired` unless the entry point wired every feature: ``what`` would be partial."""
+    if not _wired:
+        raise NotWired(f"{what} needs every feature's personal-data handlers, but this process never wired them: "
+                       "its entry point must call storage.wiring.wire() (or prepare()) at start")
 
 
 class SqlPersonalData:
@@ -178,7 +194,7 @@ class SqlPersonalData:
         self.session = session
 
     async def export(self, chat_id: int, now: datetime | None = None) -> dict[str, Any]:
-        _ensure_wired()
+        require_wired("the export of a resident's data")
         subject = Subject(self.session, chat_id, now or utcnow())
         out: dict[str, Any] = {}
         for contributor in contributors():
@@ -188,7 +204,7 @@ class SqlPersonalData:
         return out
 
     async def erase(self, chat_id: int, now: datetime | None = None) -> ErasureReport:
-        _ensure_wired()
+        require_wired("the erasure of a resident's data")
         subject = Subject(self.session, chat_id, now or utcnow(), await names_of(self.session, chat_id),
                           erased_as=erased_pseudonym())
         report = ErasureReport(erased_as=subject.erased_as)
@@ -328,5 +344,6 @@ declare_no_personal_data("staff", reason="the team's membership list (staff memb
 declare_no_personal_data("privacy_keys", reason="kiezbot's own secrets: the pseudonym key, the webhook secret")
 
 
-__all__ = ["Contributor", "SamplePerson", "SqlPersonalData", "Subject", "contributors", "declare_no_personal_data",
-           "register_personal_data", "tables_without_personal_data", "uncovered_tables"]
+__all__ = ["Contributor", "NotWired", "SamplePerson", "SqlPersonalData", "Subject", "contributors", "declare_no_personal_data",
+           "mark_wired", "register_personal_data", "require_wired", "tables_without_personal_data",
+           "uncovered_tables"]

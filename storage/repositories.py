@@ -22,7 +22,6 @@ from storage.translation import SqlTranslationJobs
 from storage.events import SqlEvents
 from storage.meetings import SqlMeetings
 from storage.personal_data import SqlPersonalData
-from storage.outbox import note_queued
 from storage.privacy import SqlAccessLog
 from storage.statements import SessionStatements, Statements, built_once
 from storage.models import (AreaOverrideRow, AreaRow, ConversationRow, OfficeRow, OutboxRow, PlanningAreaRow,
@@ -316,6 +315,7 @@ class SqlOutbox:
     def __init__(self, session: AsyncSession, sql: Statements | None = None) -> None:
         self.session = session
         self.sql = sql or SessionStatements(session)
+        self.queued = False           # a row was added in this transaction (see SqlStore.queued)
 
     async def enqueue(self, chat_id: int, reply: Reply, *, due_at: datetime | None = None,
                       key: str | None = None, purpose: str = "") -> None:
@@ -325,7 +325,7 @@ class SqlOutbox:
             await self.sql.run(_ENQUEUE, values)
         elif not await self.sql.run(_ENQUEUE_KEYED[self.sql.dialect_name], values):
             return                                    # that key is queued already
-        note_queued()
+        self.queued = True
 
     async def cancel(self, key_prefix: str) -> int:
         lo, hi = prefix_range(key_prefix)
@@ -371,7 +371,7 @@ class SqlOutbox:
                          "dedupe_key": m.key, "purpose": m.purpose})
         if rows:
             await self.session.execute(insert(OutboxRow), rows)
-            note_queued()
+            self.queued = True
         return len(rows)
 
 
@@ -395,6 +395,9 @@ class SqlStore:
         self.console = SqlConsoleLinks(session)
         self.translations = SqlTranslationJobs(session)
 
-
-
-
+    @property
+    def queued(self) -> bool:
+        """Whether this transaction gave the delivery engine something to do now: outbox rows added, a
+        broadcast created or stopped. Read once the unit of work committed; the caller then kicks the
+        delivery engine (an update that queued nothing, most of them, costs it nothing)."""
+        return self.outbox.queued or self.broadcasts.queued

@@ -42,6 +42,7 @@ from dialogs.core.messages import Reply
 from dialogs.core.ports import RetentionReport
 from dialogs.privacy.resident_flow import retention_report_text, retention_warning
 from storage.models import ConversationRow, OutboxRow, ResidentRow, StaffRow
+from storage.personal_data import require_wired
 from storage.outbox import FINAL_STATES as FINAL_OUTBOX_STATES, finished_before  # noqa: F401 (re-exported)
 from storage.privacy import AccessLogRow, RetentionNoticeRow, erased_pseudonym
 from storage.repositories import SqlOutbox
@@ -281,8 +282,7 @@ async def run_retention(sessions: async_sessionmaker, now: datetime, policy: Ret
                         staff_chat_id: int | None = None, erase: Eraser | None = None) -> RetentionReport:
     """Apply the retention rules once (see the module docstring). Safe to run daily, or twice. The policy
     is a typed value the caller builds (``bot/retention.py`` from the settings); storage reads no settings."""
-    from storage.wiring import wire
-    wire()                                    # every feature's retention rule and eraser, whoever calls
+    require_wired("the retention job")        # every feature's retention rules and erasers, or nothing
     policy = policy or RetentionPolicy()
     if translator is None:
         translator = default_translator("de", "Europe/Berlin")

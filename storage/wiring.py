@@ -4,8 +4,8 @@ Each feature registers how to export and erase what it stores about a resident n
 (``storage/personal_data.py``), and retention rules next to those. Such registrations happen when their
 module is imported, so an entry point that imported only what it happened to use would answer ``/mydata``
 and ``/delete`` without the ideas, events or meetings. Therefore every entry point that opens the
-database calls :func:`prepare` (``bot/runtime.py`` for ``kiezbot run|chat|broadcast|meetings``, the
-command line for ``kiezbot privacy|retention|export|events``), which
+database calls :func:`prepare` (``bot/runtime.py`` for ``kiezbot run|console|chat|broadcast|meetings``,
+the command line for ``kiezbot privacy|retention|export|events|staff|seed|areas``), which
 
 1. migrates (``storage/migrate.py``),
 2. imports every model and personal-data module (:func:`wire`, the list in ``storage/all_models.py``), and
@@ -13,15 +13,19 @@ command line for ``kiezbot privacy|retention|export|events``), which
    erasure handler or is declared free of personal data; otherwise it raises
    :class:`UncoveredPersonalData` and kiezbot refuses to start with one line naming the tables.
 
-The personal-data port and the retention job call :func:`wire` themselves as well (idempotent), so a
-future entry point that forgets :func:`prepare` still erases everything.
+Every entry point wires once at start: the ones that open the database through :func:`prepare`, the
+tests in ``tests/conftest.py`` through :func:`wire`. The personal-data port and the retention job do not
+wire themselves (that import would close a circle: the wiring imports every feature, every feature
+imports the personal-data registry); they raise :class:`storage.personal_data.NotWired` in a process
+that was not wired, so a future entry point that forgets it fails loudly instead of erasing half.
 """
 from __future__ import annotations
 
 from sqlalchemy import MetaData, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-_wired = False
+from storage import personal_data
+
 IGNORED_TABLES = {"alembic_version"}      # Alembic's own bookkeeping
 
 
@@ -31,20 +35,14 @@ class UncoveredPersonalData(Exception):
 
 def wire() -> MetaData:
     """Import every model module and every feature's personal-data registrations; returns the metadata."""
-    global _wired
     import storage.all_models  # noqa: F401  (registers every table and every handler)
     from storage.models import Base
-    _wired = True
+    personal_data.mark_wired()
     return Base.metadata
-
-
-def is_wired() -> bool:
-    return _wired
 
 
 def coverage_problems(metadata: MetaData, database_tables: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Tables (in ``metadata`` or the database) without export and erasure handlers or a declaration."""
-    from storage import personal_data
     covered = set(personal_data.tables_without_personal_data())
     for contributor in personal_data.contributors():
         if callable(contributor.export) and callable(contributor.erase):
@@ -75,4 +73,4 @@ async def prepare(engine: AsyncEngine) -> None:
     await check(engine)
 
 
-__all__ = ["UncoveredPersonalData", "check", "coverage_problems", "is_wired", "prepare", "wire"]
+__all__ = ["UncoveredPersonalData", "check", "coverage_problems", "prepare", "wire"]

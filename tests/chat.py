@@ -11,7 +11,6 @@ from dialogs.core.replies import chunk_replies
 from dialogs.core.messages import Inbound, Reply, Sender, reply_from_dict
 from dialogs.core.text import plain
 from storage.models import OutboxRow
-from storage.outbox import queued_count
 
 
 class Clock:
@@ -61,11 +60,9 @@ class ChatClient:
         self._copies_seen = 0
 
     async def _handle(self, inbound: Inbound) -> Answer:
-        queued = queued_count()
-        replies, toast = await self.dialogs.handle(inbound)
-        if queued_count() != queued:
-            replies = replies + await self._copies()
-        self.last = Answer(chunk_replies(replies), toast)
+        handled = await self.dialogs.handle(inbound)
+        replies = handled.replies + await self._copies() if handled.queued else handled.replies
+        self.last = Answer(chunk_replies(replies), handled.toast)
         self.message_id += 1
         return self.last
 

@@ -18,10 +18,9 @@ from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 import bot  # noqa: F401  (first: aiogram's models are built on first use, as in `kiezbot run`)
-import storage.all_models  # noqa: F401
 from dialogs.app import build_dialogs
 from locales import load_catalogs
-from storage import migrate
+from storage import migrate, wiring
 from storage.address_book import SqlAddressBook
 from storage.db import create_engine, normalise_url, session_factory
 from storage.models import Base
@@ -32,6 +31,10 @@ from tests.chat import ChatClient, Clock
 from tests.fake_telegram import FakeTelegram
 from tests.i18n_walk import flow_walks  # noqa: F401  (every flow walked in every language, once per run)
 from tests.staff_tools import STAFF_CHAT
+
+# The tests' entry point wires every feature's storage once, as `kiezbot …` does at start (storage/wiring.py):
+# without it, /mydata, /delete and retention refuse to run (storage.personal_data.NotWired).
+wiring.wire()
 
 REFERENCE_TABLES = {"areas", "offices", "planning_areas", "area_overrides", "streets", "addresses", "datasets",
                     "alembic_version"}

@@ -21,8 +21,9 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 
 
-async def console_client(db, clock, texts=None, **config) -> TestClient:  # noqa: ANN001
-    app = standalone(build_console(ConsoleConfig(**{"public_url": BASE, **config}), db.sessions, clock, texts=texts))
+async def console_client(db, clock, texts=None, kick=None, **config) -> TestClient:  # noqa: ANN001
+    app = standalone(build_console(ConsoleConfig(**{"public_url": BASE, **config}), db.sessions, clock, texts=texts,
+                                   kick=kick))
     client = TestClient(TestServer(app))
     await client.start_server()
     return client

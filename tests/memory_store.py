@@ -38,7 +38,6 @@ from dialogs.core.messages import Reply, reply_from_dict, reply_to_dict
 from dialogs.core.model import Area, OpeningHours, Office, Resident
 from dialogs.core.ports import AccessEntry, ChatState, ErasureReport, Outgoing, StaffMember
 from dialogs.office.addresses import AddressBook, AreaMap
-from storage.outbox import note_queued
 from storage.personal_data import ACTOR_KINDS, jsonable, outbox_entry
 from storage.privacy import erased_pseudonym, pseudonym_with
 from storage.seed import AREAS_FILE, read_areas_file
@@ -260,6 +259,7 @@ class MemoryStaff:
 class MemoryOutbox:
     def __init__(self, tables: Tables) -> None:
         self.t = tables
+        self.queued = False           # a row was added in this transaction (as SqlOutbox)
 
     def _keys(self) -> set[str]:
         return {r.dedupe_key for r in self.t.outbox if r.dedupe_key is not None}
@@ -273,7 +273,7 @@ class MemoryOutbox:
         if key is not None and key in self._keys():
             return
         self._add(chat_id, reply, due_at, key, purpose)
-        note_queued()
+        self.queued = True
 
     async def cancel(self, key_prefix: str) -> int:
         if not key_prefix:
@@ -295,8 +295,7 @@ class MemoryOutbox:
                 seen.add(m.key)
             self._add(m.chat_id, m.reply, m.due_at, m.key, m.purpose)
             added += 1
-        if added:
-            note_queued()
+        self.queued = self.queued or added > 0
         return added
 
     async def sent_messages(self, keys: Sequence[str]) -> dict[int, list[int]]:
@@ -434,6 +433,10 @@ class MemoryStore:
     @property
     def addresses(self) -> AddressBook:
         return self.data.addresses         # loaded on first use (~1 s once per process)
+
+    @property
+    def queued(self) -> bool:
+        return self.outbox.queued           # the features that could queue otherwise are not implemented here
 
 
 class MemoryUnitOfWork:

@@ -9,7 +9,6 @@ from datetime import timedelta
 from bot.delivery.broadcasts import BroadcastSteps
 from bot.delivery.outbox_sender import DeliveryEngine, TelegramSender
 from bot.delivery.ratelimit import Limits, RateLimiter
-from bot.server import deliver_after_update
 from bot.telegram import TelegramTransport, build_dispatcher, make_bot
 from storage.models import ResidentRow, StaffRow
 from tests.fake_telegram import FakeTelegram
@@ -38,8 +37,7 @@ async def test_broadcast_from_the_staff_group_reaches_residents_once(dialogs, db
         group = tg.group(STAFF_CHAT, "QM-Team", members=[dana])
         engine = DeliveryEngine(db.sessions, TelegramSender(bot), RateLimiter(Limits(1000, 1000, 60000)),
                                 clock=running_clock, broadcasts=BroadcastSteps(db.sessions, dialogs))
-        dp = build_dispatcher(TelegramTransport(bot, dialogs))
-        dp.update.outer_middleware(deliver_after_update(engine))
+        dp = build_dispatcher(TelegramTransport(bot, dialogs, after_update=engine.tick))
         polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False,
                                                        polling_timeout=1))
         try:

@@ -1,5 +1,6 @@
 """Issue 15 item 12: long calendar UIDs (Exchange writes several hundred characters) import on every
-database (PostgreSQL refused them in String(255) columns), and unreadable entries are named in one line."""
+database (PostgreSQL refused them in String(255) columns), and unreadable entries are named in one line.
+Both imports take the same calendar-entry record (dialogs/core/calendar.py), read once."""
 from __future__ import annotations
 
 import io
@@ -9,6 +10,9 @@ import pytest
 
 from bot.cli.events import import_calendar as import_events_file
 from bot.cli.meetings import import_calendar as import_meetings_file
+from dialogs.core.calendar import single_dates
+from dialogs.events.staff_services import import_events
+from dialogs.meetings.calendar_import import import_sessions
 from storage.ical import MAX_UID_BYTES, CalendarError, parse_calendar
 
 EXCHANGE_UID = "040000008200E00074C5B7101A82E00800000000" + "D0C5A3F1B2E4D601" * 30      # 520 characters
@@ -48,6 +52,28 @@ async def test_a_session_with_an_exchange_uid_is_imported_and_found_again(dialog
     assert "new" in reports[0] and "unchanged" in reports[1], reports
     async with dialogs.uow(0) as store:
         assert (await store.meetings.by_uid(EXCHANGE_UID)) is not None
+
+
+async def test_one_reading_of_the_file_feeds_both_imports_alike(dialogs):
+    """The entries the file reader returns go into the events import and the sessions import as they are:
+    the same title, place and time become an event and a council session."""
+    start = future(dialogs)
+    single = calendar("qr-1@qm-badstrasse.de", "Quartiersrat Badstraße", start).decode()
+    weekly = calendar("weekly@qm-badstrasse.de", "Sprechstunde", start, "RRULE:FREQ=WEEKLY").decode()
+    both = single.replace("END:VCALENDAR\r\n", weekly[weekly.index("BEGIN:VEVENT"):])     # one file, two entries
+    timed, all_day, series = single_dates(parse_calendar(both.encode()))
+    assert [e.uid for e in timed] == ["qr-1@qm-badstrasse.de"] and not all_day
+    assert [e.uid for e in series] == ["weekly@qm-badstrasse.de"]       # neither import takes a series
+    now = dialogs.clock()
+    async with dialogs.uow(0) as store:
+        events = await import_events(store, dialogs, now, timed, area_key="badstrasse", capacity=20)
+        sessions = await import_sessions(dialogs, store, timed, now)
+    [event] = events.created
+    [line] = sessions.lines
+    assert (event.text("de").title, event.place, event.starts_at) == ("Quartiersrat Badstraße", "Nachbarschaftsladen",
+                                                                      timed[0].starts_at)
+    assert (line.action, line.meeting.body, line.meeting.area_key, line.meeting.place, line.meeting.starts_at) == \
+        ("new", "council", "badstrasse", "Nachbarschaftsladen", timed[0].starts_at)
 
 
 def test_a_uid_beyond_the_limit_is_refused_in_one_line():

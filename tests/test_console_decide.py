@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy import select
 
 from storage.privacy import AccessLogRow
-from tests.console_tools import (a_submission, csrf_of, dana, desk, form_fields, page_text,  # noqa: F401
-                                 signed_in)
+from tests.console_tools import (a_submission, ask_for_link, console_client, csrf_of, dana, desk,  # noqa: F401
+                                 form_fields, page_text, sign_in, signed_in)
 from tests.ideas_helpers import audit, card_button, outbox, submission
 from tests.staff_tools import staff_in_private
 
@@ -41,6 +41,24 @@ async def test_approve_in_the_console_tells_the_resident_in_their_language(signe
     async with db.sessions() as session:
         actions = [r.action for r in (await session.execute(select(AccessLogRow))).scalars()]
     assert "approved" in actions
+
+
+async def test_a_decision_that_tells_the_resident_kicks_the_delivery_engine(german, dana, db, clock):
+    """In ``kiezbot run`` the console gets the delivery engine's tick: the notice goes out at once. Taking
+    a submission queues nothing and kicks nothing."""
+    kicks: list[str] = []
+    client = await console_client(db, clock, kick=lambda: kicks.append("tick"))
+    try:
+        await sign_in(client, await ask_for_link(dana))
+        ref = await a_submission(db, clock, chat_id=RESIDENT)
+        _html, fields = await open_page(client, ref)
+        await client.post(f"/console/queue/{ref}/decide", data={**fields, "action": "take"})
+        assert kicks == []
+        _html, fields = await open_page(client, ref)
+        await client.post(f"/console/queue/{ref}/decide", data={**fields, "action": "ok"})
+        assert kicks == ["tick"] and len(await notices(db)) == 1
+    finally:
+        await client.close()
 
 
 async def test_reject_with_reason_and_note_ask_back_revise_and_take(signed_in, german, db, clock):

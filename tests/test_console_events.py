@@ -14,7 +14,8 @@ from sqlalchemy import select
 from dialogs.events.signups import book
 from storage.privacy import AccessLogRow
 from tests.chat import ChatClient
-from tests.console_tools import csrf_token, dana, desk, form_fields, page_text, signed_in  # noqa: F401
+from tests.console_tools import (ask_for_link, console_client, csrf_token, dana, desk, form_fields,  # noqa: F401
+                                 page_text, sign_in, signed_in)
 from tests.event_helpers import add_event, add_resident, get_event, outbox, reply_of
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -164,6 +165,23 @@ async def test_cancelling_asks_first_then_tells_everyone_signed_up(signed_in, db
     assert line.detail == f"console: event {event.id}; 2 told"
     refused = await signed_in.get(f"/console/events/{event.id}/edit")
     assert refused.status == 409
+
+
+async def test_a_cancellation_kicks_the_delivery_engine_once_it_is_saved(dana, db, dialogs, clock):
+    """In ``kiezbot run`` the console has the delivery engine's tick: the participants' notices go out at once."""
+    kicks: list[str] = []
+    client = await console_client(db, clock, kick=lambda: kicks.append("tick"))
+    try:
+        await sign_in(client, await ask_for_link(dana))
+        event = await add_event(db, title="Kiezfest", title_en="Street party")
+        await sign_up(db, dialogs, event.id, 3311, "Ann", 1, "en")
+        token = await csrf_token(client, f"/console/events/{event.id}/cancel")
+        assert kicks == []                                                    # asking first queues nothing
+        done = await client.post(f"/console/events/{event.id}/cancel", data={"csrf": token}, allow_redirects=False)
+        assert done.status == 303 and kicks == ["tick"]
+        assert len(await outbox(db, purpose="event-cancelled", chat_id=3311)) == 1
+    finally:
+        await client.close()
 
 
 async def test_the_sign_up_list_and_its_csv_are_guarded_and_logged(signed_in, db, dialogs):

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from dialogs.core.replies import chunk_replies
-from dialogs.core.messages import MAX_TEXT, Button, Reply
+from dialogs.core.messages import MAX_TEXT, Button, Inbound, Reply
 from dialogs.core.text import esc, split_for_telegram, visible_length
 from tests.memory_store import MemoryUnitOfWork, memory_dialogs
 
@@ -30,6 +30,22 @@ async def test_a_failing_flow_apologises_resets_and_keeps_the_bot_alive(dialogs,
     assert "bug in a flow" in caplog.text                 # logged for the developers
     again = await english.says("Badstraße 10")            # the step was reset: the next message works
     assert "QM Badstraße" in again.text
+
+
+async def test_an_update_says_whether_it_queued_messages_for_other_chats(dialogs, english):
+    """The transports kick the delivery engine after an update only when it queued something (Handled.queued):
+    the team's message goes out at once, and updates that queue nothing cost the delivery engine nothing."""
+    async def tell_the_team(ctx):
+        await ctx.notify(-100777, Reply(text="A resident asks for a call"), key="call:1002")
+        ctx.say("The team will call you.")
+
+    dialogs.command("callme", tell_the_team)
+    quiet = await dialogs.handle(Inbound.parse_text(english.sender, "/menu"))
+    assert quiet.replies and not quiet.queued
+    told = await dialogs.handle(Inbound.parse_text(english.sender, "/callme"))
+    assert "The team will call you." in told.replies[0].text and told.queued
+    again = await dialogs.handle(Inbound.parse_text(english.sender, "/callme"))
+    assert "The team will call you." in again.replies[0].text and not again.queued   # that key is queued already
 
 
 def test_long_texts_are_split_below_telegrams_limit_at_line_breaks():

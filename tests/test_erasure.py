@@ -138,7 +138,7 @@ def test_kiezbot_refuses_to_start_while_a_table_has_no_export_and_erasure_handle
         db.execute("CREATE TABLE resident_notes (chat_id BIGINT, note TEXT)")
     env = {"KIEZBOT_DATABASE_URL": f"sqlite:///{seeded_file}", "KIEZBOT_BOT_TOKEN": "123456:TEST-TOKEN",
            "KIEZBOT_API_BASE_URL": "http://127.0.0.1:9"}
-    for command in (["run"], ["chat"], ["privacy", "export", "4242"], ["retention", "run"]):
+    for command in (["run"], ["chat"], ["privacy", "export", "4242"], ["retention", "run"], ["staff", "list"]):
         result = kiezbot(*command, env=env, stdin="", cwd=tmp_path)
         assert result.returncode == 2, (command, result.stderr)
         [line] = result.stderr.strip().splitlines()

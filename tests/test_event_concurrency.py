@@ -31,7 +31,7 @@ async def test_fifty_at_once_for_ten_places(dialogs, db):
     event = await add_event(db, capacity=10, max_party=1)
     people = await residents(db, 50)
     answers = await press_all(dialogs, [(p, f"ev:join:{event.id}") for p in people])
-    texts = [" ".join(r.text for r in replies) for replies, _toast in answers]
+    texts = [" ".join(r.text for r in replies) for replies, _toast, _queued in answers]
     assert sum("signed up" in t or "angemeldet" in t for t in texts) == 10
     rows = await signup_rows(db, event.id)
     assert len(rows) == 50                                       # nobody lost, nobody twice

@@ -19,7 +19,7 @@ async def test_a_burst_from_one_new_resident_is_handled_in_order(dialogs):
              Inbound.parse_text(sender, "Badstraße"), Inbound.parse_text(sender, "10")]
     # All arrive at once (Telegram delivers several updates per poll; aiogram handles them as tasks).
     results = await asyncio.gather(*(dialogs.handle(i) for i in burst))
-    texts = [" ".join(r.text for r in replies) for replies, _ in results]
+    texts = [" ".join(r.text for r in replies) for replies, _, _ in results]
     assert "Which language" in texts[0]
     assert "Which house number on Badstraße" in texts[4]
     assert "QM Badstraße" in texts[5]
@@ -54,7 +54,7 @@ async def test_an_update_waits_for_another_process_writing_to_sqlite_without_blo
             ticks += 1
         assert ticks == 20 and not update.done()
         other.execute("COMMIT")
-        replies, _ = await asyncio.wait_for(update, 10)
+        replies, _, _ = await asyncio.wait_for(update, 10)
         assert "Which language" in " ".join(r.text for r in replies)
     finally:
         other.close()

@@ -253,6 +253,24 @@ async def test_an_empty_prefix_cancels_nothing_and_is_refused(store):
     assert await store.to_deliver(ALEX) == ["Hello"]
 
 
+async def test_a_unit_of_work_says_whether_it_gave_the_delivery_engine_work(store):
+    """``store.queued``, read after the commit: the transports kick the delivery engine only then."""
+    async with store.uow(ALEX) as s:
+        await s.residents.get(ALEX)
+        await s.outbox.cancel("nothing:")
+    assert not s.queued                                          # read and cancelled only
+    async with store.uow(ALEX) as s:
+        await s.outbox.enqueue(BOB, Reply("For Bob"), key="tell:bob")
+    assert s.queued
+    async with store.uow(ALEX) as s:
+        await s.outbox.enqueue(BOB, Reply("For Bob"), key="tell:bob")          # that key is queued already
+        assert await s.outbox.enqueue_many([Outgoing(BOB, Reply("For Bob"), key="tell:bob")]) == 0
+    assert not s.queued
+    async with store.uow(ALEX) as s:
+        await s.outbox.enqueue_many([Outgoing(BOB, Reply("Reminder"), key="remind:bob")])
+    assert s.queued
+
+
 async def test_enqueue_many_adds_each_key_once(store):
     async with store.uow(ALEX) as s:
         await s.outbox.enqueue(ALEX, Reply("already"), key="remind:1:a")

@@ -28,7 +28,7 @@ async def _db(args: argparse.Namespace) -> int:
 async def _seed(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from storage import migrate
+    from bot.runtime import prepare_database
     from storage.db import create_engine, session_factory
     from storage.seed import ADDRESSES_FILE, AREAS_FILE, SeedError, count_address_rows, seed_all
 
@@ -36,7 +36,7 @@ async def _seed(args: argparse.Namespace) -> int:
     areas = Path(args.areas) if args.areas else AREAS_FILE
     engine = create_engine(settings.database_url)
     try:
-        await migrate.upgrade(engine)
+        await prepare_database(engine)             # migrated, every feature wired, the registry checked
         bar = tqdm(total=count_address_rows(ADDRESSES_FILE), unit=" addresses", desc="Address list",
                    file=sys.stderr, leave=False)
         try:
@@ -54,14 +54,14 @@ async def _seed(args: argparse.Namespace) -> int:
 
 
 async def _areas_export(args: argparse.Namespace) -> int:
+    from bot.runtime import prepare_database
     from storage.areas_file import export_areas
     from storage.db import create_engine, session_factory
-    from storage import migrate
 
     settings = _settings()
     engine = create_engine(settings.database_url)
     try:
-        await migrate.upgrade(engine)
+        await prepare_database(engine)             # migrated, every feature wired, the registry checked
         text = await export_areas(session_factory(engine))
     finally:
         await engine.dispose()

@@ -23,8 +23,9 @@ from dialogs.core.csv_safe import safe_writer
 from dialogs.core.engine import Dialogs
 from dialogs.events.rules import signup_rows
 from dialogs.events.staff_flow import ImportProblem, import_events
+from dialogs.core.calendar import CalendarEntry
 from storage.event_import import plan_event_import
-from storage.ical import CalendarEntry, CalendarError, read_calendar_file
+from storage.ical import CalendarError, read_calendar_file
 
 EXIT_BAD_INPUT = 2
 CSV_COLUMNS = ["display_name", "party_size", "signed_up_at", "status", "waitlist_position"]

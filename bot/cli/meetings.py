@@ -210,14 +210,15 @@ class _DryRun(Exception):
 async def import_calendar(app, entries, *, source: str, area: str | None, body: str | None,  # noqa: ANN001
                           dry_run: bool = False, out=None) -> int:  # noqa: ANN001
     """Apply a calendar file's sessions and print one line per entry; the exit code."""
-    from dialogs.meetings.calendar_import import BODY_WORDS, ImportProblem, fold, import_sessions, imported_sessions
+    from dialogs.core.calendar import single_dates
+    from dialogs.meetings.calendar_import import BODY_WORDS, ImportProblem, fold, import_sessions
 
     out = out or sys.stdout
     if body is not None:
         if fold(body).replace(" ", "") not in BODY_WORDS:
             raise UsageError(f"--body: {body!r} is not one of: council (Quartiersrat), jury (Aktionsfondsjury)")
         body = BODY_WORDS[fold(body).replace(" ", "")]
-    sessions, all_day, series = imported_sessions(entries)
+    sessions, all_day, series = single_dates(entries)
     now = app.clock()
     report = None
     try:
@@ -238,6 +239,8 @@ async def import_calendar(app, entries, *, source: str, area: str | None, body: 
 
 
 def format_report(app, report, *, source: str, dry_run: bool, all_day, series) -> str:  # noqa: ANN001
+    from dialogs.meetings.calendar_import import TITLE_WIDTH
+
     tz = app.translator("en").tz
     would = "would be " if dry_run else ""
     counts = ", ".join(f"{report.count(a)} {would if a != 'unchanged' else ''}{a}"
@@ -254,7 +257,7 @@ def format_report(app, report, *, source: str, dry_run: bool, all_day, series) -
             head += f" {m.body:<7} {m.area_key:<15} {_local(m.starts_at, tz)}{end}"
             if line.action == "moved" and line.old is not None:
                 head += f" (was {_local(line.old.starts_at, tz)})"
-        text = head + (f"  {line.entry.describe()}" if line.entry is not None else "")
+        text = head + (f"  {line.entry.describe(TITLE_WIDTH)}" if line.entry is not None else "")
         facts = []
         if line.action == "new":
             facts.append(f"{line.reminders} reminder(s) for {line.subscribers} subscriber(s)")

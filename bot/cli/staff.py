@@ -4,18 +4,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli.common import _settings
+from bot.cli.common import _open_sessions, _settings
 
 async def _staff(args: argparse.Namespace) -> int:
-    from storage import migrate
-    from storage.db import create_engine, session_factory
     from storage.staff import add_staff, list_staff, remove_staff
 
-    settings = _settings()
-    engine = create_engine(settings.database_url)
+    engine, sessions = await _open_sessions(_settings())    # migrated, wired, the registry checked
     try:
-        await migrate.upgrade(engine)
-        sessions = session_factory(engine)
         if args.staff_command == "add":
             new = await add_staff(sessions, args.user_id, args.name)
             print(f"{'added' if new else 'renamed'}: {args.user_id} {args.name}")

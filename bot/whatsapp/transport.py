@@ -113,15 +113,15 @@ class WhatsAppTransport:
         try:
             if message.kind in ("photo", "voice") and message.media_id:
                 inbound = await self.media_inbound(message, inbound)
-            replies, toast = await self.dialogs.handle(inbound)
+            handled = await self.dialogs.handle(inbound)
         except BaseException:
             async with self.writes.begin() as session:     # Meta delivers it again: handle it then
                 await store.release_inbound(session, message.message_id)
             raise
-        if toast:
-            replies = [Reply(text=toast), *replies]
-        await self.deliver(chat_id, message.wa_id, replies)
-        if self.after_update is not None:
+        replies = [Reply(text=handled.toast), *handled.replies] if handled.toast else handled.replies
+        elsewhere = await self.deliver(chat_id, message.wa_id, replies)
+        # Outbox messages the update (or its replies for other chats) queued go out now, not at the next tick.
+        if (handled.queued or elsewhere) and self.after_update is not None:
             self.after_update()
 
     @staticmethod
@@ -155,20 +155,24 @@ class WhatsAppTransport:
                        file_size=int(info.get("file_size") or 0), text=message.text)
 
     # --- out -------------------------------------------------------------------------------------
-    async def deliver(self, chat_id: int, wa_id: str, replies: list[Reply]) -> None:
-        """Send an update's replies; like Telegram's, nothing here raises (the update is committed)."""
+    async def deliver(self, chat_id: int, wa_id: str, replies: list[Reply]) -> bool:
+        """Send an update's replies; like Telegram's, nothing here raises (the update is committed).
+        Replies for other chats go into the outbox (``elsewhere``): returns whether there were any."""
         messages: list[Outgoing] = []
         menu: Menu | None = None
+        elsewhere = False
         for reply in replies:
             if reply.chat_id is not None and reply.chat_id != chat_id:
                 if self.elsewhere is not None:
                     await self.elsewhere(reply.chat_id, reply)
+                    elsewhere = True
                 continue
             rendered = render(reply, list_button=LIST_BUTTON)
             messages.extend(rendered.messages)
             if rendered.menu is not None:
                 menu = rendered.menu
         await self._send(chat_id, wa_id, messages, menu=menu, remember_menu=bool(messages))
+        return elsewhere
 
     async def _send(self, chat_id: int, wa_id: str, messages: list[Outgoing], *, menu: Menu | None = None,
                     remember_menu: bool = False) -> None:

@@ -20,14 +20,13 @@ from aiohttp import web
 
 from console.forms import Form
 from console.pages.queue import REF, show_submission
-from console.web import CONFIG, SESSIONS, TEXTS, now, translator, url_for, user_of
+from console.web import CONFIG, SESSIONS, TEXTS, now, staff_unit_of_work, translator, url_for, user_of
 from dialogs.core.i18n import N_, Translator
 from dialogs.ideas.decisions import Actor, decide
 from dialogs.ideas.rules import MAX_TEXT, REJECT_REASONS, Event, Submission
 from dialogs.privacy.resident_flow import ANONYMISED_CHAT_ID
 from locales import load_catalogs
 from storage.queue import submission_version
-from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 ACTIONS = {"ok": "approve", "no": "reject", "re": "reply", "ask": "ask", "rev": "revise", "take": "take"}
@@ -128,7 +127,7 @@ async def post_decision(request: web.Request) -> web.StreamResponse:
     actor = Actor(user.user_id, user.name)
     at = now(request)
     assert version is not None
-    async with SqlUnitOfWork(sessions, None)(user.user_id) as store:   # type: ignore[arg-type]
+    async with staff_unit_of_work(request, user.user_id) as store:
         if action == "take":
             status, sub = await take(store, sub_id, version, actor, at)
         else:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from console.pages.decide import resident_texts
-from console.web import CONFIG, SESSIONS, TEXTS, user_of
+from console.web import CONFIG, SESSIONS, TEXTS, staff_unit_of_work, user_of
 from storage.console import ConsoleUser
 from storage.offices import all_offices
-from storage.unit_of_work import SqlUnitOfWork
 
 
 async def area_names(request: web.Request) -> dict[str, str]:
@@ -28,7 +27,7 @@ def actor(user: ConsoleUser) -> str:
 
 def unit_of_work(request: web.Request):  # noqa: ANN201  (an async context manager giving the Store)
     """One transaction, as a chat update has: the staff services run in it unchanged."""
-    return SqlUnitOfWork(request.config_dict[SESSIONS], None)(member(request).user_id)  # type: ignore[arg-type]
+    return staff_unit_of_work(request, member(request).user_id)
 
 
 def notices(request: web.Request):  # noqa: ANN201

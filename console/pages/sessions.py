@@ -23,7 +23,7 @@ from babel.dates import format_date, format_time
 
 from console.forms import Form
 from console.pages.session_forms import (actor, bot_translator, change_values, engine, read_change, read_new)
-from console.web import SESSIONS, message, now, render, translator, url_for
+from console.web import SESSIONS, message, now, render, staff_unit_of_work, translator, url_for
 from dialogs.core.i18n import N_
 from dialogs.core.ports import BODIES, Meeting
 from dialogs.meetings.sessions import cancel_session, move_session, revise_session, schedule_session
@@ -31,7 +31,6 @@ from dialogs.meetings.staff_parsing import EXAMPLE_DATE, EXAMPLE_START
 from locales import languages
 from storage.offices import all_offices
 from storage.session_list import one_session, session_list, subscriber_counts
-from storage.unit_of_work import SqlUnitOfWork
 
 BODY_LABELS = {"council": N_("Quartiersrat"), "jury": N_("Aktionsfondsjury")}
 DONE = ("new", "moved", "changed", "cancelled", "same")
@@ -42,7 +41,8 @@ async def area_names(request: web.Request) -> dict[str, str]:
 
 
 def unit_of_work(request: web.Request):  # noqa: ANN201
-    return SqlUnitOfWork(request.config_dict[SESSIONS], None)   # type: ignore[arg-type]
+    """``unit_of_work(request)(chat_id)``: one transaction for a staff action (console/web.py)."""
+    return lambda chat_id: staff_unit_of_work(request, chat_id)
 
 
 def describe(meeting: Meeting, tz) -> str:  # noqa: ANN001
@@ -231,12 +231,10 @@ async def cancel(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(app: web.Application) -> None:
-    from console.pages import sessions_import
-
+    """After console/pages/sessions_import.py's, whose POST /sessions/import /sessions/{id} would take."""
     app.router.add_get("/sessions", list_sessions, name="sessions")
     app.router.add_get("/sessions/new", new_form, name="session_new")
     app.router.add_post("/sessions/new", create, name="session_create")
-    app.router.add_post("/sessions/import", sessions_import.upload, name="sessions_import")
     app.router.add_get("/sessions/{id}", show, name="session")
     app.router.add_post("/sessions/{id}", change, name="session_change")
     app.router.add_get("/sessions/{id}/cancel", confirm_cancel, name="session_cancel")

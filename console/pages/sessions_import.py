@@ -17,7 +17,8 @@ from console.pages.sessions import BODY_LABELS, area_names, engine, list_page, u
 from console.web import now, render, translator
 from dialogs.core.i18n import N_
 from dialogs.core.ports import BODIES
-from dialogs.meetings.calendar_import import ImportProblem, import_sessions, imported_sessions
+from dialogs.core.calendar import single_dates
+from dialogs.meetings.calendar_import import ImportProblem, import_sessions
 from storage.ical import CalendarError, parse_calendar
 
 ACTIONS = {"new": N_("created"), "moved": N_("moved"), "changed": N_("changed"), "cancelled": N_("cancelled"),
@@ -45,7 +46,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     at = now(request)
     try:
         entries = parse_calendar(data, default_tz=str(app.translator("de").tz))
-        sessions, all_day, series = imported_sessions(entries)
+        sessions, all_day, series = single_dates(entries)
         async with unit_of_work(request)(0) as store:
             report = await import_sessions(app, store, sessions, at, body=body or None, area_key=area or None)
             counts = {a: report.count(a) for a in ACTIONS}
@@ -60,3 +61,8 @@ async def upload(request: web.Request) -> web.StreamResponse:
                   series=series, names=names, body_labels=BODY_LABELS, notes=notes, actions=ACTIONS,
                   when_text=when_text,
                   updated=counts["moved"] + counts["changed"] + counts["cancelled"])
+
+
+def add_routes(app: web.Application) -> None:
+    """Before console/pages/sessions.py's routes (its POST /sessions/{id} would take /sessions/import)."""
+    app.router.add_post("/sessions/import", upload, name="sessions_import")

@@ -29,7 +29,7 @@ from typing import Any
 
 from dialogs.core.i18n import RLM, Language, Translator
 from dialogs.core.logsafe import who
-from dialogs.core.messages import Button, Document, Inbound, Reply, Venue
+from dialogs.core.messages import Button, Document, Handled, Inbound, Reply, Venue
 from dialogs.core.model import Resident
 from dialogs.core.ports import ChatState, Clock, Store, UnitOfWork
 from dialogs.core import outside, safety
@@ -261,13 +261,13 @@ class Dialogs:
             self._locks[key] = lock
         return lock
 
-    async def handle(self, inbound: Inbound) -> tuple[list[Reply], str | None]:
-        """One update: replies (sent after the commit), a toast; slow calls outside (:mod:`.outside`)."""
+    async def handle(self, inbound: Inbound) -> Handled:
+        """One update: replies (after the commit), toast, queued or not; slow calls outside (:mod:`.outside`)."""
         inbound, clipped = safety.clip_text(inbound)
         async with self._lock((inbound.sender.chat_id, inbound.sender.user_id)):
             return await outside.rounds(lambda first: self._handle(inbound, clipped, first))
 
-    async def _handle(self, inbound: Inbound, clipped: bool, first: bool) -> tuple[list[Reply], str | None]:
+    async def _handle(self, inbound: Inbound, clipped: bool, first: bool) -> Handled:
         async with self.uow(chat_id := inbound.sender.chat_id) as store:
             ctx = await self._context(store, inbound)
             if first and inbound.sender.chat_kind == "private" and not ctx.is_staff:
@@ -279,7 +279,7 @@ class Dialogs:
                             ctx.toast = notice
                         else:
                             ctx.say(notice)
-                    return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast   # nothing stored
+                    return Handled([self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast)   # nothing stored
             if clipped:
                 ctx.say(safety.clipped_notice(ctx.t))
             before = ChatState(ctx.state.step, dict(ctx.state.data))
@@ -298,7 +298,7 @@ class Dialogs:
                 await ctx.show_menu()
             outside.check()            # the first round wants slow calls: rolled back, made, run again
             await self._finish(ctx, store)
-        return [self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast
+        return Handled([self._finalise(r, ctx.t) for r in ctx.replies], ctx.toast, store.queued)
 
     async def _context(self, store: Store, inbound: Inbound) -> Context:
         chat_id = inbound.sender.chat_id

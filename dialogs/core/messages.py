@@ -6,7 +6,7 @@ flows build it with :func:`dialogs.core.text.esc` around everything a person typ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 # Telegram's hard limits (Bot API): they bind every transport so a flow never produces
 # something Telegram would reject.
@@ -128,6 +128,16 @@ class Reply:
     # text (or caption) and buttons become these; where Telegram no longer allows that (the message is
     # gone, or can no longer be edited), the reply is sent as a new message instead.
     replace: int | None = None
+
+
+class Handled(NamedTuple):
+    """What one update came to: the replies for its chat (sent after the commit), a toast for a pressed
+    button, and whether it queued outbox messages — then the transport kicks the delivery engine, so they
+    go out now rather than at its next tick; most updates queue nothing and cost it nothing."""
+
+    replies: list[Reply]
+    toast: str | None = None
+    queued: bool = False
 
 
 def reply_to_dict(reply: Reply) -> dict:

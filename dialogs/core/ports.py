@@ -251,6 +251,12 @@ class Store(Protocol):
     console: ConsoleSignIn
     translations: TranslationJobs
 
+    @property
+    def queued(self) -> bool:
+        """Whether this transaction gave the delivery engine something to do now (outbox rows added, a
+        broadcast created or stopped): read after the commit, the caller then kicks delivery."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """Opens a transaction for one chat's update; commits on clean exit, rolls back on error.

@@ -104,19 +104,6 @@ class NewEvent:
 
 
 @dataclass(frozen=True)
-class ImportedEvent:
-    """One timed, non-recurring entry of a calendar file, as the events import needs it."""
-
-    uid: str
-    title: str
-    description: str
-    place: str
-    starts_at: datetime
-    ends_at: datetime | None
-    cancelled: bool = False
-
-
-@dataclass(frozen=True)
 class EventPage:
     """One page of the upcoming events, and how many there are in all (for "page 2 of 7"); ``exact``
     False: at least ``total`` (the store counts only so far ahead)."""

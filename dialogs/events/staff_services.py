@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dialogs.core.calendar import CalendarEntry
 from dialogs.core.engine import Dialogs
 from dialogs.core.ports import Store
 from dialogs.core.text import clip
@@ -14,7 +15,7 @@ from dialogs.events.resident_flow import (cancelled_notice, change_notice, promo
                                           translator_for)
 from dialogs.events.texts import team_message_notice
 from dialogs.events.rules import (FALLBACK_LANGUAGE, MAX_DESCRIPTION, MAX_PLACE, MAX_TITLE, Event, EventText,
-                                  ImportedEvent, NewEvent)
+                                  NewEvent)
 
 
 # --- services shared by the staff chat and the command line --------------------------------------
@@ -133,18 +134,19 @@ class ImportProblem(ValueError):
     """An entry cannot be imported; nothing has been written yet."""
 
 
-def check_import(entries: list[ImportedEvent]) -> None:
+def check_import(entries: list[CalendarEntry]) -> None:
     for entry in entries:
-        if not entry.title.strip():
+        if not entry.summary.strip():
             raise ImportProblem(f"the event with UID {entry.uid} has no title (SUMMARY)")
         if entry.ends_at is not None and entry.ends_at < entry.starts_at:
-            raise ImportProblem(f"“{entry.title}” (UID {entry.uid}) ends before it starts")
+            raise ImportProblem(f"“{entry.summary}” (UID {entry.uid}) ends before it starts")
 
 
-async def import_events(store: Store, engine: Dialogs, now: datetime, entries: list[ImportedEvent], *,
+async def import_events(store: Store, engine: Dialogs, now: datetime, entries: list[CalendarEntry], *,
                         area_key: str | None = None, capacity: int | None = None,
                         max_party: int = 4) -> ImportReport:
     """Create or update events by their calendar UID (idempotent): the same file twice changes nothing.
+    ``entries``: the timed single dates of a calendar file (:func:`dialogs.core.calendar.single_dates`).
 
     New events get ``area_key``, ``capacity`` and ``max_party``; for existing ones those stay as staff
     set them. A changed time or place is announced to the participants; STATUS:CANCELLED cancels.
@@ -152,9 +154,9 @@ async def import_events(store: Store, engine: Dialogs, now: datetime, entries: l
     check_import(entries)
     report = ImportReport()
     for entry in entries:
-        title = clip(entry.title, MAX_TITLE)
+        title = clip(entry.summary, MAX_TITLE)
         text = EventText(title, clip(entry.description, MAX_DESCRIPTION))
-        place = clip(entry.place, MAX_PLACE)
+        place = clip(entry.location, MAX_PLACE)
         existing = await store.events.by_uid(entry.uid)
         if existing is None:
             if entry.cancelled:

@@ -1,7 +1,8 @@
 """Council and jury sessions from a team's calendar file: the rules of ``kiezbot meetings import``.
 
-The command line reads the file (``storage.ical``, shared with the events import) and hands the entries
-here as :class:`ImportedSession`. Everything happens in the caller's transaction; a problem with the
+The command line reads the file (``storage.ical``, shared with the events import) and hands its timed
+single dates here as they are (:class:`dialogs.core.calendar.CalendarEntry`, the record both imports
+take). Everything happens in the caller's transaction; a problem with the
 file raises :class:`ImportProblem` (one line, for the terminal) and nothing is kept.
 
 Which body and area an entry belongs to — the first that answers:
@@ -36,6 +37,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from dialogs.core.calendar import CalendarEntry
 from dialogs.core.engine import Dialogs
 from dialogs.meetings.resident_flow import cancel_session, end_of_day, revise_session, schedule_session
 from dialogs.core.model import Area
@@ -45,6 +47,7 @@ from dialogs.core.text import clip
 MAX_PLACE = 200
 MAX_AGENDA = 3000
 MAX_LENGTH = timedelta(hours=24)
+TITLE_WIDTH = 60                 # an entry's title in the report's lines and problems, clipped
 
 BODY_WORDS = {"council": "council", "quartiersrat": "council", "qr": "council",
               "jury": "jury", "aktionsfondsjury": "jury", "aktionsfonds": "jury"}
@@ -59,29 +62,12 @@ class ImportProblem(ValueError):
     """The file cannot be imported as it is; one line saying which entry and why."""
 
 
-@dataclass(frozen=True)
-class ImportedSession:
-    uid: str
-    summary: str
-    description: str
-    place: str
-    starts_at: datetime
-    ends_at: datetime | None
-    cancelled: bool = False
-    categories: tuple[str, ...] = ()
-    url: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def describe(self) -> str:
-        return f"“{clip(self.summary or '(no title)', 60)}” (UID {self.uid})"
-
-
 @dataclass
 class Line:
     """What happened to one entry: new, moved, changed, cancelled, unchanged, skipped, absent."""
 
     action: str
-    entry: ImportedSession | None
+    entry: CalendarEntry | None
     meeting: Meeting | None = None
     old: Meeting | None = None
     subscribers: int = 0
@@ -114,7 +100,7 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
-def body_of(entry: ImportedSession, option: str | None) -> tuple[str | None, str]:
+def body_of(entry: CalendarEntry, option: str | None) -> tuple[str | None, str]:
     """(body or None, how it was found or why not)."""
     if option:
         return option, "--body"
@@ -122,7 +108,7 @@ def body_of(entry: ImportedSession, option: str | None) -> tuple[str | None, str
     if given:
         body = BODY_WORDS.get(fold(given).replace(" ", ""))
         if body is None:
-            raise ImportProblem(f"{entry.describe()}: X-KIEZBOT-BODY {given!r} is not council or jury")
+            raise ImportProblem(f"{entry.describe(TITLE_WIDTH)}: X-KIEZBOT-BODY {given!r} is not council or jury")
         return body, "X-KIEZBOT-BODY"
     for source, text in (("CATEGORIES", " / ".join(entry.categories)), ("SUMMARY", entry.summary)):
         folded = fold(text)
@@ -142,14 +128,14 @@ def _names(area: Area) -> set[str]:
     return {n for n in names if len(n) >= 4}
 
 
-def area_of(entry: ImportedSession, option: str | None, areas: list[Area]) -> tuple[str | None, str]:
+def area_of(entry: CalendarEntry, option: str | None, areas: list[Area]) -> tuple[str | None, str]:
     if option:
         return option, "--area"
     given = entry.extra.get("X-KIEZBOT-AREA", "").strip()
     if given:
         matches = [a.key for a in areas if fold(given) in _names(a)]
         if len(matches) != 1:
-            raise ImportProblem(f"{entry.describe()}: X-KIEZBOT-AREA {given!r} is not an area "
+            raise ImportProblem(f"{entry.describe(TITLE_WIDTH)}: X-KIEZBOT-AREA {given!r} is not an area "
                                 f"(known: {', '.join(a.key for a in areas)})")
         return matches[0], "X-KIEZBOT-AREA"
     for source, texts in (("CATEGORIES", entry.categories), ("SUMMARY", (entry.summary,))):
@@ -176,20 +162,20 @@ def _date(text: str) -> date | None:
     return None
 
 
-def deadline_of(entry: ImportedSession, tz) -> tuple[date | None, str, str]:  # noqa: ANN001
+def deadline_of(entry: CalendarEntry, tz) -> tuple[date | None, str, str]:  # noqa: ANN001
     """(deadline day or None, where it came from, the description without a deadline line)."""
     given = entry.extra.get("X-KIEZBOT-DEADLINE", "").strip()
     if given:
         day = _date(given)
         if day is None:
-            raise ImportProblem(f"{entry.describe()}: X-KIEZBOT-DEADLINE {given!r} is not a date like 20270207, "
+            raise ImportProblem(f"{entry.describe(TITLE_WIDTH)}: X-KIEZBOT-DEADLINE {given!r} is not a date like 20270207, "
                                 "2027-02-07 or 07.02.2027")
         return day, "X-KIEZBOT-DEADLINE", entry.description
     match = _DEADLINE_LINE.search(entry.description)
     if match:
         day = _date(match.group(1))
         if day is None:
-            raise ImportProblem(f"{entry.describe()}: the deadline line {match.group(0).strip()!r} has no date "
+            raise ImportProblem(f"{entry.describe(TITLE_WIDTH)}: the deadline line {match.group(0).strip()!r} has no date "
                                 "like 07.02.2027")
         rest = (entry.description[:match.start()] + entry.description[match.end():]).strip()
         return day, "DESCRIPTION", re.sub(r"\n{3,}", "\n\n", rest)
@@ -222,13 +208,13 @@ def said_of(wanted: Wanted) -> dict[str, str]:
             "agenda": wanted.agenda_de, "agenda_url": wanted.agenda_url or "", "deadline": when(wanted.deadline)}
 
 
-def wanted_of(entry: ImportedSession, body: str, tz) -> tuple[Wanted, str]:  # noqa: ANN001
+def wanted_of(entry: CalendarEntry, body: str, tz) -> tuple[Wanted, str]:  # noqa: ANN001
     """The session's details from the entry, and a note for the report (or "")."""
-    place = clip(" ".join(entry.place.split()), MAX_PLACE)
+    place = clip(" ".join(entry.location.split()), MAX_PLACE)
     if not place:
-        raise ImportProblem(f"{entry.describe()} has no LOCATION; a session needs a place")
+        raise ImportProblem(f"{entry.describe(TITLE_WIDTH)} has no LOCATION; a session needs a place")
     if entry.ends_at is not None and entry.ends_at - entry.starts_at > MAX_LENGTH:
-        raise ImportProblem(f"{entry.describe()} lasts more than a day; is the end (DTEND) right?")
+        raise ImportProblem(f"{entry.describe(TITLE_WIDTH)} lasts more than a day; is the end (DTEND) right?")
     note = ""
     day, source, description = deadline_of(entry, tz)
     deadline = None
@@ -238,7 +224,7 @@ def wanted_of(entry: ImportedSession, body: str, tz) -> tuple[Wanted, str]:  # n
         description = entry.description          # a council's "Frist:" line is just part of its agenda
     elif day is not None:
         if day > entry.starts_at.astimezone(tz).date():
-            raise ImportProblem(f"{entry.describe()}: the deadline {day:%Y-%m-%d} is after the session")
+            raise ImportProblem(f"{entry.describe(TITLE_WIDTH)}: the deadline {day:%Y-%m-%d} is after the session")
         deadline = end_of_day(day, tz).astimezone(timezone.utc)
     url = entry.url.strip() or entry.extra.get("X-KIEZBOT-AGENDA-URL", "").strip()
     agenda_url = url if url and _URL.match(url) and len(url) <= 500 else None
@@ -255,20 +241,8 @@ def _agenda(current: dict[str, str], german: str) -> dict[str, str]:
     return {**{k: v for k, v in current.items() if k != "de"}, "de": german}
 
 
-def imported_sessions(entries) -> tuple[list, list, list]:  # noqa: ANN001
-    """Calendar entries (``storage.ical.CalendarEntry``) -> (timed single sessions, all-day entries, recurring
-    entries): the command line and the console read a file the same way."""
-    all_day = [e for e in entries if e.all_day]
-    series = [e for e in entries if not e.all_day and (e.recurring or e.recurrence_id)]
-    sessions = [ImportedSession(uid=e.uid, summary=e.summary, description=e.description, place=e.location,
-                                starts_at=e.starts_at, ends_at=e.ends_at, cancelled=e.cancelled,
-                                categories=e.categories, url=e.url, extra=dict(e.extra))
-                for e in entries if not e.all_day and not e.recurring and not e.recurrence_id]
-    return sessions, all_day, series
-
-
 # --- the import ------------------------------------------------------------------------------------
-async def import_sessions(app: Dialogs, store: Store, entries: list[ImportedSession], now: datetime, *,
+async def import_sessions(app: Dialogs, store: Store, entries: list[CalendarEntry], now: datetime, *,
                           body: str | None = None, area_key: str | None = None) -> ImportReport:
     """Create, move, change or cancel sessions by their calendar UID (idempotent; see the module doc)."""
     if body is not None and body not in BODIES:
@@ -301,7 +275,7 @@ async def import_sessions(app: Dialogs, store: Store, entries: list[ImportedSess
     return report
 
 
-async def _new(app: Dialogs, store: Store, entry: ImportedSession, now: datetime, body_option: str | None,
+async def _new(app: Dialogs, store: Store, entry: CalendarEntry, now: datetime, body_option: str | None,
                area_option: str | None, areas: list[Area], tz, topics: set) -> Line:  # noqa: ANN001
     if entry.cancelled:
         return Line("skipped", entry, note="cancelled in the calendar and never imported: nothing to do")
@@ -325,7 +299,7 @@ async def _new(app: Dialogs, store: Store, entry: ImportedSession, now: datetime
                 note="; ".join(sources + ([note] if note else [])))
 
 
-async def _existing(app: Dialogs, store: Store, entry: ImportedSession, existing: Meeting, now: datetime,
+async def _existing(app: Dialogs, store: Store, entry: CalendarEntry, existing: Meeting, now: datetime,
                     body_option: str | None, area_option: str | None, areas: list[Area], tz) -> Line:  # noqa: ANN001
     if existing.status == "cancelled":
         note = "" if entry.cancelled else "cancelled in kiezbot; an import does not bring it back (plan it anew)"
