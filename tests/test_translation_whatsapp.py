@@ -80,7 +80,6 @@ async def voice_idea(wa: FakeWhatsApp) -> str:
     amal.take_all()
     await amal.send_voice(VOICE)
     await amal.press(amal.take_all()[-1], "idea:next:body")
-    await amal.press(amal.take_all()[-1], "idea:next:media")
     await amal.press(amal.take_all()[-1], "idea:send")
     amal.take_all()
     [media_id] = [m.id for m in wa.media.values() if m.content == VOICE]
