@@ -66,7 +66,6 @@ async def turkish_idea(staffed) -> None:
         await elif_.presses(data)
     await elif_.says(TITLE)
     await elif_.says(TEXT)
-    await elif_.presses("idea:next:media")
     await elif_.presses("idea:send")
 
 
