@@ -5,16 +5,20 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from dialogs.office.addresses import AddressBook, AreaMap
-from dialogs.broadcasts.sending import Broadcasts
-from dialogs.console_signin.ports import ConsoleSignIn
-from dialogs.events.rules import Events
 from dialogs.core.messages import Reply
 from dialogs.core.model import Area, Resident
-from dialogs.ideas.rules import Submissions
-from dialogs.translation.ports import TranslationJobs
+
+if TYPE_CHECKING:
+    # Each feature's own port, named here only to type the Store: the features build on the core, so the
+    # core must not import them when it runs (that would tie every package of dialogs/ to every other).
+    from dialogs.broadcasts.sending import Broadcasts
+    from dialogs.console_signin.ports import ConsoleSignIn
+    from dialogs.events.rules import Events
+    from dialogs.ideas.rules import Submissions
+    from dialogs.office.addresses import AddressBook, AreaMap
+    from dialogs.translation.ports import TranslationJobs
 
 
 class Clock(Protocol):

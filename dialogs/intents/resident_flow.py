@@ -39,14 +39,16 @@ Two guards keep a sentence from opening the wrong flow:
   gets "not understood" and the menu. Phrases that contain the negation themselves ("kein deutsch",
   "verstehe nicht") still match.
 
-Some intents say something before their flow starts (:data:`INTROS`): "talk to a person" answers with
-the office hours of the resident's office, then opens "Ask the team".
+Some intents say something before their flow starts (:func:`add_intro`): "talk to a person" answers with
+the office hours of the resident's office (the office finder adds that intro), then opens "Ask the team".
+The feature that knows the answer registers it, so intents, which every flow may use to route free
+text, depends on none of them.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -56,8 +58,6 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from dialogs.core.engine import Context, Dialogs
 from dialogs.core.i18n import base_language
-from dialogs.core.text import esc
-from dialogs.office.hours import describe_status, status
 
 MAX_WORDS = 25            # a longer message is a letter to the team, not a wish for a flow
 HEAVY = 4                 # words of at least this many letters may be stems and may have typos
@@ -322,31 +322,25 @@ async def take_free_text(ctx: Context) -> bool:
     return True
 
 
-async def human_intro(ctx: Context) -> None:
-    """"I want to talk to a person": who the people are, when and where to meet them, and that a written
-    question reaches the same people."""
-    area = await ctx.store.areas.get(ctx.resident.area_key) if ctx.resident.area_key else None
-    if area is None or area.office is None:
-        ctx.say(ctx._("Of course! The team of your neighbourhood office is happy to talk to you: visit or call "
-                      "them during office hours (📍 Find my office shows them). Or write your question here: the "
-                      "team reads it and answers you in this chat."))
-        return
-    t = ctx.t
-    office = area.office
-    st = status(office.hours, ctx.now, t.tz)
-    when = describe_status(st, t, ctx.now) if st is not None else ctx._("opening hours not known yet")
-    phone = t.ltr(esc(office.phone)) if office.phone else ctx._("not known")
-    ctx.say(ctx._("Of course! The team of {area} is happy to talk to you in person at {address} ({when}) or on "
-                  "the phone: {phone}. Or write your question here: the team reads it and answers you in this "
-                  "chat.", area=t.ltr(esc(area.name)), address=t.ltr(esc(office.address)), when=when, phone=phone))
+Intro = Callable[[Context], Awaitable[None]]
 
 
-# Intents that say something before their flow starts.
-INTROS = {"human": human_intro}
+def intros_of(app: Dialogs) -> dict[str, Intro]:
+    """What intents say before their flow starts, per intent (:func:`add_intro`)."""
+    found = getattr(app, "_intent_intros", None)
+    if found is None:
+        found = {}
+        app._intent_intros = found           # type: ignore[attr-defined]
+    return found
+
+
+def add_intro(app: Dialogs, intent: str, intro: Intro) -> None:
+    """Let ``intro`` answer first when free text asks for ``intent`` ("talk to a person": the office hours)."""
+    intros_of(app)[intent] = intro
 
 
 async def run_intent(ctx: Context, intent: str, command: str) -> None:
-    intro = INTROS.get(intent)
+    intro = intros_of(ctx.engine).get(intent)
     if intro is not None:
         await intro(ctx)
     await run_command(ctx, command)

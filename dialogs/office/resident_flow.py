@@ -29,7 +29,7 @@ from dialogs.office.addresses import (AddressRow, ChooseStreet, Found, NeedNumbe
 from dialogs.core.engine import Context, Dialogs
 from dialogs.office.hours import closure_lines, describe_status, status, weekly_lines
 from dialogs.core.i18n import N_
-from dialogs.intents.resident_flow import leave_step_for_wish, names_another_flow, routed_command
+from dialogs.intents.resident_flow import add_intro, leave_step_for_wish, names_another_flow, routed_command
 from dialogs.core.messages import Button, Venue
 from dialogs.core.model import Area
 from dialogs.core.text import clip, esc
@@ -270,9 +270,29 @@ async def answer_postcode(ctx: Context, result: PostcodeAreas) -> None:
     ctx.say(text, [[Button(a.name, f"office:area:{a.key}")] for a in areas])
 
 
+async def talk_to_a_person(ctx: Context) -> None:
+    """"I want to talk to a person" (the intent "human", before "Ask the team" opens): who the people are,
+    when and where to meet them, and that a written question reaches the same people."""
+    area = await ctx.store.areas.get(ctx.resident.area_key) if ctx.resident.area_key else None
+    if area is None or area.office is None:
+        ctx.say(ctx._("Of course! The team of your neighbourhood office is happy to talk to you: visit or call "
+                      "them during office hours (📍 Find my office shows them). Or write your question here: the "
+                      "team reads it and answers you in this chat."))
+        return
+    t = ctx.t
+    office = area.office
+    st = status(office.hours, ctx.now, t.tz)
+    when = describe_status(st, t, ctx.now) if st is not None else ctx._("opening hours not known yet")
+    phone = t.ltr(esc(office.phone)) if office.phone else ctx._("not known")
+    ctx.say(ctx._("Of course! The team of {area} is happy to talk to you in person at {address} ({when}) or on "
+                  "the phone: {phone}. Or write your question here: the team reads it and answers you in this "
+                  "chat.", area=t.ltr(esc(area.name)), address=t.ltr(esc(office.address)), when=when, phone=phone))
+
+
 def register(app: Dialogs) -> None:
     app.button("office", on_button)
     app.step("office", on_text)
     app.command("office", start, N_("find your neighbourhood office"))
     app.menu_entry(10, N_("📍 Find my office"), "office:start")
     app.on_free_text(try_free_text)
+    add_intro(app, "human", talk_to_a_person)
