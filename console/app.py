@@ -83,6 +83,7 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
                   clock: Callable[[], datetime] = utc_now, *, texts: object | None = None) -> web.Application:
     from console.pages import audit, decide, home, offices, queue
     from console.pages import overview
+    from console.pages import broadcast_compose, broadcasts
 
     app = web.Application(middlewares=[friendly_errors, security_headers, auth.session, csrf.check])
     app[CONFIG] = config
@@ -101,6 +102,8 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
     offices.add_routes(app)
     audit.add_routes(app)
     overview.add_routes(app)
+    broadcasts.add_routes(app)
+    broadcast_compose.add_routes(app)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     return app
 

@@ -246,7 +246,12 @@ def show_machine(ctx: Context, code: str, text: str) -> None:
 
 def machine_text(ctx: Context, code: str, text: str) -> str:
     """The accepted translation as residents get it: marked as a machine translation, in their language."""
-    t = ctx.engine.translator(code)
+    return machine_marked(ctx.engine.translator(code), text)
+
+
+def machine_marked(t: Translator, text: str) -> str:
+    """A machine translation for readers of ``t``'s language, with the mark saying so (the staff console
+    stores accepted translations the same way)."""
     name = translation_view.language_name(FALLBACK_LANGUAGE, t.language.locale) or FALLBACK_LANGUAGE
     return f"{translation_view.MARK} {t._(translation_view.MACHINE_FROM, language=name)}\n\n{text}"
 
