@@ -15,7 +15,7 @@ from tests.console_tools import a_submission, csrf_token, dana, desk, page_text,
 
 PUBLIC = {"signin", "signin_confirm", "static"}
 SAMPLE = {"token": "A" * 43, "area": "badstrasse", "filename": "console.css", "ref": "BAD-2026-001", "kind": "media",
-          "index": "0", "chart": "months"}
+          "index": "0", "chart": "months", "id": "1"}
 
 
 def route_table() -> list[tuple[str, str, str]]:
