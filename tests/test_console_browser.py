@@ -68,7 +68,10 @@ class Browser:
         return await self.run(self.driver.find_element, By.CSS_SELECTOR, css)
 
     async def text(self) -> str:
-        return (await self.find("main")).text
+        # Reading an element's text is a WebDriver call too: in the worker thread, or a page loading from
+        # this event loop's server (a reload by the page's own script) would wait for the loop forever.
+        main = await self.find("main")
+        return await self.run(lambda: main.text)
 
     async def expect(self, expected: str, timeout: float = 30) -> str:
         """The page's text once it contains ``expected`` (a click that navigates returns before the next

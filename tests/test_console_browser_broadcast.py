@@ -27,7 +27,7 @@ from storage.models import ResidentRow
 from tests.fake_telegram import FakeTelegram
 from tests.staff_tools import add_staff
 from tests.test_broadcast import delivery
-from tests.test_console_browser import LINK, Browser, browser, free_port  # noqa: F401
+from tests.test_console_browser import LINK, PHONE, Browser, browser, free_port  # noqa: F401
 
 GERMAN = "Am Samstag, 28. November, ist Kiezfest auf dem Nettelbeckplatz – ab 14 Uhr, Eintritt frei.\nBringt gern Kuchen mit!"
 ENGLISH = "Street party on Nettelbeckplatz this Saturday, 28 November, from 2 pm – free entry.\nCake is welcome!"
@@ -78,6 +78,16 @@ async def click(browser: Browser, css: str) -> None:
     await browser.run(element.click)
 
 
+async def page_width(browser: Browser, size: tuple[int, int]) -> int:
+    """How wide the page is laid out in a window of ``size`` (wider than the window: it scrolls sideways)."""
+    metrics = {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": True}
+    await browser.run(browser.driver.execute_cdp_cmd, "Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        return await browser.run(browser.driver.execute_script, "return document.documentElement.scrollWidth")
+    finally:
+        await browser.run(browser.driver.execute_cdp_cmd, "Emulation.clearDeviceMetricsOverride", {})
+
+
 async def type_into(browser: Browser, css: str, text: str) -> None:
     element = await browser.find(css)
     await browser.run(element.clear)
@@ -119,6 +129,8 @@ async def test_compose_a_broadcast_schedule_it_and_residents_get_it_in_their_lan
     assert "Türkçe 2 eigener Text" in page and "Einfache Sprache 1 der deutsche Text" in page
     assert "yalnızca Almanca" not in page and "Kiezfest" in page
     await browser.screenshot("console-broadcast.png", (1366, 1000))
+    await browser.screenshot("console-broadcast-phone.png", PHONE, scroll_to=".preview-panel")
+    assert await page_width(browser, PHONE) <= PHONE[0]                # a phone never scrolls sideways
 
     await click(browser, "input[name=when][value=later]")
     await type_into(browser, "#send_at", "24.11.2026 10:45")
