@@ -154,3 +154,4 @@ async def test_compose_a_broadcast_schedule_it_and_residents_get_it_in_their_lan
     assert german.text.endswith("Bringt gern Kuchen mit!") and "Quartiersmanagement" in german.text
     page = await browser.expect("11 von 11 erledigt")                  # the page asked the server by itself
     assert "Zugestellt\n11" in page and "Rundschreiben stoppen" not in page
+    await browser.screenshot("console-broadcast-progress.png")

@@ -83,9 +83,11 @@ async def show(request: web.Request) -> web.StreamResponse:
     names = {lang.code: lang for lang in languages()}
     texts = [(names.get(code), code, text) for code, text in info.texts.items()]
     notice = next((key for key in ("new", "stopped", "finished") if request.query.get(key) == "1"), "")
+    if notice == "new" and not running(info):
+        notice = ""                     # the progress says more now
     return render(request, "broadcast.html", active="broadcasts", info=info, figures=figures(t, info, at),
                   audience=audience_label(t, info.audience, areas), texts=texts, notice=notice,
-                  send_at=at_text(t, info.send_at) if info.send_at else "", created=t.when(info.created_at, "medium"),
+                  send_at=at_text(t, info.send_at) if info.send_at else "", created=t.when(info.created_at),
                   refresh=REFRESH_SECONDS)
 
 

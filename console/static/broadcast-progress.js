@@ -1,5 +1,5 @@
 // A broadcast's progress page: ask the server for the numbers every few seconds and show them. When the
-// broadcast starts, finishes or is stopped the page reloads (the Stop button goes). Without this script
+// broadcast starts, finishes or is stopped the page is loaded anew (the Stop button goes). Without this script
 // the page reloads itself (meta refresh in <noscript>).
 (function () {
   var card = document.querySelector("[data-progress-url]");
@@ -11,7 +11,7 @@
 
   function show(data) {
     if (badge && data.state !== badge.getAttribute("data-state")) {
-      window.location.reload();
+      window.location.replace(window.location.pathname);
       return;
     }
     Object.keys(data.shown).forEach(function (key) {
@@ -23,7 +23,7 @@
       bar.value = data.finished;
     }
     if (data.running) window.setTimeout(poll, every);
-    else window.location.reload();
+    else window.location.replace(window.location.pathname);
   }
 
   function poll() {
