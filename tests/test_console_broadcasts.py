@@ -137,6 +137,8 @@ async def test_confirm_shows_the_audience_per_language_then_sends_once_and_logs_
     assert "Türkçe 2 German + note" in text
     sent, form = await confirm_and_send(ben, compose())
     assert sent.status == 303 and re.fullmatch(r"/console/broadcasts/\d+\?new=1", sent.headers["Location"])
+    back = await ben.post(NEW, data={**form, "action": "edit"})                            # back to the form
+    assert compose_fields(await back.text())["text_en"] == ENGLISH
     again = await ben.post(NEW, data={**form, "action": "send"}, allow_redirects=False)     # a double click
     assert again.headers["Location"] == sent.headers["Location"].removesuffix("?new=1")
     [row] = await broadcasts(db)
