@@ -86,6 +86,7 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
     from console.pages import overview
     from console.pages import sessions as session_pages, sessions_import
     from console.pages import event_edit, event_import, events
+    from console.pages import broadcast_compose, broadcasts
 
     app = web.Application(middlewares=[friendly_errors, security_headers, auth.session, csrf.check])
     app[CONFIG] = config
@@ -111,6 +112,8 @@ def build_console(config: ConsoleConfig, sessions: async_sessionmaker,
     event_import.add_routes(app)
     event_edit.add_routes(app)
     events.add_routes(app)
+    broadcasts.add_routes(app)
+    broadcast_compose.add_routes(app)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     return app
 

@@ -41,6 +41,8 @@ class Form:
              multiline: bool = False) -> str:
         """A trimmed text field; ``label`` is a msgid naming the field in messages."""
         value = self.raw(name).strip()
+        if multiline:                       # browsers send a textarea's line breaks as CR LF
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
         self.values[name] = value
         if required and not value:
             self.error(name, N_("%(field)s: please fill this in."), field=self.t.gettext(label))

@@ -65,6 +65,11 @@ def register_body(body: str, resolver: BodyResolver) -> None:
     _BODIES[body] = resolver
 
 
+def bodies() -> list[str]:
+    """The bodies whose subscribers a broadcast can reach (registered by the meetings feature)."""
+    return sorted(_BODIES)
+
+
 def audience_query(audience: Audience) -> Select:
     """(chat_id, language) of everyone the audience reaches, reachable and with consent."""
     query = select(ResidentRow.chat_id, ResidentRow.language).where(
@@ -85,7 +90,8 @@ def _info(row: BroadcastRow, counts: dict[str, int]) -> BroadcastInfo:
                          report_chat_id=row.report_chat_id, created_by=row.created_by,
                          created_at=aware(row.created_at) or row.created_at,
                          counts=counts, stopped_by=row.stopped_by, send_at=aware(row.send_at),
-                         expanded=row.expanded_at is not None or row.state not in ("queued", "sending"))
+                         expanded=row.expanded_at is not None or row.state not in ("queued", "sending"),
+                         created_by_name=row.created_by_name)
 
 
 async def _counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
@@ -102,7 +108,7 @@ class SqlBroadcasts:
         self.queued = False           # created or stopped one in this transaction (see SqlStore.queued)
 
     def bodies(self) -> Sequence[str]:
-        return sorted(_BODIES)
+        return bodies()
 
     async def audience_languages(self, audience: Audience) -> dict[str, int]:
         sub = audience_query(audience).subquery()
@@ -260,6 +266,22 @@ async def create_broadcast(sessions: async_sessionmaker, audience: Audience, tex
 async def audience_languages(sessions: async_sessionmaker, audience: Audience) -> dict[str, int]:
     async with sessions() as session:
         return await SqlBroadcasts(session).audience_languages(audience)
+
+
+async def recent_broadcasts(sessions: async_sessionmaker, *, limit: int = 50) -> list[BroadcastInfo]:
+    """The newest broadcasts first (the console's list), with the outbox counts of those still running."""
+    async with sessions() as session:
+        rows = (await session.execute(select(BroadcastRow).order_by(BroadcastRow.id.desc()).limit(limit))
+                ).scalars().all()
+        running = [row.id for row in rows if row.finished_at is None]
+        counts: dict[int, dict[str, int]] = {}
+        if running:
+            found = await session.execute(select(OutboxRow.broadcast_id, OutboxRow.state, func.count())
+                                          .where(OutboxRow.broadcast_id.in_(running))
+                                          .group_by(OutboxRow.broadcast_id, OutboxRow.state))
+            for broadcast_id, state, n in found.all():
+                counts.setdefault(broadcast_id, {})[state] = n
+    return [_info(row, dict(row.final_counts) if row.finished_at else counts.get(row.id, {})) for row in rows]
 
 
 async def stop_broadcast(sessions: async_sessionmaker, broadcast_id: int, *, by: str, now: datetime) -> bool:

@@ -61,6 +61,7 @@ class BroadcastInfo:
     stopped_by: str = ""
     send_at: datetime | None = None  # scheduled: goes out then, to the audience as it is then
     expanded: bool = True           # False while the audience is still being queued, chunk by chunk
+    created_by_name: str = ""       # the team member's name as they signed (the console's list shows it)
 
     def due(self, now: datetime) -> bool:
         return self.send_at is None or self.send_at <= now

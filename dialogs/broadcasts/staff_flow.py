@@ -223,6 +223,11 @@ async def offer_machine(ctx: Context) -> None:
     await show_versions(ctx)
 
 
+def machine_marked(t: Translator, text: str) -> str:
+    """A machine translation from German for readers of ``t``'s language, marked (the staff console's composer)."""
+    return offers.marked(t, FALLBACK_LANGUAGE, text)
+
+
 async def on_machine(ctx: Context, action: str, code: str) -> None:
     fields = offers.decide(ctx, action, code, "text")
     if fields is None:

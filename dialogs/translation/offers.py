@@ -74,9 +74,13 @@ async def fill_missing(app: Any, original: Mapping[str, str], have: Iterable[str
 
 def mark(app: Any, code: str, text: str) -> str:
     """``text`` as residents reading ``code`` get an accepted machine translation: marked, in their language."""
-    t = app.translator(code)
-    source = flows.policy(app).team_language
-    head = f"{MARK} {t._(MACHINE_FROM, language=language_name(source, t.language.locale))}"
+    return marked(app.translator(code), flows.policy(app).team_language, text)
+
+
+def marked(t: Any, source: str, text: str) -> str:
+    """``text``, machine-translated from ``source``, with the mark for readers of ``t``'s language (the chat's
+    previews and the staff console store accepted translations alike)."""
+    head = f"{MARK} {t._(MACHINE_FROM, language=language_name(source, t.language.locale) or source)}"
     return f"{head}\n\n{text}" if text.strip() else head
 
 
