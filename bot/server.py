@@ -66,13 +66,15 @@ async def start_site(app: web.Application, host: str, port: int) -> web.AppRunne
 async def serve_console(settings: Settings, sessions) -> int:  # noqa: ANN001
     """``kiezbot console``: the staff console alone, until SIGINT or SIGTERM."""
     from console.app import build_console, standalone
-    from bot.translation import policy as translation_policy
+    from bot.translation import build_translator, policy as translation_policy
     from console.pages.decide import ResidentTexts
     from dialogs.meetings import reminders as meeting_reminders
     from dialogs.translation import flows as translation_flows
 
     texts = ResidentTexts(settings.default_locale, settings.timezone)     # the residents' languages for decisions
-    translation_flows.configure(texts, translation_policy(settings))       # the team's notes translated, as in chat
+    # The team's notes translated as in chat; the composer's "fill in machine translations" asks the service live.
+    live = build_translator(settings)
+    translation_flows.configure(texts, translation_policy(settings), live=live)
     meeting_reminders.configure(texts, settings.meeting_reminders, settings.deadline_reminders)   # console sessions
     runner = await start_site(standalone(build_console(console_config(settings), sessions, texts=texts)),
                               settings.console_host, settings.console_port)
@@ -82,6 +84,8 @@ async def serve_console(settings: Settings, sessions) -> int:  # noqa: ANN001
         await _until_stopped()
     finally:
         await runner.cleanup()
+        if live is not None:
+            await live.close()
     return 0
 
 

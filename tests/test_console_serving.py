@@ -90,3 +90,47 @@ async def test_kiezbot_console_serves_the_console_alone(seeded_file, tmp_path):
     finally:
         code, err = await stop(process)
     assert code == 0, err
+
+
+async def test_kiezbot_console_alone_fills_in_machine_translations_from_the_configured_service(seeded_file, tmp_path):
+    """`kiezbot console` on its own asks KIEZBOT_TRANSLATE_URL live, as `kiezbot run`'s console does: the
+    broadcast composer's "fill in machine translations" fills the empty languages."""
+    import hashlib
+    import re
+    import secrets
+
+    from tests.fake_translation import FakeLibreTranslate
+
+    add_member(seeded_file, 4711, "Dana")
+    token = secrets.token_urlsafe(32)
+    with sqlite3.connect(seeded_file) as connection:
+        connection.execute("INSERT INTO console_links (token_hash, user_id, language, created_at, expires_at) "
+                           "VALUES (?, 4711, 'de', '2026-01-01 00:00:00', '2999-01-01 00:00:00')",
+                           (hashlib.sha256(token.encode()).hexdigest(),))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    async with FakeLibreTranslate() as libre:
+        process = await start(tmp_path, {"KIEZBOT_DATABASE_URL": f"sqlite:///{seeded_file}",
+                                         "KIEZBOT_CONSOLE_PORT": str(port),
+                                         "KIEZBOT_TRANSLATE_URL": libre.base_url}, "console")
+        try:
+            await get(base + "/console/static/console.css", process)
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                             headers={"Origin": base}) as http:
+                async with http.get(f"{base}/console/signin/{token}") as page:
+                    nonce = re.search(r'name="nonce" value="([^"]+)"', await page.text()).group(1)
+                async with http.post(f"{base}/console/signin/{token}", data={"nonce": nonce}) as signed_in:
+                    assert "Hallo, Dana" in await signed_in.text()
+                async with http.get(f"{base}/console/broadcasts/new") as page:
+                    csrf = re.search(r'name="csrf" value="([^"]+)"', await page.text()).group(1)
+                form = {"csrf": csrf, "action": "machine", "audience": "all", "when": "now",
+                        "text_de": "Kiezfest am Samstag"}
+                async with http.post(f"{base}/console/broadcasts/new", data=form) as filled:
+                    html = await filled.text()
+            assert filled.status == 200, html[-2000:]
+            turkish = re.search(r'<textarea[^>]*name="text_tr"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+            assert turkish.strip() == "KIEZFEST AM SAMSTAG"          # the fake service's "translation"
+            assert 'name="machine_tr"' in html                        # marked as a machine translation
+        finally:
+            code, err = await stop(process)
+    assert code == 0, err

@@ -12,7 +12,7 @@ The broadcast is stored exactly as the staff chat's /broadcast and ``kiezbot bro
 work's :class:`storage.broadcasts.SqlBroadcasts`), so the delivery engine of ``kiezbot run``
 (bot/delivery/broadcasts.py) sends it, to the audience as it is when it goes out, and a stop from the chat,
 the terminal or the console stops it. Machine translations come from the chat's own offer
-(:func:`dialogs.translation.flows.offer_many`), only into languages without a text, and stay editable; the
+(:func:`dialogs.translation.offers.fill_missing`, as the chat's previews), only into languages without a text, and stay editable; the
 box "machine translation" puts the chat's mark above them. Nothing needs JavaScript. Storing it and its
 line in the staff access log are one transaction.
 """
@@ -31,7 +31,7 @@ from console.pages.decide import resident_texts
 from console.web import CONFIG, SESSIONS, TEXTS, now, render, translator, url_for, user_of
 from dialogs.broadcasts.sending import FALLBACK_LANGUAGE
 from dialogs.core.i18n import N_
-from dialogs.translation import flows as translation_flows
+from dialogs.translation import flows as translation_flows, offers
 from locales import languages
 from storage.broadcasts import audience_languages, bodies
 from storage.repositories import all_areas
@@ -120,7 +120,8 @@ async def _machine(request: web.Request, form: Form, groups: list, at: datetime)
         return await _page(request, values=values, errors={"text_de": form.errors.get("text_de", "")},
                            notice="invalid", status=400)
     codes = [lang.code for lang in languages()]
-    found = await translation_flows.offer_many(texts_of(request), german, draft.texts, codes)
+    filled = await offers.fill_missing(texts_of(request), {"text": german}, draft.texts, codes)
+    found = {code: fields["text"] for code, fields in filled.items() if fields["text"]}
     for code, text in found.items():
         values[f"text_{code}"] = text
         values[f"machine_{code}"] = "1"
