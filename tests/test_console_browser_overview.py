@@ -23,7 +23,7 @@ async def test_the_figures_page_draws_every_chart_filters_and_prints(world, brow
 
     await browser.run((await browser.find("nav.main-nav a[href$='/figures']")).click)
     text = await browser.expect("Einsendungen pro Monat, nach Stand")
-    for title in ("Bewohner*innen nach Sprache und Gebiet", "Kommende Veranstaltungen", "Zustellung der Rundnachrichten",
+    for title in ("Bewohner*innen nach Sprache und Gebiet", "Kommende Veranstaltungen", "Zustellung der Rundschreiben",
                   "Zeit bis zur Entscheidung (Median)"):
         assert title in text
     from selenium.webdriver.common.by import By
