@@ -241,3 +241,19 @@ async def test_through_telegram_a_sticker_and_a_gif_get_a_friendly_answer(live):
         "file_id": gif.file_id, "file_unique_id": gif.file_unique_id, "width": 320, "height": 240, "duration": 2}}})
     [answer] = await user.wait_messages(1, timeout=10)
     assert "only read text" in answer.text                         # a GIF is not a file to open
+
+
+async def test_a_nul_character_in_an_idea_does_not_lose_it(english, db):
+    """Found by the Telegram fuzz test on PostgreSQL, whose text columns cannot hold U+0000: an idea whose
+    title and text carry one is stored (without it) and acknowledged, not lost to "something went wrong"."""
+    from storage.ideas import SubmissionRow
+    await english.presses("idea:new")
+    await english.presses("idea:kind:project")
+    await english.presses("idea:area:badstrasse")
+    await english.says("Benches\x00 by the canal")
+    await english.says("More benches\x00 along the Panke, please.")
+    thanks = await english.presses("idea:send")
+    assert "something went wrong" not in thanks.text.lower() and "-2026-" in thanks.text
+    async with db.sessions() as session:
+        row = (await session.execute(select(SubmissionRow))).scalars().one()
+    assert (row.title, row.text) == ("Benches by the canal", "More benches along the Panke, please.")

@@ -87,7 +87,12 @@ class FloodGuard:
 
 
 def clip_text(inbound: Inbound) -> tuple[Inbound, bool]:
-    """An inbound text (or caption, or command arguments) cut to :data:`MAX_INBOUND_TEXT` characters."""
+    """An inbound text (or caption, or command arguments) cut to :data:`MAX_INBOUND_TEXT` characters, and
+    without NUL characters in what may be stored (text, file name, button data): PostgreSQL's text cannot
+    hold them ("invalid byte sequence for encoding UTF8: 0x00"), and a submission would be lost with them."""
+    if "\x00" in inbound.text or "\x00" in inbound.file_name or "\x00" in inbound.data:
+        inbound = replace(inbound, text=inbound.text.replace("\x00", ""),
+                          file_name=inbound.file_name.replace("\x00", ""), data=inbound.data.replace("\x00", ""))
     if len(inbound.text) <= MAX_INBOUND_TEXT:
         return inbound, False
     return replace(inbound, text=inbound.text[:MAX_INBOUND_TEXT]), True
