@@ -97,6 +97,18 @@ class Browser:
             await asyncio.sleep(0.1)
         raise AssertionError(f"{expected!r} not on the page: {text[:600]!r}")
 
+    async def sign_in(self, member, name: str) -> str:  # noqa: ANN001 — a fake Telegram user
+        """As a team member does it: /console to the bot in (fake) Telegram, open its link, confirm (German
+        pages). Returns the link."""
+        await member.send("/console")
+        [message] = await member.wait_messages(1, timeout=10)
+        link = LINK.search(message.text).group(1)
+        await self.run(self.driver.get, link)
+        await self.expect(f"Mit diesem Link melden Sie sich als {name} an.")
+        await self.run((await self.find("button.primary")).click)
+        await self.expect(f"Hallo, {name}")
+        return link
+
     async def screenshot(self, name: str, size: tuple[int, int] = LAPTOP, *, scroll_to: str | None = None) -> Path:
         """The page as a 1366×768 office laptop (or a phone) shows it: exactly that viewport."""
         folder = Path(os.environ.get("CONSOLE_SCREENSHOTS") or self.profile)

@@ -27,7 +27,7 @@ from storage.models import ResidentRow
 from tests.fake_telegram import FakeTelegram
 from tests.staff_tools import add_staff
 from tests.test_broadcast import delivery
-from tests.test_console_browser import LINK, PHONE, Browser, browser, free_port  # noqa: F401
+from tests.test_console_browser import PHONE, Browser, browser, free_port  # noqa: F401
 
 GERMAN = "Am Samstag, 28. November, ist Kiezfest auf dem Nettelbeckplatz – ab 14 Uhr, Eintritt frei.\nBringt gern Kuchen mit!"
 ENGLISH = "Street party on Nettelbeckplatz this Saturday, 28 November, from 2 pm – free entry.\nCake is welcome!"
@@ -108,12 +108,7 @@ async def test_compose_a_broadcast_schedule_it_and_residents_get_it_in_their_lan
         tg.user(chat).register()
 
     dana = tg.user(9001, first_name="Dana", language_code="de")
-    await dana.send("/console")
-    [message] = await dana.wait_messages(1, timeout=10)
-    await browser.run(browser.driver.get, LINK.search(message.text).group(1))
-    await browser.expect("Mit diesem Link melden Sie sich als Dana an.")
-    await click(browser, "button.primary")
-    await browser.expect("Hallo, Dana")
+    await browser.sign_in(dana, "Dana")
 
     await click(browser, "nav.main-nav a[href$='/broadcasts']")
     await browser.expect("Noch keine Rundschreiben.")

@@ -15,7 +15,7 @@ import re
 from dialogs.events.signups import book
 from tests.event_helpers import add_resident
 from tests.staff_tools import add_staff
-from tests.test_console_browser import LINK, PHONE, Browser, browser, world  # noqa: F401
+from tests.test_console_browser import PHONE, Browser, browser, world  # noqa: F401
 
 EVENT_PAGE = re.compile(r"/console/events/(\d+)\?done=created$")
 
@@ -36,12 +36,7 @@ async def test_an_event_made_in_the_console_gets_a_sign_up_from_telegram_that_th
     tg, base = world
     await add_staff(db, 9001, "Dana")
     dana = tg.user(9001, first_name="Dana", language_code="de")
-    await dana.send("/console")
-    [message] = await dana.wait_messages(1, timeout=10)
-    await browser.run(browser.driver.get, LINK.search(message.text).group(1))
-    await browser.expect("Mit diesem Link melden Sie sich als Dana an.")
-    await browser.run((await browser.find("button.primary")).click)
-    await browser.expect("Hallo, Dana")
+    await browser.sign_in(dana, "Dana")
 
     await browser.run((await browser.find("nav.main-nav a[href$='/events']")).click)
     await browser.expect("Keine kommenden Veranstaltungen")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.overview_data import neighbourhood
 from tests.staff_tools import add_staff
-from tests.test_console_browser import LINK, browser, world  # noqa: F401
+from tests.test_console_browser import browser, world  # noqa: F401
 
 
 async def test_the_figures_page_draws_every_chart_filters_and_prints(world, browser, db, clock):  # noqa: F811
@@ -14,12 +14,7 @@ async def test_the_figures_page_draws_every_chart_filters_and_prints(world, brow
     await neighbourhood(db.sessions, clock())
     await add_staff(db, 9001, "Dana")
     dana = tg.user(9001, first_name="Dana", language_code="de")
-    await dana.send("/console")
-    [message] = await dana.wait_messages(1, timeout=10)
-    await browser.run(browser.driver.get, LINK.search(message.text).group(1))
-    await browser.expect("Mit diesem Link melden Sie sich als Dana an.")
-    await browser.run((await browser.find("button.primary")).click)
-    await browser.expect("Hallo, Dana")
+    await browser.sign_in(dana, "Dana")
 
     await browser.run((await browser.find("nav.main-nav a[href$='/figures']")).click)
     text = await browser.expect("Einsendungen pro Monat, nach Stand")

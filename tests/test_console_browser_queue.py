@@ -29,7 +29,7 @@ from tests.console_tools import a_submission
 from tests.fake_telegram import FakeTelegram
 from tests.ideas_helpers import ref_in
 from tests.staff_tools import add_staff
-from tests.test_console_browser import LINK, PHONE, Browser, browser, free_port  # noqa: F401
+from tests.test_console_browser import PHONE, Browser, browser, free_port  # noqa: F401
 
 PHOTO = Path(__file__).parent / "data" / "panke-path.png"
 
@@ -130,12 +130,7 @@ async def test_open_a_submission_in_the_queue_approve_it_and_the_resident_hears_
                                   .values(status="approved"))
 
     dana = tg.user(9001, first_name="Dana", language_code="de")
-    await dana.send("/console")
-    [message] = await dana.wait_messages(1, timeout=10)
-    await browser.run(browser.driver.get, LINK.search(message.text).group(1))
-    await browser.expect("Mit diesem Link melden Sie sich als Dana an.")
-    await browser.run((await browser.find("button.primary")).click)
-    await browser.expect("Hallo, Dana")
+    await browser.sign_in(dana, "Dana")
 
     await browser.run((await browser.find("nav.main-nav a[href$='/queue']")).click)
     queue = await browser.expect("6 Einsendungen passen")

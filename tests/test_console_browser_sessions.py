@@ -8,7 +8,7 @@ from __future__ import annotations
 from tests.chat import ChatClient
 from tests.meeting_tools import berlin, plan
 from tests.staff_tools import add_staff
-from tests.test_console_browser import LINK, browser, world  # noqa: F401
+from tests.test_console_browser import browser, world  # noqa: F401
 
 
 async def residents_subscribe(dialogs) -> None:  # noqa: ANN001
@@ -30,12 +30,7 @@ async def test_plan_a_session_see_it_listed_and_cancel_it(world, browser, db, di
                deadline=berlin(2027, 1, 13, 23, 59))
     await add_staff(db, 9001, "Dana")
     dana = tg.user(9001, first_name="Dana", language_code="de")
-    await dana.send("/console")
-    [message] = await dana.wait_messages(1, timeout=10)
-    await browser.run(browser.driver.get, LINK.search(message.text).group(1))
-    await browser.expect("Mit diesem Link melden Sie sich als Dana an.")
-    await browser.run((await browser.find("button.primary")).click)
-    await browser.expect("Hallo, Dana")
+    await browser.sign_in(dana, "Dana")
 
     await browser.run((await browser.find("nav.main-nav a[href$='/sessions']")).click)
     await browser.expect("Abonnierte Bewohner*innen")
