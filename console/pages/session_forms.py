@@ -72,12 +72,7 @@ def read_new(form: Form, bot, area_keys: set[str], now: datetime) -> NewSession:
     form.values["area"] = area
     if area not in area_keys:
         form.error("area", N_("Please choose an area."))
-    start_text = form.text("start", N_("Start"), max_length=60, required=True)
-    start = _checked(form, "start", bot, parse_datetime, start_text, tz, now) if start_text else None
-    end_text = form.text("end", N_("End"), max_length=60)
-    end = _checked(form, "end", bot, parse_end, end_text, start, tz, now) if end_text and start else None
-    place_text = form.text("place", N_("Place"), max_length=MAX_PLACE, required=True)
-    place = _checked(form, "place", bot, parse_place, place_text) if place_text else None
+    start, end, place = _when_and_where(form, bot, tz, now)
     agenda = {}
     for lang in languages():
         text = form.text(f"agenda_{lang.code}", N_("Agenda"), max_length=MAX_AGENDA, multiline=True)
@@ -121,15 +116,21 @@ def change_values(meeting: Meeting, tz) -> dict[str, str]:  # noqa: ANN001
             "revision": str(meeting.revision)}
 
 
-def read_change(form: Form, bot, current: Meeting, now: datetime) -> Change | None:  # noqa: ANN001
-    """The change form of a planned session -> the change, or None (errors in ``form``)."""
-    tz = bot.tz
+def _when_and_where(form: Form, bot, tz, now: datetime):  # noqa: ANN001, ANN202
+    """Start, end and place as the new-session and the change form both ask for them (None where wrong)."""
     start_text = form.text("start", N_("Start"), max_length=60, required=True)
     start = _checked(form, "start", bot, parse_datetime, start_text, tz, now) if start_text else None
     end_text = form.text("end", N_("End"), max_length=60)
     end = _checked(form, "end", bot, parse_end, end_text, start, tz, now) if end_text and start else None
     place_text = form.text("place", N_("Place"), max_length=MAX_PLACE, required=True)
     place = _checked(form, "place", bot, parse_place, place_text) if place_text else None
+    return start, end, place
+
+
+def read_change(form: Form, bot, current: Meeting, now: datetime) -> Change | None:  # noqa: ANN001
+    """The change form of a planned session -> the change, or None (errors in ``form``)."""
+    tz = bot.tz
+    start, end, place = _when_and_where(form, bot, tz, now)
     deadline_text = form.text("deadline", N_("Deadline for applications"), max_length=30)
     deadline = None
     if deadline_text and current.body != "jury":
