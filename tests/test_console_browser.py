@@ -84,13 +84,17 @@ class Browser:
         """The page's text once it contains ``expected`` (a click that navigates returns before the next
         page is there); fails with the last text seen when it never does. Patient (30 s of wall-clock
         time): on a busy two-core CI machine the browser, the server and the fake Telegram share it."""
-        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         text = ""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 text = await self.text()
             except StaleElementReferenceException:
+                continue
+            except WebDriverException as exc:        # Chromium's other word for "that page is gone meanwhile"
+                if "does not belong to the document" not in str(exc):
+                    raise
                 continue
             if expected in text:
                 return text
